@@ -1,0 +1,26 @@
+"""autograd_mini: a scalar reverse-mode autodiff engine you can read, with a small nn library.
+
+>>> from autograd_mini import Value
+>>> x = Value(0.5, label='x')
+>>> y = (2 * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)
+0.839949
+"""
+
+from .check import GradcheckError, gradcheck
+from .engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "dot",
+    "grad",
+    "gradcheck",
+    "GradcheckError",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "__version__",
+]

@@ -1,0 +1,579 @@
+"""The scalar engine: `Value` nodes, their operations, and reverse-mode differentiation.
+
+Read it top to bottom: the node, then each operation with its local derivative beside it,
+then the topological order and the backward pass that applies the chain rule node by node.
+
+Every operation's local derivative is a *rule*: a plain module-level function
+``rule(g, out, aux, *inputs) -> tuple`` that returns what the upstream gradient ``g`` contributes
+to each input. A node stores its rule in ``_backward``. The backward pass calls it with floats
+(``out`` and ``inputs`` are the ``.data`` of the nodes); ``grad(..., create_graph=True)`` calls the
+very same rule with the `Value` nodes themselves, so the gradients it returns are graphs that can be
+differentiated again. Rules are shared by every node of their kind and never hold a node, so a graph
+has no reference cycles and is freed by reference counting as soon as it is dropped.
+
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from numbers import Real
+from operator import mul
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+Number = Union[int, float]
+Scalar = Union["Value", int, float]
+Rule = Callable[..., Tuple[Any, ...]]
+
+_grad_enabled = True
+_OP_NAMES: Dict[Rule, str] = {}
+
+
+def _rule(symbol: str) -> Callable[[Rule], Rule]:
+    """Register a local-derivative rule under the symbol that pictures and tables show."""
+
+    def register(fn: Rule) -> Rule:
+        _OP_NAMES[fn] = symbol
+        return fn
+
+    return register
+
+
+def _real(x: object, where: str) -> float:
+    """`x` as a float, or a TypeError naming `where` and what was given."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+class Value:
+    """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
+
+    >>> a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_parents", "_backward", "_aux", "__weakref__")
+
+    data: float
+    grad: float
+    label: str
+    _parents: Tuple[Value, ...]
+    _backward: Optional[Rule]
+    _aux: Any
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _real(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self._parents = ()
+        self._backward = None
+        self._aux = None
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that made this node ('' for a leaf)."""
+        return _OP_NAMES.get(self._backward, "") if self._backward else ""  # type: ignore[arg-type]
+
+    @property
+    def parents(self) -> Tuple[Value, ...]:
+        """The inputs this node was computed from, in order (``a + a`` lists ``a`` twice)."""
+        return self._parents
+
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut off from the graph."""
+        return Value(self.data, self.label)
+
+    def _repr_svg_(self) -> Optional[str]:  # Jupyter shows the graph inline
+        from .viz import _repr_svg_for
+
+        return _repr_svg_for(self)
+
+    # Comparisons look at the data only (no graph is recorded); equality stays identity, so nodes
+    # can be kept in sets and dicts.
+    def __lt__(self, other: Scalar) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Scalar) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Scalar) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Scalar) -> bool:
+        return self.data >= _data(other, ">=")
+
+    __hash__ = object.__hash__
+
+    # ---- operations: the forward value and the local derivative side by side ----
+
+    def __add__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return _node(self.data + other.data, (self, other), _add)
+        c = _const(other, "+")
+        return _node(self.data + c, (self,), _add_const, c)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return _node(self.data - other.data, (self, other), _sub)
+        c = -_const(other, "-")
+        return _node(self.data + c, (self,), _add_const, c)
+
+    def __rsub__(self, other: Scalar) -> Value:  # c - x = (-x) + c
+        return (-self) + _const(other, "-")
+
+    def __mul__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return _node(self.data * other.data, (self, other), _mul)
+        c = _const(other, "*")
+        return _node(self.data * c, (self,), _mul_const, c)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            if other.data == 0.0:
+                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
+            return _node(self.data / other.data, (self, other), _div)
+        c = _const(other, "/")
+        if c == 0.0:
+            raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
+        return _node(self.data / c, (self,), _mul_const, 1.0 / c)
+
+    def __rtruediv__(self, other: Scalar) -> Value:
+        c = _const(other, "/")
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"/: division by zero ({c!r} / {self!r})")
+        return _node(c / self.data, (self,), _rdiv)
+
+    def __neg__(self) -> Value:
+        return _node(-self.data, (self,), _neg)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _node(abs(self.data), (self,), _abs)
+
+    def __pow__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            if self.data < 0.0:
+                raise ValueError(f"**: a Value exponent needs a base >= 0, got base {self.data!r}")
+            return _node(_power(self.data, other.data), (self, other), _pow)
+        n = _const(other, "**")
+        return _node(_power(self.data, n), (self,), _pow_const, n)
+
+    def __rpow__(self, other: Scalar) -> Value:  # c ** x
+        c = _const(other, "**")
+        if c < 0.0:
+            raise ValueError(f"**: a Value exponent needs a base >= 0, got base {c!r}")
+        return _node(_power(c, self.data), (self,), _rpow, c)
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp: exp({self.data!r}) is too large for a float") from None
+        return _node(out, (self,), _exp)
+
+    def log(self) -> Value:
+        if self.data <= 0.0:
+            raise ValueError(f"log: needs a positive input, got {self.data!r}")
+        return _node(math.log(self.data), (self,), _log)
+
+    def sqrt(self) -> Value:
+        if self.data < 0.0:
+            raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
+        return _node(math.sqrt(self.data), (self,), _sqrt)
+
+    def tanh(self) -> Value:
+        return _node(math.tanh(self.data), (self,), _tanh)
+
+    def sigmoid(self) -> Value:
+        return _node(_sigmoid_float(self.data), (self,), _sigmoid)
+
+    def relu(self) -> Value:
+        x = self.data
+        return _node(x if x > 0.0 else 0.0, (self,), _relu)
+
+    def sin(self) -> Value:
+        return _node(math.sin(self.data), (self,), _sin)
+
+    def cos(self) -> Value:
+        return _node(math.cos(self.data), (self,), _cos)
+
+    # ---- differentiation ----
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Add d(self)/d(leaf) * gradient to the `.grad` of every leaf this node depends on.
+
+        Leaves accumulate across calls (call `zero_grad()` or set `.grad = 0.0` between steps);
+        the nodes in between hold the gradient of the latest pass only. If a local derivative
+        fails (say sqrt's at 0, where it is infinite), every `.grad` is left as it was.
+        """
+        _backward_pass(self, _real(gradient, "backward: gradient"))
+
+
+# ---- the local-derivative rules: rule(g, out, aux, *inputs) -> contribution to each input ----
+# They are written with operators and the generic helpers below, so the same rule runs on floats
+# (first derivatives) and on Values (create_graph=True: derivatives of derivatives).
+
+
+@_rule("+")
+def _add(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:
+    return g, g
+
+
+@_rule("+")
+def _add_const(g: Any, out: Any, c: float, a: Any) -> Tuple[Any, ...]:
+    return (g,)
+
+
+@_rule("-")
+def _sub(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:
+    return g, -g
+
+
+@_rule("*")
+def _mul(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:
+    return g * b, g * a
+
+
+@_rule("*")
+def _mul_const(g: Any, out: Any, c: float, a: Any) -> Tuple[Any, ...]:
+    return (g * c,)
+
+
+@_rule("/")
+def _div(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:  # out = a / b
+    return g / b, -g * out / b
+
+
+@_rule("/")
+def _rdiv(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:  # out = c / a
+    return (-g * out / a,)
+
+
+@_rule("neg")
+def _neg(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (-g,)
+
+
+@_rule("abs")
+def _abs(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g if a > 0.0 else -g if a < 0.0 else 0.0 * g,)  # 0 at the kink, as PyTorch
+
+
+@_rule("**")
+def _pow(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:  # out = a ** b
+    return g * b * a ** (b - 1.0), (g * out * _fn_log(a) if a > 0.0 else 0.0 * g)
+
+
+@_rule("**")
+def _pow_const(g: Any, out: Any, n: float, a: Any) -> Tuple[Any, ...]:  # out = a ** n
+    return (g * n * a ** (n - 1.0) if n != 0.0 else 0.0 * g,)
+
+
+@_rule("**")
+def _rpow(g: Any, out: Any, c: float, a: Any) -> Tuple[Any, ...]:  # out = c ** a
+    return (g * out * math.log(c) if c > 0.0 else 0.0 * g,)
+
+
+@_rule("exp")
+def _exp(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g * out,)
+
+
+@_rule("log")
+def _log(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g / a,)
+
+
+@_rule("sqrt")
+def _sqrt(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g * 0.5 / out,)
+
+
+@_rule("tanh")
+def _tanh(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g * (1.0 - out * out),)
+
+
+@_rule("sigmoid")
+def _sigmoid(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    # s(x)(1 - s(x)), with 1 - s(x) written as s(-x) so it keeps its precision for large x
+    return (g * out * _fn_sigmoid(-a),)
+
+
+@_rule("relu")
+def _relu(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g if a > 0.0 else 0.0 * g,)
+
+
+@_rule("sin")
+def _sin(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (g * _fn_cos(a),)
+
+
+@_rule("cos")
+def _cos(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
+    return (-g * _fn_sin(a),)
+
+
+@_rule("w·x+b")
+def _dot(g: Any, out: Any, m: int, *args: Any) -> Tuple[Any, ...]:
+    # args are w_1..w_m, x_1..x_m, b: d/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    return (*[g * x for x in args[m : 2 * m]], *[g * w for w in args[:m]], g)
+
+
+@_rule("w·x+b")
+def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Tuple[Any, ...]:
+    # the inputs x are plain numbers (a data sample): args are w_1..w_m, b
+    return (*[g * x for x in xs], g)
+
+
+def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Value:
+    """One node for ``sum(w_i * x_i) + b``: a neuron's pre-activation z, as in Z = W·A + B.
+
+    micrograd builds 2m+1 nodes for this sum; here it is one node whose rule hands each of its
+    2m+1 inputs its own term of the chain rule (x_i to w_i, w_i to x_i, 1 to b). The inputs may
+    be Values or plain numbers (a data sample, which needs no gradient).
+
+    >>> w, b = [Value(2.0), Value(-1.0)], Value(0.5)
+    >>> z = dot(w, [3.0, 4.0], b)
+    >>> z.data
+    2.5
+    """
+    m = len(weights)
+    if len(inputs) != m:
+        raise ValueError(f"dot: {m} weights but {len(inputs)} inputs")
+    for w in weights:
+        if type(w) is not Value:
+            raise TypeError(f"dot: weights must be Values, got {type(w).__name__} {w!r}")
+    if type(bias) is not Value:
+        raise TypeError(f"dot: bias must be a Value, got {type(bias).__name__} {bias!r}")
+    wd = [w.data for w in weights]
+    if all(type(x) is Value for x in inputs):
+        xv: List[Value] = list(inputs)  # type: ignore[arg-type]
+        z = sum(map(mul, wd, [x.data for x in xv])) + bias.data
+        return _node(z, (*weights, *xv, bias), _dot, m)
+    xs = tuple(x if type(x) is Value else _const(x, "dot") for x in inputs)
+    if any(type(x) is Value for x in xs):  # a mix: treat the numbers as constant leaves
+        return dot(weights, [x if type(x) is Value else Value(x) for x in xs], bias)
+    z = sum(map(mul, wd, xs)) + bias.data  # type: ignore[arg-type]
+    return _node(z, (*weights, bias), _dot_const, xs)
+
+
+# ---- helpers ----
+
+
+def _node(data: float, parents: Tuple[Value, ...], rule: Rule, aux: Any = None) -> Value:
+    """Make an interior node (or, under `no_grad`, a leaf) without re-checking `data`."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if _grad_enabled:
+        v._parents = parents
+        v._backward = rule
+    else:
+        v._parents = ()
+        v._backward = None
+    v._aux = aux
+    return v
+
+
+_new = object.__new__
+
+
+def _const(x: object, op: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{op}: operand must be a Value or a real number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def _data(x: object, op: str) -> float:
+    return x.data if type(x) is Value else _const(x, op)  # type: ignore[attr-defined]
+
+
+def _power(a: float, n: float) -> float:
+    if a < 0.0 and not n.is_integer():
+        raise ValueError(f"**: a negative base {a!r} needs a whole exponent, got {n!r}")
+    if a == 0.0 and n < 0.0:
+        raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {n!r}")
+    try:
+        return a**n
+    except OverflowError:
+        raise OverflowError(f"**: {a!r} ** {n!r} is too large for a float") from None
+
+
+def _sigmoid_float(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # never overflows for x < 0
+    return e / (1.0 + e)
+
+
+# Functions the rules call, for floats and Values alike.
+def _fn_log(x: Any) -> Any:
+    return x.log() if type(x) is Value else math.log(x)
+
+
+def _fn_sin(x: Any) -> Any:
+    return x.sin() if type(x) is Value else math.sin(x)
+
+
+def _fn_cos(x: Any) -> Any:
+    return x.cos() if type(x) is Value else math.cos(x)
+
+
+def _fn_sigmoid(x: Any) -> Any:
+    return x.sigmoid() if type(x) is Value else _sigmoid_float(x)
+
+
+# ---- order and the backward pass ----
+
+
+def topological_order(root: Value) -> List[Value]:
+    """Every node `root` depends on, each once, inputs before the nodes made from them.
+
+    Iterative depth-first search (no recursion limit), visiting parents in their recorded order,
+    so the same graph always gives the same order. The backward pass runs it in reverse.
+    """
+    order: List[Value] = []
+    done = set()
+    stack = [root]
+    while stack:
+        v = stack[-1]
+        if v in done:  # a second copy, pushed by another child before this one finished
+            stack.pop()
+            continue
+        todo = [p for p in v._parents if p not in done]
+        if todo:  # visit the parents first; v comes back to the top when they are done
+            todo.reverse()  # so that the first parent is visited first
+            stack.extend(todo)
+        else:
+            stack.pop()
+            done.add(v)
+            order.append(v)
+    return order
+
+
+def _backward_pass(root: Value, seed: float) -> None:
+    topo = topological_order(root)
+    saved = [v.grad for v in topo]
+    try:
+        for v in topo:
+            if v._backward is not None:
+                v.grad = 0.0  # interior nodes hold this pass's gradient only
+        root.grad += seed
+        for v in reversed(topo):
+            rule = v._backward
+            g = v.grad
+            if rule is None or g == 0.0:  # a leaf, or nothing flows back through here
+                continue
+            ps = v._parents
+            if len(ps) == 1:
+                a = ps[0]
+                a.grad += rule(g, v.data, v._aux, a.data)[0]
+            elif len(ps) == 2:
+                a, b = ps
+                ga, gb = rule(g, v.data, v._aux, a.data, b.data)
+                a.grad += ga
+                b.grad += gb
+            else:
+                for p, c in zip(ps, rule(g, v.data, v._aux, *[p.data for p in ps])):
+                    p.grad += c
+    except (ArithmeticError, ValueError) as e:
+        for v, old in zip(topo, saved):
+            v.grad = old
+        raise type(e)(f"backward: the local derivative of {_where(v)} failed: {e}") from e
+
+
+def _where(v: Value) -> str:
+    return f"{v.op}({', '.join(f'{p.data!r}' for p in v._parents)})"
+
+
+def grad(
+    output: Value, inputs: Sequence[Value], create_graph: bool = False
+) -> List[Any]:
+    """d(output)/d(input) for each input, leaving every `.grad` untouched.
+
+    With ``create_graph=False`` the results are floats. With ``create_graph=True`` they are
+    `Value`s, built by running the same derivative rules on the graph's nodes, so they can be
+    differentiated again (second and third derivatives, Hessian entries). An input the output
+    does not depend on gets 0.
+
+    >>> x = Value(2.0)
+    >>> y = x ** 4
+    >>> (dy,) = grad(y, [x], create_graph=True)
+    >>> (d2y,) = grad(dy, [x], create_graph=True)
+    >>> dy.data, d2y.data, grad(d2y, [x])[0]
+    (32.0, 48.0, 48.0)
+    """
+    if type(output) is not Value:
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__} {output!r}")
+    for x in inputs:
+        if type(x) is not Value:
+            raise TypeError(f"grad: inputs must be Values, got {type(x).__name__} {x!r}")
+    grads: Dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
+    for v in reversed(topological_order(output)):
+        rule = v._backward
+        g = grads.get(v)
+        if rule is None or g is None:
+            continue
+        ps = v._parents
+        if create_graph:
+            contributions = rule(g, v, v._aux, *ps)
+        else:
+            contributions = rule(g, v.data, v._aux, *[p.data for p in ps])
+        for p, c in zip(ps, contributions):
+            old = grads.get(p)
+            grads[p] = c if old is None else old + c
+    zero: Any = 0.0
+    results = [grads.get(x, zero) for x in inputs]
+    if create_graph:
+        results = [r if type(r) is Value else Value(r) for r in results]
+    return results
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block operations record no graph: their results are leaves.
+
+    >>> x = Value(1.0)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.is_leaf()
+    True
+    """
+    global _grad_enabled
+    before = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = before
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
