@@ -9,7 +9,7 @@
 """
 
 from .check import GradcheckError, gradcheck
-from .engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order
+from .engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order, total
 
 __version__ = "0.1.0"
 
@@ -22,5 +22,6 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "topological_order",
+    "total",
     "__version__",
 ]

@@ -97,6 +97,15 @@ class Value:
     def is_leaf(self) -> bool:
         return self._backward is None
 
+    def local_derivatives(self) -> Tuple[float, ...]:
+        """d(self)/d(parent) for each parent, at the current data (() for a leaf).
+
+        The backward pass multiplies each of these by the upstream gradient `self.grad`.
+        """
+        if self._backward is None:
+            return ()
+        return tuple(self._backward(1.0, self.data, self._aux, *[p.data for p in self._parents]))
+
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from the graph."""
         return Value(self.data, self.label)
@@ -381,6 +390,27 @@ def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Valu
         return dot(weights, [x if type(x) is Value else Value(x) for x in xs], bias)
     z = sum(map(mul, wd, xs)) + bias.data  # type: ignore[arg-type]
     return _node(z, (*weights, bias), _dot_const, xs)
+
+
+@_rule("sum")
+def _total(g: Any, out: Any, aux: Any, *args: Any) -> Tuple[Any, ...]:
+    return (g,) * len(args)
+
+
+def total(values: Sequence[Scalar]) -> Value:
+    """One node for the sum of many Values (plain numbers are folded into a constant).
+
+    Cheaper than a chain of ``+`` (one node instead of n - 1) and the rule is plain: every
+    input gets the upstream gradient unchanged.
+
+    >>> total([Value(1.0), Value(2.0), 3]).data
+    6.0
+    """
+    vs = [v for v in values if type(v) is Value]
+    c = sum(_const(v, "total") for v in values if type(v) is not Value)
+    if not vs:
+        raise ValueError("total: needs at least one Value")
+    return _node(sum([v.data for v in vs]) + c, tuple(vs), _total)
 
 
 # ---- helpers ----
