@@ -13,7 +13,7 @@ True
 from __future__ import annotations
 
 import random
-from typing import Callable, List, Tuple
+from typing import Any, Callable, List, Tuple
 
 from _handloop import Layer, hand_step
 
@@ -80,9 +80,7 @@ def make_step(engine: str) -> Tuple[Callable[[], float], str]:
     if engine == "micrograd":
         return _micrograd_step(X, y), f"micrograd.nn.MLP; data {source}"
     if engine == "autograd_mini":
-        if _has_nn():
-            return _nn_step(X, y), f"autograd_mini.nn.MLP; data {source}"
-        return _engine_step(X, y), f"autograd_mini engine dot()/relu() (nn not there yet); data {source}"
+        return _autograd_mini_step()
     raise ValueError(f"make_step: unknown engine {engine!r}")
 
 
@@ -92,22 +90,25 @@ def _update(params: list) -> None:  # type: ignore[type-arg]
         p.grad = 0.0
 
 
-def _nn_step(X: List[List[float]], y: List[float]) -> Callable[[], float]:
-    model = _nn_model()
-    params = model.parameters()
-    from autograd_mini import losses
+def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any], str]:
+    """autograd_mini's forward pass as (loss function, parameters, how it is built).
 
-    def step() -> float:
-        scores = [model(x) for x in X]
-        loss = losses.hinge_loss(scores, y) + losses.l2_regularization(params, ALPHA)
-        loss.backward()
-        _update(params)
-        return loss.data
+    Uses autograd_mini.nn when it is there, else the same network written with the engine's
+    `dot()` and `.relu()`.
+    """
+    X, y, source = dataset()
+    if _has_nn():
+        from autograd_mini import losses
 
-    return step
+        model = _nn_model()
+        params = model.parameters()
 
+        def nn_loss() -> Any:
+            scores = [model(x) for x in X]
+            return losses.hinge_loss(scores, y) + losses.l2_regularization(params, ALPHA)
 
-def _engine_step(X: List[List[float]], y: List[float]) -> Callable[[], float]:
+        return nn_loss, params, f"autograd_mini.nn.MLP; data {source}"
+
     from autograd_mini import Value, dot, total
 
     layers = [
@@ -116,22 +117,31 @@ def _engine_step(X: List[List[float]], y: List[float]) -> Callable[[], float]:
     params = [p for W, B in layers for row in W for p in row] + [b for _, B in layers for b in B]
     last = len(layers) - 1
 
-    def model(x: List[float]) -> Value:
+    def model_fn(x: List[float]) -> Value:
         a: list = x  # type: ignore[type-arg]
         for li, (W, B) in enumerate(layers):
             z = [dot(row, a, b) for row, b in zip(W, B)]
             a = z if li == last else [v.relu() for v in z]
         return a[0]
 
-    def step() -> float:
-        scores = [model(x) for x in X]
+    def engine_loss() -> Any:
+        scores = [model_fn(x) for x in X]
         data_loss = total([(s * -yi + 1.0).relu() for s, yi in zip(scores, y)]) * (1.0 / len(X))
-        loss = data_loss + total([p * p for p in params]) * ALPHA
+        return data_loss + total([p * p for p in params]) * ALPHA
+
+    return engine_loss, params, f"engine dot()/relu() (nn not there yet); data {source}"
+
+
+def _autograd_mini_step() -> Tuple[Callable[[], float], str]:
+    loss_fn, params, how = autograd_mini_loss()
+
+    def step() -> float:
+        loss = loss_fn()
         loss.backward()
         _update(params)
         return loss.data
 
-    return step
+    return step, how
 
 
 def _micrograd_step(X: List[List[float]], y: List[float]) -> Callable[[], float]:
