@@ -57,7 +57,9 @@ def hand_step(
         AT = list(zip(*inputs[li]))  # one row per input unit
         dW = [[sum(map(mul, dz, a)) for a in AT] for dz in dZT]  # dZ·Aᵀ
         dB = [sum(dz) for dz in dZT]
-        if li > 0:  # dA_prev = Wᵀ·dZ, then ⊙ relu'(Z_prev); uses W before its update
+        # dA_prev = Wᵀ·dZ and dZ_prev = dA_prev ⊙ relu'(Z_prev) in one pass, skipping the sums that
+        # relu' zeroes (as anyone writing this by hand would); it uses W before its update
+        if li > 0:
             WT = list(zip(*W))
             dZ = [
                 [sum(map(mul, col, dz)) if z > 0.0 else 0.0 for col, z in zip(WT, zp)]
