@@ -31,6 +31,11 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
+    eps, atol, rtol = (_real(t, f"gradcheck: {n}") for n, t in (("eps", eps), ("atol", atol), ("rtol", rtol)))
+    if not eps > 0.0:  # `not` also catches NaN
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    if not (atol >= 0.0 and rtol >= 0.0):
+        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
     point = [x.data if type(x) is Value else _real(x, "gradcheck: input") for x in inputs]
 
     def run(xs: Sequence[float]) -> Value:

@@ -48,7 +48,10 @@ def _real(x: object, where: str) -> float:
     """`x` as a float, or a TypeError naming `where` and what was given."""
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond 1.8e308
+        raise OverflowError(f"{where}: {x!r:.40} is too large for a float") from None
 
 
 class Value:
@@ -161,7 +164,7 @@ class Value:
     def __truediv__(self, other: Scalar) -> Value:
         if type(other) is Value:
             if other.data == 0.0:
-                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
+                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other.data!r})")
             return _node(self.data / other.data, (self, other), _div)
         c = _const(other, "/")
         if c == 0.0:
@@ -171,7 +174,7 @@ class Value:
     def __rtruediv__(self, other: Scalar) -> Value:
         c = _const(other, "/")
         if self.data == 0.0:
-            raise ZeroDivisionError(f"/: division by zero ({c!r} / {self!r})")
+            raise ZeroDivisionError(f"/: division by zero ({c!r} / {self.data!r})")
         return _node(c / self.data, (self,), _rdiv)
 
     def __neg__(self) -> Value:
@@ -294,7 +297,9 @@ def _abs(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
 
 @_rule("**")
 def _pow(g: Any, out: Any, aux: Any, a: Any, b: Any) -> Tuple[Any, ...]:  # out = a ** b
-    return g * b * a ** (b - 1.0), (g * out * _fn_log(a) if a > 0.0 else 0.0 * g)
+    # at b == 0 the first term is 0 even where a ** (b - 1) is not defined (a == 0), as PyTorch
+    da = g * b * a ** (b - 1.0) if b > 0.0 or b < 0.0 else 0.0 * g  # `!=` is identity for Values
+    return da, (g * out * _fn_log(a) if a > 0.0 else 0.0 * g)
 
 
 @_rule("**")
@@ -406,6 +411,8 @@ def total(values: Sequence[Scalar]) -> Value:
     >>> total([Value(1.0), Value(2.0), 3]).data
     6.0
     """
+    if not isinstance(values, (list, tuple)):
+        values = list(values)  # read twice below, so a generator must not run dry
     vs = [v for v in values if type(v) is Value]
     c = sum(_const(v, "total") for v in values if type(v) is not Value)
     if not vs:
@@ -438,7 +445,10 @@ _new = object.__new__
 def _const(x: object, op: str) -> float:
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{op}: operand must be a Value or a real number, got {type(x).__name__} {x!r}")
-    return float(x)
+    try:  # free unless it raises (Python >= 3.11), and _const sits on the path of x * c
+        return float(x)
+    except OverflowError:  # an int beyond 1.8e308
+        raise OverflowError(f"{op}: {x!r:.40} is too large for a float") from None
 
 
 def _data(x: object, op: str) -> float:
@@ -533,10 +543,12 @@ def _backward_pass(root: Value, seed: float) -> None:
             else:
                 for p, c in zip(ps, rule(g, v.data, v._aux, *[p.data for p in ps])):
                     p.grad += c
-    except (ArithmeticError, ValueError) as e:
-        for v, old in zip(topo, saved):
-            v.grad = old
-        raise type(e)(f"backward: the local derivative of {_where(v)} failed: {e}") from e
+    except BaseException as e:  # even KeyboardInterrupt must not leave half a pass behind
+        for node, old in zip(topo, saved):  # (`v` still names the node whose rule failed)
+            node.grad = old
+        if isinstance(e, (ArithmeticError, ValueError)):
+            raise type(e)(f"backward: the local derivative of {_where(v)} failed: {e}") from e
+        raise
 
 
 def _where(v: Value) -> str:
@@ -562,6 +574,7 @@ def grad(
     """
     if type(output) is not Value:
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__} {output!r}")
+    inputs = list(inputs)  # read twice below, so a generator must not run dry
     for x in inputs:
         if type(x) is not Value:
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__} {x!r}")
