@@ -1,6 +1,6 @@
 """One measurement in a fresh process; `run.py` starts it and reads the JSON it prints.
 
-    python benchmarks/_worker.py ENGINE WORKLOAD SIZE
+    python benchmarks/_worker.py ENGINE WORKLOAD SIZE [plain]
 
 ENGINE is autograd_mini, micrograd or hand (the hand-written loop, mlp only). WORKLOAD:
   elementwise      SIZE repeats of y = (y * w + 0.1).relu() * 0.999 (4 ops each), timed
@@ -9,7 +9,8 @@ ENGINE is autograd_mini, micrograd or hand (the hand-written loop, mlp only). WO
   mlp              SIZE training steps of micrograd's demo network, each timed
 
 Every workload runs in a thread with a 512 MiB stack and a recursion limit of 10**7, for every
-engine alike: micrograd's backward is recursive and needs them on deep graphs.
+engine alike: micrograd's backward is recursive and needs them on deep graphs. With `plain` it
+runs in the main thread with Python's default limit instead, to show what a user gets.
 """
 
 from __future__ import annotations
@@ -105,8 +106,9 @@ WORKLOADS: Dict[str, Callable[[str, int], Dict[str, Any]]] = {
 
 
 def main(argv: list) -> int:  # type: ignore[type-arg]
-    if len(argv) != 3 or argv[1] not in WORKLOADS:
-        print(f"usage: _worker.py ENGINE {{{','.join(WORKLOADS)}}} SIZE", file=sys.stderr)
+    plain = argv[3:] == ["plain"]
+    if len(argv) != 3 + plain or argv[1] not in WORKLOADS:
+        print(f"usage: _worker.py ENGINE {{{','.join(WORKLOADS)}}} SIZE [plain]", file=sys.stderr)
         return 2
     engine, workload, size = argv[0], argv[1], int(argv[2])
     result: Dict[str, Any] = {}
@@ -118,12 +120,15 @@ def main(argv: list) -> int:  # type: ignore[type-arg]
         except BaseException as e:  # noqa: B036 - RecursionError, MemoryError...: report, not hide
             result.update(ok=False, reason=f"{type(e).__name__}: {str(e)[:200]}")
 
-    sys.setrecursionlimit(RECURSION_LIMIT)
-    threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    result.update(engine=engine, workload=workload, size=size, python=sys.version.split()[0])
+    if plain:
+        target()
+    else:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+        threading.stack_size(STACK_BYTES)
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    result.update(engine=engine, workload=workload, size=size, plain=plain, python=sys.version.split()[0])
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     os._exit(0)  # skip tearing down big graphs at exit: nothing is measured there

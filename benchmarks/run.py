@@ -65,6 +65,11 @@ def run_all(sizes: Dict[str, int], rounds: int, timeout: float) -> Dict[Tuple[st
                 past.append(res)
                 note = "ok" if res["ok"] else f"FAILED: {res['reason']}"
                 print(f"  round {r + 1}/{rounds} {workload:15} {engine:13} {note}", file=sys.stderr)
+    for engine in ENGINES["chain"]:  # once, with Python's default recursion limit
+        res = measure(engine, "chain", sizes["chain"], timeout, "plain")
+        results[("chain_plain", engine)] = [res]
+        note = "ok" if res["ok"] else f"FAILED: {res['reason']}"
+        print(f"  default limit  chain           {engine:13} {note}", file=sys.stderr)
     return results
 
 
@@ -168,7 +173,19 @@ def chain_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List
                    f"relative difference {d:.1e} ({'ok' if ok else 'MISMATCH'}) |")
     out.append("")
     out.append("micrograd's backward is recursive: it runs here only because every worker raises the "
-               "recursion limit to 10**7 in a thread with a 512 MiB stack (see `_worker.py`).\n")
+               "recursion limit to 10**7 in a thread with a 512 MiB stack (see `_worker.py`). "
+               "Run once more as a user would, in the main thread with Python's default limit:\n")
+    for engine in ("autograd_mini", "micrograd"):
+        r = res[("chain_plain", engine)][0]
+        if r["ok"]:
+            ok = rel_diff(r["grad"], r["expected"]) <= 1e-9
+            checks.append(ok)
+            outcome = f"works in {fmt(r['forward_s'] + r['backward_s'], 's')}"
+            outcome += "" if ok else " (WRONG x.grad)"
+        else:
+            outcome = f"fails: `{r['reason']}`"
+        out.append(f"- {engine}: {outcome}")
+    out.append("")
 
 
 def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[bool]) -> None:
