@@ -4,6 +4,7 @@
 
 ENGINE is autograd_mini, micrograd or hand (the hand-written loop, mlp only). WORKLOAD:
   elementwise      SIZE repeats of y = (y * w + 0.1).relu() * 0.999 (4 ops each), timed
+  elementwise_nogc the same with the cyclic garbage collector switched off (for the record)
   elementwise_mem  the same graph under tracemalloc: bytes held by the graph, peak in backward
   chain            y = y * 1.0000001, SIZE ops deep, timed
   mlp              SIZE training steps of micrograd's demo network, each timed
@@ -48,6 +49,11 @@ def elementwise(engine: str, reps: int) -> Dict[str, Any]:
     y.backward()
     t2 = time.perf_counter()
     return {"ops": 4 * reps, "forward_s": t1 - t0, "backward_s": t2 - t1, "grad": w.grad, "out": y.data}
+
+
+def elementwise_nogc(engine: str, reps: int) -> Dict[str, Any]:
+    gc.disable()  # shows how much of each engine's time the cyclic collector takes
+    return elementwise(engine, reps)
 
 
 def elementwise_mem(engine: str, reps: int) -> Dict[str, Any]:
@@ -99,6 +105,7 @@ def mlp(engine: str, steps: int) -> Dict[str, Any]:
 
 WORKLOADS: Dict[str, Callable[[str, int], Dict[str, Any]]] = {
     "elementwise": elementwise,
+    "elementwise_nogc": elementwise_nogc,
     "elementwise_mem": elementwise_mem,
     "chain": chain,
     "mlp": mlp,

@@ -25,10 +25,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "_worker.py")
 
 # (workload, size) in full and --quick runs; sizes are repeats, ops or steps (see _worker.py)
-FULL = {"elementwise": 25_000, "elementwise_mem": 25_000, "chain": 1_000_000, "mlp": 20}
-QUICK = {"elementwise": 2_500, "elementwise_mem": 2_500, "chain": 100_000, "mlp": 4}
+FULL = {"elementwise": 25_000, "elementwise_nogc": 25_000, "elementwise_mem": 25_000,
+        "chain": 1_000_000, "mlp": 20}
+QUICK = {"elementwise": 2_500, "elementwise_nogc": 2_500, "elementwise_mem": 2_500,
+         "chain": 100_000, "mlp": 4}
 ENGINES = {
     "elementwise": ["autograd_mini", "micrograd"],
+    "elementwise_nogc": ["autograd_mini", "micrograd"],
     "elementwise_mem": ["autograd_mini", "micrograd"],
     "chain": ["autograd_mini", "micrograd"],
     "mlp": ["autograd_mini", "micrograd", "hand"],
@@ -97,6 +100,12 @@ def fmt(x: Optional[float], unit: str) -> str:
     return f"{x:.3g} {unit}"
 
 
+def speedup(ours: Optional[float], theirs: Optional[float]) -> str:
+    if not ours or not theirs:
+        return "n/a"
+    return f"{theirs / ours:.1f}× faster" if theirs >= ours else f"{ours / theirs:.1f}× slower"
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -122,11 +131,16 @@ def elementwise_section(res: Dict, sizes: Dict[str, int], out: List[str], checks
             ("time, backward", "backward_s")]
     for name, key in rows:
         ta, tm = per_op_ns(a, key), per_op_ns(m, key)
-        ratio = f"{tm / ta:.1f}× faster" if ta and tm else "n/a"
+        ratio = speedup(ta, tm)
         target = ""
         if key == "total":
             target = f"≥ 4× faster: {verdict(bool(ta and tm and tm / ta >= 4.0))}"
         out.append(f"| {name} | {fmt(ta, 'ns')} | {fmt(tm, 'ns')} | {ratio} | {target} |")
+    an, mn = res[("elementwise_nogc", "autograd_mini")], res[("elementwise_nogc", "micrograd")]
+    ta, tm = per_op_ns(an, "total"), per_op_ns(mn, "total")
+    ratio = speedup(ta, tm)
+    out.append(f"| time, forward + backward, cyclic GC off in both | {fmt(ta, 'ns')} | {fmt(tm, 'ns')} "
+               f"| {ratio} | (for the record) |")
     mem_rows = [("memory held by the graph", "graph_bytes"), ("memory at the peak of backward", "peak_bytes")]
     for name, key in mem_rows:
         ba, bm = per_op_b(am, key), per_op_b(mm, key)
@@ -134,8 +148,8 @@ def elementwise_section(res: Dict, sizes: Dict[str, int], out: List[str], checks
         target = f"≤ 45%: {verdict(bool(ba and bm and ba / bm <= 0.45))}" if key == "graph_bytes" else ""
         out.append(f"| {name} | {fmt(ba, 'B')} | {fmt(bm, 'B')} | {ratio} | {target} |")
     out.append("")
-    ga = [r["grad"] for r in a + am if r["ok"]]
-    gm = [r["grad"] for r in m + mm if r["ok"]]
+    ga = [r["grad"] for r in a + an + am if r["ok"]]
+    gm = [r["grad"] for r in m + mn + mm if r["ok"]]
     if ga and gm:
         d = max(rel_diff(x, y) for x in ga for y in gm)
         ok = d <= REL_TOL
