@@ -451,6 +451,7 @@ BAD_OPERANDS: List[tuple] = [
     (lambda x: dot([x], [x], 0.5), r"dot: bias.*float 0\.5"),
     (lambda x: total([x, "a"]), r"total.*str 'a'"),
     (lambda x: x.backward("a"), r"backward.*str 'a'"),
+    (lambda x: x.backward(Value(1.0)), r"backward.*Value"),
     (lambda x: grad(1.0, [x]), r"grad: output.*float 1\.0"),
     (lambda x: grad(x, [x, 2.0]), r"grad: inputs.*float 2\.0"),
 ]
