@@ -570,3 +570,18 @@ def test_zero_to_the_zero_has_a_finite_gradient() -> None:
     assert y.data == 1.0
     y.backward()
     assert (a.grad, b.grad) == (0.0, 0.0)
+
+
+def test_any_exception_in_a_rule_rolls_back() -> None:
+    """Not only arithmetic: whatever a rule raises, the pass is undone and the error re-raised."""
+    from autograd_mini import engine
+
+    def broken(g: float, out: float, aux: object, a: float) -> tuple:
+        raise RuntimeError("broken rule")
+
+    x = Value(2.0)
+    x.grad = 1.25
+    y = engine._node(5.0, (x,), broken) * 3 + x * x  # x * x runs first in the backward pass
+    with pytest.raises(RuntimeError, match="^broken rule$"):
+        y.backward()
+    assert x.grad == 1.25 and y.grad == 0.0
