@@ -24,7 +24,7 @@ import math
 from contextlib import contextmanager
 from numbers import Real
 from operator import mul
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 Number = Union[int, float]
 Scalar = Union["Value", int, float]
@@ -377,6 +377,10 @@ def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Valu
     >>> z.data
     2.5
     """
+    if not isinstance(weights, (list, tuple)):
+        weights = list(weights)
+    if not isinstance(inputs, (list, tuple)):
+        inputs = list(inputs)
     m = len(weights)
     if len(inputs) != m:
         raise ValueError(f"dot: {m} weights but {len(inputs)} inputs")
@@ -578,6 +582,9 @@ def grad(
     for x in inputs:
         if type(x) is not Value:
             raise TypeError(f"grad: inputs must be Values, got {type(x).__name__} {x!r}")
+    if create_graph and not _grad_enabled:  # asked for a graph: record it even under no_grad
+        with _grad_mode(True):
+            return grad(output, inputs, create_graph)
     grads: Dict[Value, Any] = {output: Value(1.0) if create_graph else 1.0}
     for v in reversed(topological_order(output)):
         rule = v._backward
@@ -600,8 +607,18 @@ def grad(
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Within this block operations record no graph: their results are leaves.
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    global _grad_enabled
+    before = _grad_enabled
+    _grad_enabled = enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = before
+
+
+def no_grad() -> ContextManager[None]:
+    """Within this block (or decorated function) operations record no graph: results are leaves.
 
     >>> x = Value(1.0)
     >>> with no_grad():
@@ -609,13 +626,7 @@ def no_grad() -> Iterator[None]:
     >>> y.is_leaf()
     True
     """
-    global _grad_enabled
-    before = _grad_enabled
-    _grad_enabled = False
-    try:
-        yield
-    finally:
-        _grad_enabled = before
+    return _grad_mode(False)
 
 
 def is_grad_enabled() -> bool:

@@ -263,6 +263,25 @@ def test_no_grad_nests() -> None:
     assert is_grad_enabled()
 
 
+def test_no_grad_works_as_a_decorator() -> None:
+    @no_grad()
+    def double(v: Value) -> Value:
+        return v * 2
+
+    assert double(Value(1.5)).is_leaf()
+    assert is_grad_enabled()
+
+
+def test_create_graph_records_even_under_no_grad() -> None:
+    x = Value(2.0)
+    y = x**3  # recorded outside the block
+    with no_grad():
+        (dy,) = grad(y, [x], create_graph=True)  # an explicit request for a graph wins
+    assert dy.data == 12.0 and not dy.is_leaf()
+    assert grad(dy, [x]) == [12.0]  # d²(x³)/dx² = 6x
+    assert is_grad_enabled()
+
+
 def test_detach_cuts_the_graph() -> None:
     x = Value(3.0, label="x")
     d = (x * x).detach()
