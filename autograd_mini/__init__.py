@@ -9,7 +9,7 @@
 """
 
 from .check import GradcheckError, gradcheck
-from .engine import Value, dot, grad, is_grad_enabled, no_grad, topological_order, total
+from .engine import Value, dot, grad, is_grad_enabled, linear, no_grad, topological_order, total
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,7 @@ __all__ = [
     "gradcheck",
     "GradcheckError",
     "is_grad_enabled",
+    "linear",
     "no_grad",
     "topological_order",
     "total",

@@ -356,13 +356,13 @@ def _cos(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
 @_rule("w·x+b")
 def _dot(g: Any, out: Any, m: int, *args: Any) -> Tuple[Any, ...]:
     # args are w_1..w_m, x_1..x_m, b: d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    return (*[g * x for x in args[m : 2 * m]], *[g * w for w in args[:m]], g)
+    return (*map(g.__mul__, args[m : 2 * m]), *map(g.__mul__, args[:m]), g)
 
 
 @_rule("w·x+b")
 def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Tuple[Any, ...]:
     # the inputs x are plain numbers (a data sample): args are w_1..w_m, b
-    return (*[g * x for x in xs], g)
+    return (*map(g.__mul__, xs), g)
 
 
 def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Value:
@@ -379,26 +379,50 @@ def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Valu
     """
     if not isinstance(weights, (list, tuple)):
         weights = list(weights)
+    return linear([weights], inputs, [bias])[0]
+
+
+def linear(weight: Sequence[Sequence[Value]], inputs: Sequence[Scalar], bias: Sequence[Value]) -> List[Value]:
+    """Z = W·A + B for one observation A: a `dot` node per row of W (n rows of m weights).
+
+    The inputs are checked and read once for all n rows, which is what makes a layer of scalar
+    neurons fast.
+
+    >>> W = [[Value(1.0), Value(2.0)], [Value(0.0), Value(-1.0)]]
+    >>> [z.data for z in linear(W, [3.0, 4.0], [Value(0.5), Value(0.0)])]
+    [11.5, -4.0]
+    """
     if not isinstance(inputs, (list, tuple)):
         inputs = list(inputs)
-    m = len(weights)
-    if len(inputs) != m:
-        raise ValueError(f"dot: {m} weights but {len(inputs)} inputs")
-    for w in weights:
-        if type(w) is not Value:
+    if len(weight) != len(bias):
+        raise ValueError(f"linear: {len(weight)} rows of weights but {len(bias)} biases")
+    m = len(inputs)
+    kinds = set(map(type, inputs))  # (a set of types: one pass at C speed)
+    if kinds == _ONLY_VALUES:
+        xd: Sequence[float] = [x.data for x in inputs]  # type: ignore[union-attr]
+        xs: Tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
+        rule, aux = _dot, m
+    elif Value in kinds:  # a mix: treat the numbers as constant leaves
+        return linear(weight, [x if type(x) is Value else Value(x) for x in inputs], bias)  # type: ignore[arg-type]
+    else:  # a data sample: the numbers are constants kept in the node, not parents
+        xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, "dot") for x in inputs)
+        xs, rule, aux = (), _dot_const, xd
+    out = []
+    for row, b in zip(weight, bias):
+        if len(row) != m:
+            raise ValueError(f"dot: {len(row)} weights but {m} inputs")
+        if type(b) is not Value:
+            raise TypeError(f"dot: bias must be a Value, got {type(b).__name__} {b!r}")
+        if m and set(map(type, row)) != _ONLY_VALUES:
+            w = next(w for w in row if type(w) is not Value)
             raise TypeError(f"dot: weights must be Values, got {type(w).__name__} {w!r}")
-    if type(bias) is not Value:
-        raise TypeError(f"dot: bias must be a Value, got {type(bias).__name__} {bias!r}")
-    wd = [w.data for w in weights]
-    if all(type(x) is Value for x in inputs):
-        xv: List[Value] = list(inputs)  # type: ignore[arg-type]
-        z = sum(map(mul, wd, [x.data for x in xv])) + bias.data
-        return _node(z, (*weights, *xv, bias), _dot, m)
-    xs = tuple(x if type(x) is Value else _const(x, "dot") for x in inputs)
-    if any(type(x) is Value for x in xs):  # a mix: treat the numbers as constant leaves
-        return dot(weights, [x if type(x) is Value else Value(x) for x in xs], bias)
-    z = sum(map(mul, wd, xs)) + bias.data  # type: ignore[arg-type]
-    return _node(z, (*weights, bias), _dot_const, xs)
+        z = sum(map(mul, [w.data for w in row], xd)) + b.data
+        out.append(_node(z, (*row, *xs, b), rule, aux))
+    return out
+
+
+_ONLY_VALUES = {Value}
+_ONLY_FLOATS = {float}
 
 
 @_rule("sum")
@@ -447,6 +471,8 @@ _new = object.__new__
 
 
 def _const(x: object, op: str) -> float:
+    if type(x) is float:  # the common case, without the slower abstract-class check
+        return x  # type: ignore[return-value]
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{op}: operand must be a Value or a real number, got {type(x).__name__} {x!r}")
     try:  # free unless it raises (Python >= 3.11), and _const sits on the path of x * c
@@ -505,18 +531,24 @@ def topological_order(root: Value) -> List[Value]:
     """
     order: List[Value] = []
     done = set()
+    expanded = set()
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        v = stack[-1]
-        if v in done:  # a second copy, pushed by another child before this one finished
-            stack.pop()
+        v = pop()
+        if v in done:  # a second copy, pushed by another child before this one was finished
+            continue
+        if v in expanded:  # back on top: everything pushed above it, its parents, is done
+            done.add(v)
+            order.append(v)
             continue
         todo = [p for p in v._parents if p not in done]
-        if todo:  # visit the parents first; v comes back to the top when they are done
+        if todo:  # visit the parents first, then come back to v
+            expanded.add(v)
+            push(v)
             todo.reverse()  # so that the first parent is visited first
             stack.extend(todo)
         else:
-            stack.pop()
             done.add(v)
             order.append(v)
     return order
