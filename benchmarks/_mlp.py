@@ -94,7 +94,7 @@ def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any], str]:
     """autograd_mini's forward pass as (loss function, parameters, how it is built).
 
     Uses autograd_mini.nn when it is there, else the same network written with the engine's
-    `dot()` and `.relu()`.
+    `linear()` (a `dot` node per neuron) and `.relu()`.
     """
     X, y, source = dataset()
     if _has_nn():
@@ -111,6 +111,13 @@ def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any], str]:
 
     from autograd_mini import Value, dot, total
 
+    try:  # one call per layer: the inputs are checked and read once for all its neurons
+        from autograd_mini import linear  # type: ignore[attr-defined]
+    except ImportError:
+
+        def linear(W: Any, a: Any, B: Any) -> List[Any]:
+            return [dot(row, a, b) for row, b in zip(W, B)]
+
     layers = [
         ([[Value(w) for w in row] for row in W], [Value(b) for b in B]) for W, B in initial_weights()
     ]
@@ -120,7 +127,7 @@ def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any], str]:
     def model_fn(x: List[float]) -> Value:
         a: list = x  # type: ignore[type-arg]
         for li, (W, B) in enumerate(layers):
-            z = [dot(row, a, b) for row, b in zip(W, B)]
+            z = linear(W, a, B)
             a = z if li == last else [v.relu() for v in z]
         return a[0]
 
@@ -129,7 +136,7 @@ def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any], str]:
         data_loss = total([(s * -yi + 1.0).relu() for s, yi in zip(scores, y)]) * (1.0 / len(X))
         return data_loss + total([p * p for p in params]) * ALPHA
 
-    return engine_loss, params, f"engine dot()/relu() (nn not there yet); data {source}"
+    return engine_loss, params, f"engine linear()/relu() (nn not there yet); data {source}"
 
 
 def _autograd_mini_step() -> Tuple[Callable[[], float], str]:
