@@ -10,12 +10,14 @@
 
 from .check import GradcheckError, gradcheck
 from .engine import Value, dot, grad, is_grad_enabled, linear, no_grad, topological_order, total
+from .explain import explain
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value",
     "dot",
+    "explain",
     "grad",
     "gradcheck",
     "GradcheckError",
