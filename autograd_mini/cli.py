@@ -132,7 +132,7 @@ def parse_expression(text: str, values: Dict[str, float]) -> tuple:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
-        raise ExprError(f"invalid syntax in {text!r}: {e.msg}") from None
+        raise ExprError(f"invalid syntax in {_short(text)}: {e.msg}") from None
     except (RecursionError, MemoryError):
         raise ExprError("the expression is nested too deeply") from None
     ev = _Evaluator(values)
@@ -141,8 +141,12 @@ def parse_expression(text: str, values: Dict[str, float]) -> tuple:
     except RecursionError:
         raise ExprError("the expression is nested too deeply") from None
     if not isinstance(result, Value):
-        raise ExprError(f"{text!r} uses no variable, so there is nothing to differentiate")
+        raise ExprError(f"{_short(text)} uses no variable, so there is nothing to differentiate")
     return result, ev.leaves
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def parse_settings(settings: Sequence[str]) -> Dict[str, float]:
@@ -187,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     funcs = ", ".join(FUNCTIONS)
     common = dict(
-        epilog=f"A formula may use numbers, variables, + - * / **, unary minus and the functions {funcs}.",
+        epilog=f"A formula may use numbers, variables, + - * / **, unary minus and the functions {funcs}. "
+        "A formula that starts with '-' goes last, after --: graph --set x=1 -- '-x*x'.",
     )
     g = sub.add_parser("graph", help="draw the formula's graph with its gradients", **common)  # type: ignore[arg-type]
     e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
