@@ -330,3 +330,30 @@ def test_inline_display_of_a_value_and_of_draw_dot() -> None:
     assert len(groups(root, "node")) == 9 and "w" in texts(root)
     bundle = draw_dot(y)._repr_mimebundle_()
     assert len(groups(parse_svg(bundle["image/svg+xml"]), "edge")) == 8
+
+
+def test_a_real_mlp_is_clustered_by_layer_and_neuron() -> None:
+    layers = pytest.importorskip("autograd_mini.nn.layers")  # the nn library, written alongside
+    import random
+
+    from autograd_mini.explain import explain
+
+    model = layers.MLP(2, [3, 1], activation="tanh", rng=random.Random(0))
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    where = cluster_of(draw_dot(loss).source)
+    order = topological_order(loss)
+    labelled = 0
+    for i, v in enumerate(order):
+        m = re.match(r"L(\d+)\.N(\d+)\.", v.label)
+        expected = f"cluster_L{m.group(1)}_N{m.group(2)}" if m else None
+        labelled += bool(m)
+        assert where[f"v{i}"] == expected, v.label
+    # 3 neurons of 2 weights, a bias, z and a; one of 3 weights, a bias and z
+    assert labelled == 3 * 5 + 5
+    neurons = {"cluster_L1_N1", "cluster_L1_N2", "cluster_L1_N3", "cluster_L2_N1"}
+    assert {c for c in where.values() if c} == neurons
+    layer = model.layers[0]
+    from_table = explain(loss).layer(layer)
+    assert from_table.dW == [[w.grad for w in row] for row in layer.weight]
+    assert from_table.dB == [b.grad for b in layer.bias]
