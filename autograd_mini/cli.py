@@ -219,7 +219,7 @@ def _report(result: Value, leaves: Dict[str, Value]) -> List[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
-    from .viz import FORMATS, SOURCE_SUFFIXES, GraphvizMissing, render
+    from .viz import FORMATS, SOURCE_SUFFIXES, render
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -253,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             path = render(result, args.output, rankdir=args.rankdir, max_nodes=args.max_nodes)
         except ValueError as e:  # too many nodes: the user can raise the limit
             _fail(str(e).replace("pass max_nodes=", "pass --max-nodes "), 2)
-        except (GraphvizMissing, OSError) as e:
+        except (RuntimeError, OSError) as e:  # GraphvizMissing, dot failing, an unwritable path
             _fail(str(e), 1)
         print(f"wrote {path}")
     return 0

@@ -99,6 +99,9 @@ class Explanation(Sequence[Step]):
         n, leaves = len(self.steps), len(self.leaves)
         return f"Explanation({n} steps back from {self.name(self.root)}, {leaves} leaves)"
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython and Jupyter show the table
+        p.text(str(self))
+
     def __str__(self) -> str:
         head = ("step", "node", "op", "upstream", "parent", "local", "contribution")
         rows: List[Tuple[str, ...]] = []

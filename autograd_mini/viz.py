@@ -103,6 +103,8 @@ def op_text(v: Value, limit: int = 4) -> str:
         xs = ", ".join(_num(x) for x in aux[:limit]) + (", …" if len(aux) > limit else "")
         return f"{op}  x=({xs})"
     if len(v._parents) == 1 and isinstance(aux, float):  # x + c, x * c, x ** n
+        if op == "+" and aux < 0.0:  # x - c is stored as x + (-c)
+            return f"- {_num(-aux)}"
         return f"{op} {_num(aux)}"
     return op
 
@@ -257,7 +259,11 @@ def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
         return path
     graphviz = _graphviz()
     try:
-        data = dot.pipe(format=FORMATS[suffix])
+        data = dot.pipe(format=FORMATS[suffix], quiet=True)
+    except graphviz.CalledProcessError as e:  # dot ran but failed: say what it said
+        said = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else str(e.stderr or "")
+        said = said.strip()
+        raise RuntimeError(f"render: Graphviz's dot failed with status {e.returncode}: {said}") from None
     except graphviz.ExecutableNotFound:
         source = path.with_suffix(".dot")
         _write_atomic(source, dot.source.encode("utf-8"))
@@ -278,7 +284,7 @@ def _repr_svg_for(value: Value) -> Optional[str]:
     failing `dot` all fall back to the text repr.
     """
     try:
-        svg = draw_dot(value).pipe(format="svg")
+        svg = draw_dot(value).pipe(format="svg", quiet=True)
         return svg.decode("utf-8")
     except Exception:
         return None

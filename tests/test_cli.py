@@ -193,3 +193,9 @@ def test_parse_expression_in_process() -> None:
         parse_settings(["exp=1"])
     with pytest.raises(ExprError, match="nested too deeply"):
         parse_expression("-" * 100_000 + "x", {"x": 1.0})
+
+
+def test_unwritable_output_is_one_line_and_status_1(tmp_path: Path) -> None:
+    r = run("graph", "x*x", "--set", "x=3", "-o", "no/such/dir/g.dot", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("autograd-mini: error: ")

@@ -235,3 +235,17 @@ def test_explain_layer_bad_input() -> None:
     numbers.weight = [[0.1]]  # type: ignore[list-item]
     with pytest.raises(TypeError, match="must be Values"):
         explain_layer(numbers)
+
+
+def test_ipython_shows_the_table() -> None:
+    class Printer:  # the part of IPython's pretty printer that _repr_pretty_ uses
+        def __init__(self) -> None:
+            self.out = ""
+
+        def text(self, s: str) -> None:
+            self.out += s
+
+    table = explain(Value(2.0, label="a") * 3)
+    p = Printer()
+    table._repr_pretty_(p, False)
+    assert p.out == str(table) and "contribution" in p.out

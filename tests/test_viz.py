@@ -88,7 +88,8 @@ def test_op_text_shows_the_constant() -> None:
     assert op_text(x) == ""
     assert op_text(x * 0.999) == "* 0.999"
     assert op_text(x + 2) == "+ 2"
-    assert op_text(x - 2) == "+ -2"
+    assert op_text(x - 2) == "- 2"
+    assert op_text(x + -2.5) == "- 2.5"
     assert op_text(x / 4) == "* 0.25"
     assert op_text(x**3) == "** 3"
     assert op_text(2**x) == "2 **"
@@ -357,3 +358,17 @@ def test_a_real_mlp_is_clustered_by_layer_and_neuron() -> None:
     from_table = explain(loss).layer(layer)
     assert from_table.dW == [[w.grad for w in row] for row in layer.weight]
     assert from_table.dB == [b.grad for b in layer.bias]
+
+
+def test_a_failing_dot_is_a_runtime_error_with_its_message(tmp_path: Path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text("#!/bin/sh\necho 'dot: out of crayons' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    y, *_ = neuron()
+    with pytest.raises(RuntimeError, match="dot failed with status 3: dot: out of crayons"):
+        render(y, tmp_path / "g.svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+    assert _repr_svg_for(y) is None
