@@ -15,7 +15,7 @@ import argparse
 import ast
 import math
 import sys
-from typing import Dict, List, NoReturn, Optional, Sequence, Union
+from typing import Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from . import __version__
 from .engine import Value
@@ -35,6 +35,10 @@ _SYNTAX_NAMES = {
     "Mod": "the operator %",
     "MatMult": "the operator @",
     "Not": "not",
+    "Tuple": "tuples",
+    "List": "lists",
+    "JoinedStr": "f-strings",
+    "NamedExpr": "the operator :=",
     "Invert": "the operator ~",
 }
 
@@ -119,7 +123,7 @@ def _apply(op: str, a: Number, b: Number) -> Number:
     return a**b
 
 
-def parse_expression(text: str, values: Dict[str, float]) -> tuple:
+def parse_expression(text: str, values: Dict[str, float]) -> Tuple[Value, Dict[str, Value]]:
     """Compute `text` with the variables in `values`: (result Value, {name: leaf Value}).
 
     Raises ExprError (a ValueError) for anything outside the whitelist, and the engine's
@@ -189,14 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Draw or explain the gradient of a formula, node by node.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    funcs = ", ".join(FUNCTIONS)
-    common = dict(
-        epilog=f"A formula may use numbers, variables, + - * / **, unary minus and the functions {funcs}. "
-        "A formula that starts with '-' goes last, after --: graph --set x=1 -- '-x*x'.",
+    epilog = (
+        f"A formula may use numbers, variables, + - * / **, unary minus and the functions "
+        f"{', '.join(FUNCTIONS)}. A formula that starts with '-' goes last, after --: "
+        "graph --set x=1 -- '-x*x'."
     )
-    g = sub.add_parser("graph", help="draw the formula's graph with its gradients", **common)  # type: ignore[arg-type]
+    g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=epilog)
     e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
-                       **common)  # type: ignore[arg-type]
+                       epilog=epilog)
     for p in (g, e):
         p.add_argument("expression", help="the formula, e.g. 'tanh(w*x + b)' (quote it for the shell)")
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
