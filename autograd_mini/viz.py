@@ -72,8 +72,8 @@ def _graphviz() -> Any:
 def _clean(text: str) -> str:
     """`text` safe inside an HTML-like label: escaped, with control characters made visible.
 
-    Control characters are not allowed in SVG (XML) and lone surrogates cannot be encoded at all,
-    so they are shown as escapes (\\x07, \\ud800) instead of being passed on.
+    Control characters and U+FFFE/U+FFFF are not allowed in SVG (XML) and lone surrogates cannot
+    be encoded at all, so they are shown as escapes (\\x07, \\ud800) instead of being passed on.
     """
     if not text.isprintable():
         text = "".join(_visible(c) for c in text)
@@ -81,7 +81,7 @@ def _clean(text: str) -> str:
 
 
 def _visible(c: str) -> str:
-    if c == " " or unicodedata.category(c) not in ("Cc", "Cs"):
+    if c == " " or (unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"):
         return c
     return c.encode("unicode_escape").decode("ascii")
 
@@ -127,9 +127,7 @@ def _grad_fill(g: float, largest: float) -> Optional[str]:
     """A fill colour for a gradient: red for positive, blue for negative, stronger when larger."""
     if not largest or g != g or g == 0.0:
         return None
-    share = min(abs(g) / largest, 1.0)
-    if share != share:  # inf / inf
-        share = 1.0
+    share = min(abs(g) / largest, 1.0)  # an infinite gradient gets the strongest colour
     fade = round(255 - 150 * share)  # at most this far from white, so the text stays readable
     return f"#ff{fade:02x}{fade:02x}" if g > 0 else f"#{fade:02x}{fade:02x}ff"
 

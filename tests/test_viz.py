@@ -136,13 +136,13 @@ HOSTILE = 'a{b}|c<d>"e\\f&g é 日本 ∂L/∂w'
 def test_hostile_and_non_ascii_labels_render_to_valid_svg(tmp_path: Path) -> None:
     x = Value(1.5, label=HOSTILE)
     y = (x * Value(2.0, label="</TD></TR></TABLE>>")).exp()
-    y.label = "bell\x07 & tab\t"
+    y.label = "bell\x07 & tab\t \ufffe \ud800"
     y.backward()
     svg = parse_svg(render(y, tmp_path / "h.svg").read_text("utf-8"))  # would raise if invalid XML
     words = texts(svg)
     assert HOSTILE in words  # after XML unescaping, the text is exactly the label
     assert "</TD></TR></TABLE>>" in words
-    assert "bell\\x07 & tab\\t" in words  # control characters shown, not passed on
+    assert "bell\\x07 & tab\\t \\ufffe \\ud800" in words  # control characters shown, not passed on
     assert len(groups(svg, "node")) == 6
 
 
