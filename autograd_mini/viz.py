@@ -12,8 +12,10 @@ nothing outside the standard library (``pip install 'autograd_mini[viz]'`` adds 
 >>> x = Value(0.5, label='x')
 >>> y = (2 * x).tanh()
 >>> y.backward()
->>> dot = draw_dot(y)          # doctest: +SKIP
+>>> draw_dot(y).source.splitlines()[0]
+'digraph autograd_mini {'
 >>> render(y, 'tanh.svg')      # doctest: +SKIP
+PosixPath('tanh.svg')
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def op_text(v: Value, limit: int = 4) -> str:
     """The operation that made `v`, with the constant it holds: ``'* 0.999'``, ``'tanh'``, ``''``.
 
     For a ``w·x+b`` node whose inputs x are plain numbers, the first `limit` of them are shown.
+
+    >>> op_text(Value(2.0) * 0.999), op_text(Value(2.0) - 1), op_text(Value(2.0).tanh())
+    ('* 0.999', '- 1', 'tanh')
     """
     op = v.op
     rule, aux = v._backward, v._aux
@@ -163,8 +168,10 @@ def draw_dot(
     larger it is compared with the largest gradient in the picture. More than `max_nodes` nodes
     raise ValueError instead of leaving `dot` to run for minutes.
 
-    >>> dot = draw_dot(Value(2.0, label='x') * 3)   # doctest: +SKIP
-    >>> dot.render('x3', format='svg')              # doctest: +SKIP
+    >>> dot = draw_dot(Value(2.0, label='x') * 3)
+    >>> [line.split()[0] for line in dot.body[1:]]
+    ['v0', 'v1', 'v1op', 'v0', 'v1op']
+    >>> svg = dot.pipe(format='svg')                # doctest: +SKIP
     """
     if type(root) is not Value:
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__} {root!r}")
