@@ -8,6 +8,7 @@
 0.839949
 """
 
+from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import Value, dot, grad, is_grad_enabled, linear, no_grad, topological_order, total
 from .explain import explain
@@ -26,5 +27,9 @@ __all__ = [
     "no_grad",
     "topological_order",
     "total",
+    "datasets",
+    "losses",
+    "nn",
+    "optim",
     "__version__",
 ]

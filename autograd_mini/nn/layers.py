@@ -1,0 +1,227 @@
+"""Layers of scalar neurons: `Neuron`, `Linear` (a row of neurons = the matrix W) and `MLP`.
+
+A `Linear(m, n)` layer *is* the n×m matrix W and the n-vector B of Z = W·A + B: ``layer.weight[j][k]``
+is w_jk, the weight neuron j gives to input k. Each neuron's pre-activation z_j is one engine
+node (`dot`: Σ_k w_jk·a_k + b_j), and its activation a_j = g(z_j) a node of its own, so a graph
+shows Z and A = g(Z) exactly as the formulas write them.
+
+Graph labels count from 1 like the formulas: in layer i, neuron j has leaves ``Li.Nj.w1`` …
+``Li.Nj.wm`` and ``Li.Nj.b``, and each call labels its nodes ``Li.Nj.z`` and ``Li.Nj.a`` (a linear
+neuron's output is its ``.z``). A standalone `Linear` is layer 1; a standalone `Neuron` is ``L1.N1``.
+
+Initialisation (biases start at 0; weights are drawn from a Gaussian scaled by the fan-in m, so the
+variance of the signal stays about the same from layer to layer and deep nets train):
+
+- ``'relu'``: He, std = sqrt(2/m) (relu zeroes half the signal, the 2 makes up for it);
+- ``None``, ``'tanh'``, ``'sigmoid'``: LeCun, std = sqrt(1/m).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+from ..engine import Value, dot, linear
+from .module import Module, Tensor
+
+Scalar = Union[Value, int, float]
+
+ACTIVATIONS = (None, "relu", "tanh", "sigmoid")
+_APPLY: dict = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid}
+
+
+def _check_size(n: object, what: str, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{where}: {what} must be an int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{where}: {what} must be >= 1, got {n!r}")
+    return n
+
+
+def _check_activation(activation: object, where: str) -> Optional[str]:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{where}: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation  # type: ignore[return-value]
+
+
+def _check_rng(rng: object, where: str) -> random.Random:
+    if rng is None:
+        return random.Random(0)  # reproducible, and independent of the global `random` state
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{where}: rng must be a random.Random or None, got {type(rng).__name__} {rng!r}")
+    return rng
+
+
+def init_std(nin: int, activation: Optional[str]) -> float:
+    """The standard deviation of the initial weights: He for relu, LeCun otherwise (see module doc)."""
+    return math.sqrt((2.0 if activation == "relu" else 1.0) / nin)
+
+
+def _inputs(x: Sequence[Scalar], nin: int, where: str) -> Sequence[Scalar]:
+    if not isinstance(x, (list, tuple)):
+        if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+            raise TypeError(
+                f"{where}: expected a sequence of {nin} Values or numbers, got {type(x).__name__}"
+            )
+        x = list(x)
+    if len(x) != nin:
+        raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
+    return x
+
+
+class Neuron(Module):
+    """One neuron: z = Σ_k w_k·x_k + b (one `dot` node), then a = g(z) if it has an activation.
+
+    `rng` is a `random.Random` for the initial weights; None means a fresh ``random.Random(0)``.
+
+    >>> import random
+    >>> n = Neuron(2, activation='relu', rng=random.Random(1))
+    >>> a = n([1.0, -2.0])
+    >>> a.label, a.parents[0].label, n.w[0].label
+    ('L1.N1.a', 'L1.N1.z', 'L1.N1.w1')
+    """
+
+    def __init__(
+        self, nin: int, activation: Optional[str] = None, rng: Optional[random.Random] = None
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "Neuron")
+        self.activation = _check_activation(activation, "Neuron")
+        rng = _check_rng(rng, "Neuron")
+        std = init_std(nin, activation)
+        self.w: List[Value] = [Value(rng.gauss(0.0, std)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._name(1, 1)
+
+    def _name(self, layer: int, index: int) -> None:
+        """Label the leaves and remember the labels of the nodes each call makes."""
+        prefix = f"L{layer}.N{index}"
+        for k, w in enumerate(self.w, 1):
+            w.label = f"{prefix}.w{k}"
+        self.b.label = f"{prefix}.b"
+        self._zlabel = f"{prefix}.z"
+        self._alabel = f"{prefix}.a"
+
+    def __call__(self, x: Sequence[Scalar]) -> Value:
+        z = dot(self.w, _inputs(x, self.nin, "Neuron"), self.b)
+        z.label = self._zlabel
+        if self.activation is None:
+            return z
+        a = _APPLY[self.activation](z)
+        a.label = self._alabel
+        return a
+
+    def _tensors(self) -> List[Tuple[str, Tensor]]:
+        return [("w", self.w), ("b", self.b)]
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+
+
+class Linear(Module):
+    """A layer of `nout` neurons with `nin` inputs each: Z = W·A + B, then A_out = g(Z).
+
+    ``.weight`` is W (`nout` rows of `nin` Values), ``.bias`` is B (`nout` Values), shared with the
+    `.neurons`. Calling the layer on `nin` Values or numbers returns a list of `nout` Values.
+
+    >>> import random
+    >>> layer = Linear(3, 2, activation='tanh', rng=random.Random(0))
+    >>> out = layer([0.5, -1.0, 2.0])
+    >>> len(out), out[1].label, layer.weight[1][2].label
+    (2, 'L1.N2.a', 'L1.N2.w3')
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: Optional[str] = None, rng: Optional[random.Random] = None
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "Linear")
+        self.nout = _check_size(nout, "nout", "Linear")
+        self.activation = _check_activation(activation, "Linear")
+        rng = _check_rng(rng, "Linear")
+        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.weight: List[List[Value]] = [n.w for n in self.neurons]
+        self.bias: List[Value] = [n.b for n in self.neurons]
+        self._apply: Optional[Callable[[Value], Value]] = _APPLY.get(activation) if activation else None
+        self._name(1)
+
+    def _name(self, layer: int) -> None:
+        for j, n in enumerate(self.neurons, 1):
+            n._name(layer, j)
+        self._zlabels = [n._zlabel for n in self.neurons]
+        self._alabels = [n._alabel for n in self.neurons]
+
+    def __call__(self, x: Sequence[Scalar]) -> List[Value]:
+        # One engine call for the whole layer: it reads the inputs once for all nout dot nodes.
+        zs = linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias)
+        for z, label in zip(zs, self._zlabels):
+            z.label = label
+        if self._apply is None:
+            return zs
+        out = list(map(self._apply, zs))
+        for a, label in zip(out, self._alabels):
+            a.label = label
+        return out
+
+    def _tensors(self) -> List[Tuple[str, Tensor]]:
+        return [("weight", self.weight), ("bias", self.bias)]
+
+    def __repr__(self) -> str:
+        return f"Linear(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """Layers of sizes ``nin -> nouts[0] -> ... -> nouts[-1]``: `activation` on every hidden layer,
+    the last layer linear (its outputs are scores or logits for a loss).
+
+    Returns a single Value when the last layer has one neuron, else a list. `rng` as in `Neuron`.
+
+    >>> import random
+    >>> model = MLP(2, [16, 16, 1], rng=random.Random(0))
+    >>> model
+    MLP(2 -> 16 relu -> 16 relu -> 1)
+    >>> model([0.5, -0.5]).label, len(model.parameters())
+    ('L3.N1.z', 337)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Optional[str] = "relu",
+        rng: Optional[random.Random] = None,
+    ) -> None:
+        _check_size(nin, "nin", "MLP")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r}")
+        if len(nouts) == 0:
+            raise ValueError("MLP: nouts must name at least one layer size, got []")
+        for n in nouts:
+            _check_size(n, "each layer size in nouts", "MLP")
+        self.activation = _check_activation(activation, "MLP")
+        rng = _check_rng(rng, "MLP")
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Linear(sizes[i], sizes[i + 1], activation if i < last else None, rng) for i in range(len(nouts))
+        ]
+        for i, layer in enumerate(self.layers, 1):
+            layer._name(i)
+        self.nin = nin
+        self.nouts = list(nouts)
+
+    def __call__(self, x: Sequence[Scalar]) -> Union[Value, List[Value]]:
+        a: Sequence[Scalar] = x
+        for layer in self.layers:
+            a = layer(a)
+        return a[0] if len(a) == 1 else a  # type: ignore[return-value]
+
+    def _tensors(self) -> List[Tuple[str, Tensor]]:
+        return [
+            (f"layers.{i}.{name}", t) for i, layer in enumerate(self.layers) for name, t in layer._tensors()
+        ]
+
+    def __repr__(self) -> str:
+        parts = [str(self.nin)]
+        for layer in self.layers:
+            parts.append(f"{layer.nout} {layer.activation}" if layer.activation else str(layer.nout))
+        return f"MLP({' -> '.join(parts)})"
