@@ -1,0 +1,248 @@
+"""Train a small MLP on a 2-D toy dataset with autograd_mini and show what it learned.
+
+    python demos/moons_classifier.py                 # moons, 2-16-16-1 ReLU MLP, hinge loss
+    python demos/moons_classifier.py --dataset circles --optimizer adam --loss bce
+
+Writes into --out (default out/): metrics.json, model.json, decision_boundary.png, loss_curve.png
+(with matplotlib), and neuron_graph.svg: the forward and backward pass of one neuron for one sample
+(with Graphviz's `dot`; without it the graph's .dot source is written instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+from autograd_mini import Value, datasets, losses, nn, no_grad, optim
+
+DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
+    "moons": datasets.make_moons,
+    "circles": datasets.make_circles,
+    "spirals": datasets.make_spirals,
+    "blobs": lambda n, noise, seed: datasets.make_blobs(n, noise=noise, seed=seed, centers=2),
+}
+
+
+class OptionError(Exception):
+    """A bad command-line option, reported in one line before any training."""
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="moons_classifier.py",
+        description="Train an autograd_mini MLP on a toy 2-D dataset and plot what it learned.",
+    )
+    p.add_argument("--dataset", default="moons", help="moons, circles, spirals or blobs (default moons)")
+    p.add_argument("--samples", type=int, default=200, help="number of points (default 200)")
+    p.add_argument("--noise", type=float, default=0.1, help="dataset noise (default 0.1)")
+    p.add_argument("--hidden", default="16,16", help="hidden layer sizes, e.g. 16,16 (default)")
+    p.add_argument("--steps", type=int, default=100, help="training steps, full batch (default 100)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default 0.1 sgd, 0.05 adam)")
+    p.add_argument("--optimizer", default="sgd", help="sgd (with momentum 0.9) or adam")
+    p.add_argument("--loss", default="hinge", help="hinge (labels ±1) or bce (labels 0/1)")
+    p.add_argument("--seed", type=int, default=1, help="seed for data, weights and split (default 1)")
+    p.add_argument("--out", default="out", help="output folder (default out/)")
+    return p.parse_args(argv)
+
+
+def check_options(a: argparse.Namespace) -> List[int]:
+    """Validate everything before training starts; returns the hidden sizes."""
+    if a.dataset not in DATASETS:
+        raise OptionError(f"--dataset must be one of {', '.join(DATASETS)}, got {a.dataset!r}")
+    if a.optimizer not in ("sgd", "adam"):
+        raise OptionError(f"--optimizer must be sgd or adam, got {a.optimizer!r}")
+    if a.loss not in ("hinge", "bce"):
+        raise OptionError(f"--loss must be hinge or bce, got {a.loss!r}")
+    if a.steps < 1:
+        raise OptionError(f"--steps must be at least 1, got {a.steps}")
+    if a.samples < 10:
+        raise OptionError(f"--samples must be at least 10, got {a.samples}")
+    if not 0.0 <= a.noise < 10.0:
+        raise OptionError(f"--noise must be in [0, 10), got {a.noise}")
+    if a.lr is not None and not a.lr > 0.0:
+        raise OptionError(f"--lr must be positive, got {a.lr}")
+    try:
+        hidden = [int(h) for h in a.hidden.split(",") if h.strip()]
+    except ValueError:
+        raise OptionError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
+    if not hidden or any(h < 1 for h in hidden):
+        raise OptionError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
+    out = Path(a.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise OptionError(f"--out {str(out)!r} is not a writable folder ({e.strerror or e})") from None
+    return hidden
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def accuracy(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
+    """Share of points whose score has the sign of their class (class 1 <-> score > 0)."""
+    with no_grad():
+        right = sum((model(x).data > 0.0) == (t == 1) for x, t in zip(X, y))
+    return right / len(y)
+
+
+def batch_loss(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str) -> Value:
+    scores = [model(x) for x in X]
+    if loss == "hinge":
+        data_loss = losses.hinge_loss(scores, datasets.to_pm1(y))
+    else:
+        data_loss = losses.bce_with_logits(scores, y)
+    return data_loss + losses.l2_regularization(model.parameters(), 1e-4)
+
+
+def progress(step: int, steps: int, loss: float, acc: float, t0: float) -> None:
+    """One line that redraws itself on a terminal, a line per 10 % of the run otherwise."""
+    done = step / steps
+    bar = "#" * int(done * 24)
+    line = f"step {step:>4}/{steps} [{bar:<24}] loss {loss:.4f}  train acc {acc:6.1%}  {time.perf_counter() - t0:5.1f}s"
+    if sys.stdout.isatty():
+        print("\r" + line, end="" if step < steps else "\n", flush=True)
+    elif step == steps or step % max(1, steps // 10) == 0 or step == 1:
+        print(line, flush=True)
+
+
+def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -> List[str]:
+    """Write decision_boundary.png and loss_curve.png; returns the names written."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("plots skipped: matplotlib is not installed (pip install matplotlib)")
+        return []
+    xs = [p[0] for p in data["X_train"] + data["X_test"]]
+    ys = [p[1] for p in data["X_train"] + data["X_test"]]
+    x0, x1 = min(xs) - 0.5, max(xs) + 0.5
+    y0, y1 = min(ys) - 0.5, max(ys) + 0.5
+    n = 70
+    gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
+    gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
+    with no_grad():
+        grid = [[model([a, b]).data for a in gx] for b in gy]
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contourf(gx, gy, grid, levels=[-1e9, 0.0, 1e9], colors=["#f4c7a1", "#a9c8ec"], alpha=0.8)
+    ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
+    for X, y, marker, name in ((data["X_train"], data["y_train"], "o", "train"), (data["X_test"], data["y_test"], "^", "test")):
+        ax.scatter([p[0] for p in X], [p[1] for p in X], c=["#c0392b" if t == 0 else "#1f4e99" for t in y],
+                   marker=marker, s=18, edgecolors="white", linewidths=0.4, label=name)
+    ax.set_title(f"What the MLP learned (test accuracy {data['test_accuracy']:.1%})")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out / "decision_boundary.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(range(1, len(history) + 1), history)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.set_title("Training loss")
+    fig.tight_layout()
+    fig.savefig(out / "loss_curve.png", dpi=110)
+    plt.close(fig)
+    return ["decision_boundary.png", "loss_curve.png"]
+
+
+def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> str:
+    """Draw one first-layer neuron on one sample, forward and backward, where gradient flows."""
+    from autograd_mini.viz import GraphvizMissing, render
+
+    neurons = model.layers[0].neurons
+    with no_grad():  # the first (sample, neuron) whose relu is open, so the gradients are not all 0
+        k, j = next(((k, j) for k, x in enumerate(X) for j, n in enumerate(neurons) if n(x).data > 0.0), (0, 0))
+    neuron = neurons[j]
+    saved = [p.grad for p in neuron.parameters()]
+    for p in neuron.parameters():
+        p.grad = 0.0
+    a = neuron([Value(v, label=f"x{i + 1}") for i, v in enumerate(X[k])])
+    a.backward()
+    try:
+        render(a, out / "neuron_graph.svg")
+        return "neuron_graph.svg"
+    except GraphvizMissing as e:
+        print(f"graph: {str(e).splitlines()[0]} (wrote neuron_graph.dot instead)")
+        return "neuron_graph.dot"
+    finally:
+        for p, g in zip(neuron.parameters(), saved):
+            p.grad = g
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        hidden = check_options(args)
+    except OptionError as e:
+        print(f"moons_classifier.py: error: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    lr = args.lr if args.lr is not None else (0.1 if args.optimizer == "sgd" else 0.05)
+
+    X, y = DATASETS[args.dataset](args.samples, noise=args.noise, seed=args.seed)
+    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=args.seed)
+    model = nn.MLP(2, [*hidden, 1], activation="relu", rng=random.Random(args.seed))
+    params = model.parameters()
+    opt = optim.SGD(params, lr=lr, momentum=0.9) if args.optimizer == "sgd" else optim.Adam(params, lr=lr)
+    print(f"{args.dataset}: {len(X_train)} train / {len(X_test)} test points; {model!r}; "
+          f"{args.optimizer} lr={lr}, {args.loss} loss, {len(params)} parameters")
+
+    history: List[float] = []
+    t0 = time.perf_counter()
+    for step in range(1, args.steps + 1):
+        loss = batch_loss(model, X_train, y_train, args.loss)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        history.append(loss.data)
+        if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
+            progress(step, args.steps, loss.data, accuracy(model, X_train, y_train), t0)
+    seconds = time.perf_counter() - t0
+
+    with no_grad():
+        final_loss = batch_loss(model, X_train, y_train, args.loss).data
+    data = {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test,
+            "test_accuracy": accuracy(model, X_test, y_test)}
+    metrics = {
+        "train_accuracy": accuracy(model, X_train, y_train),
+        "test_accuracy": data["test_accuracy"],
+        "final_loss": final_loss,
+        "steps": args.steps,
+        "seconds": round(seconds, 3),
+        "options": {**vars(args), "hidden": hidden, "lr": lr},
+    }
+    model.save(out / "model.json")
+    write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    written = ["metrics.json", "model.json", *plot(model, data, history, out)]
+    written.append(neuron_graph(model, X_train, out))
+    print(f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
+          f"final loss {final_loss:.4f}, {seconds:.1f}s")
+    print(f"wrote {', '.join(written)} to {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
