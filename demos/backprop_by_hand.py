@@ -71,7 +71,9 @@ def by_formulas(W: Matrix, B: List[float], A: Matrix, Y: Matrix, activation: str
 def by_engine(layer: nn.Linear, A: Matrix, Y: Matrix) -> Tuple[Value, Dict[str, Matrix]]:
     """The same gradients, read from the `.grad` of the engine's scalar Values."""
     N = len(A[0])
-    columns = [[Value(a, label=f"a{i + 1}({k + 1})") for i, a in enumerate(col)] for k, col in enumerate(zip(*A))]
+    columns = [
+        [Value(a, label=f"a{i + 1}({k + 1})") for i, a in enumerate(col)] for k, col in enumerate(zip(*A))
+    ]
     terms = []
     for k, inputs in enumerate(columns):
         for out, y in zip(layer(inputs), (row[k] for row in Y)):
@@ -113,11 +115,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     f = by_formulas(W, B, A, Y, args.activation)
     cost, e = by_engine(layer, A, Y)
 
-    print(f"One Linear layer: n={n} neurons × m={m} inputs, activation {args.activation}, "
-          f"batch of N={N}; cost = mean over the batch of ½‖A_out - Y‖² = {cost.data:.6f}\n")
-    for name, M in (("A (inputs, one column per observation)", A), ("W", W), ("B", [[b] for b in B]),
-                    ("Z = W·A + B", f["Z"]), ("A_out = g(Z)", f["A_out"]), ("dA = A_out - Y", f["dA"]),
-                    ("dZ = dA ⊙ g'(Z)", f["dZ"])):
+    print(
+        f"One Linear layer: n={n} neurons × m={m} inputs, activation {args.activation}, "
+        f"batch of N={N}; cost = mean over the batch of ½‖A_out - Y‖² = {cost.data:.6f}\n"
+    )
+    for name, M in (
+        ("A (inputs, one column per observation)", A),
+        ("W", W),
+        ("B", [[b] for b in B]),
+        ("Z = W·A + B", f["Z"]),
+        ("A_out = g(Z)", f["A_out"]),
+        ("dA = A_out - Y", f["dA"]),
+        ("dZ = dA ⊙ g'(Z)", f["dZ"]),
+    ):
         print(show(name, M), "\n")
     worst = 0.0
     for key, formula in (("dW", "(1/N)·dZ·Aᵀ"), ("dB", "(1/N)·Σ dZ"), ("dA_prev", "Wᵀ·dZ")):

@@ -118,7 +118,8 @@ def progress(step: int, steps: int, loss: float, acc: float, t0: float) -> None:
     """One line that redraws itself on a terminal, a line per 10 % of the run otherwise."""
     done = step / steps
     bar = "#" * int(done * 24)
-    line = f"step {step:>4}/{steps} [{bar:<24}] loss {loss:.4f}  train acc {acc:6.1%}  {time.perf_counter() - t0:5.1f}s"
+    elapsed = time.perf_counter() - t0
+    line = f"step {step:>4}/{steps} [{bar:<24}] loss {loss:.4f}  train acc {acc:6.1%}  {elapsed:5.1f}s"
     if sys.stdout.isatty():
         print("\r" + line, end="" if step < steps else "\n", flush=True)
     elif step == steps or step % max(1, steps // 10) == 0 or step == 1:
@@ -147,9 +148,20 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contourf(gx, gy, grid, levels=[-1e9, 0.0, 1e9], colors=["#f4c7a1", "#a9c8ec"], alpha=0.8)
     ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
-    for X, y, marker, name in ((data["X_train"], data["y_train"], "o", "train"), (data["X_test"], data["y_test"], "^", "test")):
-        ax.scatter([p[0] for p in X], [p[1] for p in X], c=["#c0392b" if t == 0 else "#1f4e99" for t in y],
-                   marker=marker, s=18, edgecolors="white", linewidths=0.4, label=name)
+    for X, y, marker, name in (
+        (data["X_train"], data["y_train"], "o", "train"),
+        (data["X_test"], data["y_test"], "^", "test"),
+    ):
+        ax.scatter(
+            [p[0] for p in X],
+            [p[1] for p in X],
+            c=["#c0392b" if t == 0 else "#1f4e99" for t in y],
+            marker=marker,
+            s=18,
+            edgecolors="white",
+            linewidths=0.4,
+            label=name,
+        )
     ax.set_title(f"What the MLP learned (test accuracy {data['test_accuracy']:.1%})")
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -174,7 +186,9 @@ def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> str:
 
     neurons = model.layers[0].neurons
     with no_grad():  # the first (sample, neuron) whose relu is open, so the gradients are not all 0
-        k, j = next(((k, j) for k, x in enumerate(X) for j, n in enumerate(neurons) if n(x).data > 0.0), (0, 0))
+        k, j = next(
+            ((k, j) for k, x in enumerate(X) for j, n in enumerate(neurons) if n(x).data > 0.0), (0, 0)
+        )
     neuron = neurons[j]
     saved = [p.grad for p in neuron.parameters()]
     for p in neuron.parameters():
@@ -207,8 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = nn.MLP(2, [*hidden, 1], activation="relu", rng=random.Random(args.seed))
     params = model.parameters()
     opt = optim.SGD(params, lr=lr, momentum=0.9) if args.optimizer == "sgd" else optim.Adam(params, lr=lr)
-    print(f"{args.dataset}: {len(X_train)} train / {len(X_test)} test points; {model!r}; "
-          f"{args.optimizer} lr={lr}, {args.loss} loss, {len(params)} parameters")
+    print(
+        f"{args.dataset}: {len(X_train)} train / {len(X_test)} test points; {model!r}; "
+        f"{args.optimizer} lr={lr}, {args.loss} loss, {len(params)} parameters"
+    )
 
     history: List[float] = []
     t0 = time.perf_counter()
@@ -224,8 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with no_grad():
         final_loss = batch_loss(model, X_train, y_train, args.loss).data
-    data = {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test,
-            "test_accuracy": accuracy(model, X_test, y_test)}
+    data = {
+        "X_train": X_train,
+        "y_train": y_train,
+        "X_test": X_test,
+        "y_test": y_test,
+        "test_accuracy": accuracy(model, X_test, y_test),
+    }
     metrics = {
         "train_accuracy": accuracy(model, X_train, y_train),
         "test_accuracy": data["test_accuracy"],
@@ -238,8 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out)]
     written.append(neuron_graph(model, X_train, out))
-    print(f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
-          f"final loss {final_loss:.4f}, {seconds:.1f}s")
+    print(
+        f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
+        f"final loss {final_loss:.4f}, {seconds:.1f}s"
+    )
     print(f"wrote {', '.join(written)} to {out}/")
     return 0
 

@@ -18,11 +18,15 @@ CLASSIFIER = ROOT / "demos" / "moons_classifier.py"
 BY_HAND = ROOT / "demos" / "backprop_by_hand.py"
 
 
-def run(script: Path, *args: str, env: Optional[Dict[str, str]] = None, pre: str = "") -> subprocess.CompletedProcess:
+def run(
+    script: Path, *args: str, env: Optional[Dict[str, str]] = None, pre: str = ""
+) -> subprocess.CompletedProcess:
     """Run a demo in a fresh interpreter; `pre` is Python run first (to hide a package)."""
-    code = f"{pre}\nimport runpy, sys\nsys.argv = {[str(script), *args]!r}\nrunpy.run_path({str(script)!r}, run_name='__main__')"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=ROOT)
+    argv = [str(script), *args]
+    code = f"{pre}\nimport runpy, sys\nsys.argv = {argv!r}\nrunpy.run_path(sys.argv[0], run_name='__main__')"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT
+    )
 
 
 def test_default_run_learns_moons(tmp_path: Path) -> None:
@@ -115,8 +119,16 @@ def test_without_dot_it_still_trains_and_writes_the_dot_source(tmp_path: Path) -
 
 
 def test_without_matplotlib_it_still_trains(tmp_path: Path) -> None:
-    r = run(CLASSIFIER, "--steps", "3", "--samples", "40", "--out", str(tmp_path),
-            pre="import sys; sys.modules['matplotlib'] = None")
+    r = run(
+        CLASSIFIER,
+        "--steps",
+        "3",
+        "--samples",
+        "40",
+        "--out",
+        str(tmp_path),
+        pre="import sys; sys.modules['matplotlib'] = None",
+    )
     assert r.returncode == 0, r.stderr
     assert "matplotlib" in r.stdout and (tmp_path / "metrics.json").exists()
     assert not (tmp_path / "decision_boundary.png").exists()
@@ -126,7 +138,11 @@ def test_without_matplotlib_it_still_trains(tmp_path: Path) -> None:
 def test_backprop_by_hand_agrees_with_the_engine(tmp_path: Path, activation: str) -> None:
     r = run(BY_HAND, "--activation", activation, "--out", str(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
-    diffs = [float(line.rsplit(":", 1)[1]) for line in r.stdout.splitlines() if line.startswith("largest difference:")]
+    diffs = [
+        float(line.rsplit(":", 1)[1])
+        for line in r.stdout.splitlines()
+        if line.startswith("largest difference:")
+    ]
     assert len(diffs) == 3 and max(diffs) < 1e-12  # dW, dB, dA_prev
     for name in ("dW = (1/N)·dZ·Aᵀ", "dB = (1/N)·Σ dZ", "dA_prev = Wᵀ·dZ", "dZ = dA ⊙ g'(Z)"):
         assert name in r.stdout
