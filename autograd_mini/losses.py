@@ -106,8 +106,16 @@ def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar
     """
     zs = _values(logits, "bce_with_logits", "logits")
     ys = _labels(labels, len(zs), (0.0, 1.0), "bce_with_logits")
-    terms = [z.relu() - z * y + ((-abs(z)).exp() + 1.0).log() for z, y in zip(zs, ys)]
+    terms = [_bce_term(z, y) for z, y in zip(zs, ys)]
     return total(terms) * (1.0 / len(zs))
+
+
+def _bce_term(z: Value, y: float) -> Value:
+    # relu(z) - z·y + log(1 + exp(-|z|)), with the sign of z chosen from its value: written with
+    # relu and abs, the derivative at z = 0 would take both kinks' 0 and miss the true σ(0) - y.
+    if z.data >= 0.0:
+        return z * (1.0 - y) + ((-z).exp() + 1.0).log()
+    return z * -y + (z.exp() + 1.0).log()
 
 
 def _class_index(c: object, k: int, where: str) -> int:

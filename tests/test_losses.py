@@ -1,0 +1,154 @@
+"""Losses: hand-derived values and gradients, gradcheck, stability for logits of 1,000, label checks."""
+
+from __future__ import annotations
+
+import math
+from typing import List
+
+import pytest
+
+from autograd_mini import Value, gradcheck, losses, nn
+
+
+def vals(*xs: float) -> List[Value]:
+    return [Value(x) for x in xs]
+
+
+def test_losses_are_also_nn_names() -> None:
+    for name in ("mse_loss", "hinge_loss", "bce_with_logits", "softmax_cross_entropy", "l2_regularization"):
+        assert getattr(nn, name) is getattr(losses, name)
+
+
+def test_mse_value_and_gradient() -> None:
+    p = vals(1.0, 3.0)
+    loss = losses.mse_loss(p, [0.0, 1.0])
+    assert loss.data == 2.5  # ((1-0)² + (3-1)²) / 2
+    loss.backward()
+    assert [v.grad for v in p] == [1.0, 2.0]  # 2(p - t)/N
+    assert losses.mse_loss(Value(2.0), 0.5).data == 2.25  # a single prediction
+
+
+def test_hinge_value_and_gradient() -> None:
+    s = vals(2.0, 0.25, -0.5)
+    loss = losses.hinge_loss(s, [1, -1, 1.0])
+    # margins 1 - y·s: -1 (satisfied), 1.25, 1.5
+    assert loss.data == pytest.approx((0.0 + 1.25 + 1.5) / 3, rel=1e-15)
+    loss.backward()
+    assert [v.grad for v in s] == pytest.approx([0.0, 1 / 3, -1 / 3], rel=1e-15)  # -y/N where active
+
+
+def test_bce_matches_the_textbook_formula() -> None:
+    for z in (-3.0, -0.2, 0.0, 0.7, 4.0):
+        for y in (0, 1):
+            sig = 1.0 / (1.0 + math.exp(-z))
+            expected = -(y * math.log(sig) + (1 - y) * math.log(1.0 - sig))
+            zs = vals(z)
+            loss = losses.bce_with_logits(zs, [y])
+            assert loss.data == pytest.approx(expected, rel=1e-12, abs=1e-15)
+            loss.backward()
+            assert zs[0].grad == pytest.approx(sig - y, rel=1e-12, abs=1e-15)  # σ(z) - y
+
+
+def test_softmax_cross_entropy_value_and_gradient() -> None:
+    zs = vals(1.0, 2.0, 0.5)
+    loss = losses.softmax_cross_entropy(zs, 1)
+    e = [math.exp(z.data) for z in zs]
+    p = [v / sum(e) for v in e]
+    assert loss.data == pytest.approx(-math.log(p[1]), rel=1e-14)
+    loss.backward()
+    assert [z.grad for z in zs] == pytest.approx([p[0], p[1] - 1.0, p[2]], rel=1e-13)  # softmax - one-hot
+
+
+def test_softmax_cross_entropy_batch_is_the_mean() -> None:
+    batch = [vals(1.0, 2.0, 0.5), vals(-1.0, 0.0, 3.0)]
+    mean = losses.softmax_cross_entropy(batch, [1, 2]).data
+    one = losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), 1).data
+    two = losses.softmax_cross_entropy(vals(-1.0, 0.0, 3.0), 2).data
+    assert mean == pytest.approx((one + two) / 2, rel=1e-15)
+
+
+def test_l2_value_and_gradient() -> None:
+    ps = vals(1.0, -2.0, 0.5)
+    loss = losses.l2_regularization(ps, 0.1)
+    assert loss.data == pytest.approx(0.1 * (1 + 4 + 0.25), rel=1e-15)
+    loss.backward()
+    assert [p.grad for p in ps] == pytest.approx([0.2, -0.4, 0.1], rel=1e-15)  # 2·alpha·p
+
+
+@pytest.mark.parametrize(
+    "f, xs",
+    [
+        (lambda a, b, c: losses.mse_loss([a, b], [0.3, c]), [0.5, -1.2, 0.8]),
+        (lambda a, b, c: losses.hinge_loss([a, b, c], [1, -1, 1]), [0.5, -0.2, -1.4]),
+        (lambda a, b, c: losses.bce_with_logits([a, b, c], [1, 0, 1]), [0.5, -2.2, 3.1]),
+        (lambda a, b, c: losses.softmax_cross_entropy([a, b, c], 2), [0.5, -2.2, 3.1]),
+        (lambda a, b, c, d: losses.softmax_cross_entropy([[a, b], [c, d]], [0, 1]), [0.5, -2.2, 3.1, 0.0]),
+        (lambda a, b, c: losses.l2_regularization([a, b, c], 0.3), [0.5, -2.2, 3.1]),
+    ],
+)
+def test_losses_pass_gradcheck(f, xs) -> None:  # type: ignore[no-untyped-def]
+    assert gradcheck(f, xs)
+
+
+# ---- numerical stability: logits of magnitude 1,000 ----
+
+
+@pytest.mark.parametrize(
+    "z, y, value, grad",
+    [(1000.0, 0, 1000.0, 1.0), (1000.0, 1, 0.0, 0.0), (-1000.0, 1, 1000.0, -1.0), (-1000.0, 0, 0.0, 0.0)],
+)
+def test_bce_is_stable_for_huge_logits(z: float, y: int, value: float, grad: float) -> None:
+    zs = vals(z)
+    loss = losses.bce_with_logits(zs, [y])
+    assert loss.data == value  # log(1 + e^-1000) is 0 in floats, so exact
+    loss.backward()
+    assert zs[0].grad == pytest.approx(grad, abs=1e-300) and math.isfinite(zs[0].grad)
+
+
+def test_softmax_cross_entropy_is_stable_for_huge_logits() -> None:
+    zs = vals(1000.0, -1000.0, 999.0)
+    loss = losses.softmax_cross_entropy(zs, 1)
+    # -log softmax_1 = logsumexp - z_1 = 1000 + log(1 + e^-1) + 1000
+    assert loss.data == pytest.approx(2000.0 + math.log(1.0 + math.exp(-1.0)), rel=1e-15)
+    loss.backward()
+    p0 = 1.0 / (1.0 + math.exp(-1.0))
+    assert [z.grad for z in zs] == pytest.approx([p0, -1.0, 1.0 - p0], rel=1e-12, abs=1e-300)
+    right = vals(1000.0, -1000.0)
+    losses.softmax_cross_entropy(right, 0).backward()
+    assert [z.grad for z in right] == [0.0, 0.0]  # certain and right: no gradient, no NaN
+
+
+# ---- bad input ----
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: losses.hinge_loss(vals(1.0, 2.0), [1, 0]), ValueError, "labels must be -1.0 or 1.0, got 0"),
+        (lambda: losses.hinge_loss(vals(1.0), [True]), ValueError, "got True"),
+        (lambda: losses.hinge_loss(vals(1.0, 2.0), [1]), ValueError, "2 predictions but 1 labels"),
+        (lambda: losses.bce_with_logits(vals(1.0), [-1]), ValueError, "labels must be 0.0 or 1.0, got -1"),
+        (lambda: losses.bce_with_logits(vals(1.0), [0.5]), ValueError, "got 0.5"),
+        (
+            lambda: losses.softmax_cross_entropy(vals(1.0, 2.0), 2),
+            ValueError,
+            r"class index must be in 0..1, got 2",
+        ),
+        (lambda: losses.softmax_cross_entropy(vals(1.0, 2.0), -1), ValueError, "got -1"),
+        (lambda: losses.softmax_cross_entropy(vals(1.0, 2.0), 1.0), TypeError, "must be an int"),
+        (
+            lambda: losses.softmax_cross_entropy([vals(1.0, 2.0)], [0, 1]),
+            ValueError,
+            "1 samples of logits but 2",
+        ),
+        (lambda: losses.mse_loss([], []), ValueError, "preds is empty"),
+        (lambda: losses.mse_loss(vals(1.0), [float("nan")]), ValueError, "finite"),
+        (lambda: losses.mse_loss(vals(1.0), ["a"]), TypeError, "numbers"),
+        (lambda: losses.l2_regularization(vals(1.0), -0.1), ValueError, "alpha must be >= 0"),
+        (lambda: losses.l2_regularization([1.0], 0.1), TypeError, "params must be Values"),
+        (lambda: losses.hinge_loss("ab", [1, 1]), TypeError, "scores must be"),
+    ],
+)
+def test_bad_labels_and_shapes(call, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        call()
