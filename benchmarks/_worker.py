@@ -100,7 +100,26 @@ def mlp(engine: str, steps: int) -> Dict[str, Any]:
         t0 = time.perf_counter()
         losses.append(step())
         times.append(time.perf_counter() - t0)
-    return {"how": how, "step_s": times, "losses": losses}
+    result: Dict[str, Any] = {"how": how, "step_s": times, "losses": losses}
+    if engine == "autograd_mini":  # the same steps again on a fresh model, split into their parts
+        from _mlp import _update, autograd_mini_loss
+
+        loss_fn, params, _ = autograd_mini_loss()
+        split = {"forward": 0.0, "backward": 0.0, "update": 0.0}
+        for k in range(steps):
+            t0 = time.perf_counter()
+            loss = loss_fn()
+            t1 = time.perf_counter()
+            loss.backward()
+            t2 = time.perf_counter()
+            _update(params)
+            t3 = time.perf_counter()
+            if k > 0:  # as for step_s, the first step only warms up
+                split["forward"] += t1 - t0
+                split["backward"] += t2 - t1
+                split["update"] += t3 - t2
+        result["split_s"] = {part: t / max(steps - 1, 1) for part, t in split.items()}
+    return result
 
 
 WORKLOADS: Dict[str, Callable[[str, int], Dict[str, Any]]] = {

@@ -226,6 +226,14 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
         how = next((r["how"] for r in res[("mlp", e)] if r["ok"]), failure(res[("mlp", e)]))
         out.append(f"| {name} | {fmt(ms[e], 'ms')} | {how} |")
     out.append("")
+    runs = res[("mlp", "autograd_mini")]
+    parts = {
+        k: median_of(runs, lambda r, k=k: 1e3 * r["split_s"][k]) for k in ("forward", "backward", "update")
+    }
+    if None not in parts.values():
+        whole = sum(parts.values())  # type: ignore[arg-type]
+        out.append("autograd_mini's step, timed part by part on a fresh model: " + ", ".join(
+            f"{k} {fmt(v, 'ms')} ({100 * v / whole:.0f}%)" for k, v in parts.items()) + ".\n")  # type: ignore
     a, m, h = ms["autograd_mini"], ms["micrograd"], ms["hand"]
     out.append("| ratio | value | target |")
     out.append("|---|---:|---|")
