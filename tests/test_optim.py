@@ -1,0 +1,147 @@
+"""Optimizers: hand-computed updates, schedules, each one lowering a loss, and argument checks."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import List
+
+import pytest
+
+from autograd_mini import Value, losses, nn, optim
+
+
+def test_sgd_plain_step() -> None:
+    w = Value(3.0)
+    opt = optim.SGD([w], lr=0.1)
+    (w * w).backward()
+    opt.step()
+    assert w.data == pytest.approx(3.0 - 0.1 * 6.0, rel=1e-15)
+    assert w.grad == 6.0  # step() does not clear gradients; zero_grad() does
+    opt.zero_grad()
+    assert w.grad == 0.0 and opt.steps == 1
+
+
+def test_sgd_momentum_and_weight_decay_by_hand() -> None:
+    w = Value(1.0)
+    opt = optim.SGD([w], lr=0.5, momentum=0.9, weight_decay=0.1)
+    p, v = 1.0, 0.0
+    for g in (1.0, -2.0, 0.5):
+        w.grad = g
+        opt.step()
+        v = 0.9 * v + (g + 0.1 * p)  # decay enters the gradient (L2), then momentum
+        p -= 0.5 * v
+        assert w.data == pytest.approx(p, rel=1e-14)
+
+
+def test_adam_by_hand_with_decoupled_weight_decay() -> None:
+    w = Value(2.0)
+    lr, b1, b2, eps, wd = 0.01, 0.8, 0.9, 1e-8, 0.5
+    opt = optim.Adam([w], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    p, m, v = 2.0, 0.0, 0.0
+    for t, g in enumerate((0.3, -1.0, 4.0), start=1):  # bias correction counts steps from 1
+        w.grad = g
+        opt.step()
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        step = (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
+        p = p - lr * step - lr * wd * p  # the decay is applied to p directly, not through m and v
+        assert w.data == pytest.approx(p, rel=1e-14)
+
+
+def test_adam_first_step_is_about_lr() -> None:
+    ws = [Value(0.0), Value(0.0)]
+    opt = optim.Adam(ws, lr=0.1)
+    ws[0].grad, ws[1].grad = 1000.0, -0.001
+    opt.step()
+    assert ws[0].data == pytest.approx(-0.1, rel=1e-6) and ws[1].data == pytest.approx(0.1, rel=1e-4)
+
+
+def test_schedule_is_called_with_step_numbers_from_zero() -> None:
+    seen: List[int] = []
+
+    def schedule(t: int) -> float:
+        seen.append(t)
+        return 0.1 / (1 + t)
+
+    w = Value(0.0)
+    opt = optim.SGD([w], lr=schedule)
+    for _ in range(3):
+        w.grad = 1.0
+        opt.step()
+    assert seen == [0, 1, 2]
+    assert w.data == pytest.approx(-(0.1 + 0.05 + 0.1 / 3), rel=1e-14)
+    assert opt.current_lr() == pytest.approx(0.025)
+
+
+def test_bad_schedule_value_changes_nothing() -> None:
+    w = Value(1.0)
+    opt = optim.Adam([w], lr=lambda t: float("nan"))
+    w.grad = 1.0
+    with pytest.raises(ValueError, match="schedule gave lr nan at step 0"):
+        opt.step()
+    assert w.data == 1.0 and opt.steps == 0 and opt.m == [0.0]
+
+
+def _small_problem() -> tuple:
+    rng = random.Random(0)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(20)]
+    y = [math.sin(2 * a) + b * b for a, b in X]
+    model = nn.MLP(2, [8, 1], activation="tanh", rng=random.Random(1))
+    return model, X, y
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1),
+        lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-4),
+        lambda ps: optim.Adam(ps, lr=0.02),
+        lambda ps: optim.Adam(ps, lr=lambda t: 0.02 * 0.99**t, weight_decay=1e-3),
+    ],
+)
+def test_each_optimizer_lowers_the_loss(make) -> None:  # type: ignore[no-untyped-def]
+    model, X, y = _small_problem()
+    opt = make(model.parameters())
+
+    def loss() -> Value:
+        return losses.mse_loss([model(x) for x in X], y)
+
+    first = loss().data
+    for _ in range(40):
+        L = loss()
+        opt.zero_grad()
+        L.backward()
+        opt.step()
+    assert loss().data < 0.5 * first
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: optim.SGD([Value(1.0)], lr=0.0), ValueError, "lr must be a finite number > 0, got 0.0"),
+        (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "lr must be"),
+        (lambda: optim.SGD([Value(1.0)], lr=float("inf")), ValueError, "lr must be"),
+        (lambda: optim.SGD([Value(1.0)], lr="0.1"), TypeError, "lr must be a real number"),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-0.1), ValueError, "momentum"),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, weight_decay=-1e-3), ValueError, "weight_decay"),
+        (lambda: optim.SGD([], lr=0.1), ValueError, "params is empty"),
+        (lambda: optim.SGD([1.0], lr=0.1), TypeError, "params must be Values"),
+        (lambda: optim.SGD(Value(1.0), lr=0.1), TypeError, "iterable of Values"),
+        (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), ValueError, r"betas must be in \[0, 1\)"),
+        (lambda: optim.Adam([Value(1.0)], betas=(-0.1, 0.9)), ValueError, "betas"),
+        (lambda: optim.Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
+        (lambda: optim.Adam([Value(1.0)], eps=0.0), ValueError, "eps must be"),
+        (lambda: optim.Adam([Value(1.0)], lr=0.0), ValueError, "lr must be"),
+    ],
+)
+def test_argument_checks(make, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_duplicate_parameter_is_rejected() -> None:
+    w = Value(1.0)
+    with pytest.raises(ValueError, match="appears more than once"):
+        optim.Adam([w, w])
