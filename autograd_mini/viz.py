@@ -23,12 +23,12 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 from . import engine
+from .atomic import write_atomic
 from .engine import Value, topological_order
 
 if TYPE_CHECKING:  # only for the type checker: graphviz stays optional at run time
@@ -228,21 +228,6 @@ def draw_dot(
     return dot
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
     """Draw `root`'s graph into `path` (.svg, .png or .pdf by its suffix; .dot/.gv for the source).
 
@@ -260,7 +245,7 @@ def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
         raise ValueError(f"render: unknown file type {path.suffix!r} in {str(path)!r}; use one of {known}")
     dot = draw_dot(root, **options)
     if suffix in SOURCE_SUFFIXES:
-        _write_atomic(path, dot.source.encode("utf-8"))
+        write_atomic(path, dot.source.encode("utf-8"))
         return path
     graphviz = _graphviz()
     try:
@@ -271,14 +256,14 @@ def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
         raise RuntimeError(f"render: Graphviz's dot failed with status {e.returncode}: {said}") from None
     except graphviz.ExecutableNotFound:
         source = path.with_suffix(".dot")
-        _write_atomic(source, dot.source.encode("utf-8"))
+        write_atomic(source, dot.source.encode("utf-8"))
         raise GraphvizMissing(
             f"render: the Graphviz program 'dot' was not found on PATH, so {str(path)!r} was not drawn.\n"
             f"To draw it, {_INSTALL_DOT}.\n"
             f"The graph's DOT source was written to {str(source)!r}; once Graphviz is installed, "
             f"run: dot -T{FORMATS[suffix]} {source} -o {path}"
         ) from None
-    _write_atomic(path, data)
+    write_atomic(path, data)
     return path
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from autograd_mini import Value, datasets, losses, nn, no_grad, optim
+from autograd_mini.atomic import write_atomic
 
 DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "moons": datasets.make_moons,
@@ -82,20 +82,6 @@ def check_options(a: argparse.Namespace) -> List[int]:
     except OSError as e:
         raise OptionError(f"--out {str(out)!r} is not a writable folder ({e.strerror or e})") from None
     return hidden
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def accuracy(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
