@@ -252,9 +252,14 @@ def explain_layer(layer: Any, name: str = "", grads: Optional[Explanation] = Non
     Values). The gradients are read from ``.grad`` (after ``backward()``), or from `grads`, an
     `Explanation`, which leaves ``.grad`` alone. By the chain rule, dW = dZ·Aᵀ and dB = dZ.
 
-    >>> layer = nn.Linear(3, 2)          # doctest: +SKIP
-    >>> loss.backward()                  # doctest: +SKIP
-    >>> print(explain_layer(layer, 'L1'))  # doctest: +SKIP
+    >>> import random
+    >>> from autograd_mini import nn, total
+    >>> layer = nn.Linear(3, 2, rng=random.Random(0))
+    >>> total(layer([1.0, -2.0, 0.5])).backward()   # each z_j's gradient is 1, so dW rows = Aᵀ
+    >>> print(explain_layer(layer, 'L1'))
+    L1: dW (2×3)    dB (2×1)
+    [   1   -2  0.5 ]    [   1 ]
+    [   1   -2  0.5 ]    [   1 ]
     """
     weight = getattr(layer, "weight", None)
     bias = getattr(layer, "bias", None)

@@ -14,8 +14,9 @@ nothing outside the standard library (``pip install 'autograd_mini[viz]'`` adds 
 >>> y.backward()
 >>> draw_dot(y).source.splitlines()[0]
 'digraph autograd_mini {'
->>> render(y, 'tanh.svg')      # doctest: +SKIP
-PosixPath('tanh.svg')
+>>> import os, tempfile
+>>> render(y, os.path.join(tempfile.mkdtemp(), 'tanh.svg')).name
+'tanh.svg'
 """
 
 from __future__ import annotations
@@ -235,8 +236,13 @@ def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
     same folder, then renamed). Without the `dot` program, GraphvizMissing says how to install
     it, and the DOT source is written beside `path` (``graph.svg`` -> ``graph.dot``).
 
-    >>> render(loss, 'loss.svg', rankdir='TB')    # doctest: +SKIP
-    PosixPath('loss.svg')
+    >>> import os, tempfile
+    >>> from autograd_mini import Value
+    >>> loss = (Value(3.0, label='x') - 1) ** 2
+    >>> loss.backward()
+    >>> path = render(loss, os.path.join(tempfile.mkdtemp(), 'loss.svg'), rankdir='TB')
+    >>> path.read_text().count('class="node"')  # x, x - 1, loss and the two operations
+    5
     """
     path = Path(path)
     suffix = path.suffix.lower()
