@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from numbers import Real
 from typing import Any, Dict, Iterator, List, Tuple, Union
 
+from ..atomic import write_atomic
 from ..engine import Value
 
 Tensor = Union[Value, List[Any]]  # a Value, or a (nested) list of Values
@@ -105,7 +105,7 @@ class Module:
             {"format": _FORMAT, "version": _VERSION, "model": repr(self), "state_dict": state},
             allow_nan=False,
         )
-        _write_atomically(os.fspath(path), text + "\n")
+        write_atomic(path, text + "\n")
 
     def load(self, path: Union[str, os.PathLike[str]]) -> None:
         """Read parameters saved by `save`. A corrupt or mismatched file raises `ValueError`
@@ -165,22 +165,3 @@ def _collect(name: str, tensor: Tensor, given: Any, writes: List[Tuple[Value, fl
         raise ValueError(f"load_state_dict: {name!r} has {len(given)} entries, expected {len(tensor)}")
     for i, (t, g) in enumerate(zip(tensor, given)):
         _collect(f"{name}.{i}", t, g, writes)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`: a reader sees the
-    old file or the new one, never half of one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
