@@ -14,15 +14,22 @@ from __future__ import annotations
 import argparse
 import ast
 import math
+import operator
 import sys
-from typing import Dict, List, NoReturn, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
 
 from . import __version__
 from .engine import Value
 
 PROG = "autograd-mini"
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 # What a learner might type, by the ast node's class: named in the error instead of 'Attribute'.
 _SYNTAX_NAMES = {
     "Attribute": "attribute access (a.b)",
@@ -109,18 +116,10 @@ class _Evaluator:
         return (abs(c) if f.id == "abs" else getattr(c, f.id)()).data
 
 
-def _apply(op: str, a: Number, b: Number) -> Number:
+def _apply(op: Callable[[Any, Any], Any], a: Number, b: Number) -> Number:
     if not isinstance(a, Value) and not isinstance(b, Value):  # constants: the engine's checks
-        return _apply(op, Value(a), b).data  # type: ignore[union-attr]
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    return a**b
+        return op(Value(a), b).data
+    return op(a, b)
 
 
 def parse_expression(text: str, values: Dict[str, float]) -> Tuple[Value, Dict[str, Value]]:
@@ -199,16 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
         "graph --set x=1 -- '-x*x'."
     )
     g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=epilog)
-    e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
-                       epilog=epilog)
+    e = sub.add_parser(
+        "explain", help="print the backward pass as a table of chain-rule steps", epilog=epilog
+    )
     for p in (g, e):
         p.add_argument("expression", help="the formula, e.g. 'tanh(w*x + b)' (quote it for the shell)")
-        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="the value of a variable; repeat for each variable")
-    g.add_argument("-o", "--output", default="graph.svg",
-                   help="picture to write: .svg, .png or .pdf, or .dot for the source (default: graph.svg)")
-    g.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"],
-                   help="direction of the data flow (default: LR, left to right)")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="the value of a variable; repeat for each variable",
+        )
+    g.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        help="picture to write: .svg, .png or .pdf, or .dot for the source (default: graph.svg)",
+    )
+    g.add_argument(
+        "--rankdir",
+        default="LR",
+        choices=["LR", "RL", "TB", "BT"],
+        help="direction of the data flow (default: LR, left to right)",
+    )
     g.add_argument("--max-nodes", type=int, default=300, help="refuse larger graphs (default: 300)")
     return parser
 
@@ -216,8 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(result: Value, leaves: Dict[str, Value]) -> List[str]:
     width = max([len(n) for n in leaves] + [6])
     lines = [f"{'result'.ljust(width)} = {result.data:.6g}"]
-    lines += [f"{name.ljust(width)} = {v.data:<12.6g} d(result)/d{name} = {v.grad:.6g}"
-              for name, v in leaves.items()]
+    lines += [
+        f"{name.ljust(width)} = {v.data:<12.6g} d(result)/d{name} = {v.grad:.6g}"
+        for name, v in leaves.items()
+    ]
     return lines
 
 
