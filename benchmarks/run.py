@@ -217,7 +217,8 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
         return 1e3 * sum(times) / len(times)
 
     ms = {e: median_of(res[("mlp", e)], step_ms) for e in names}
-    out.append(f"**micrograd's demo step**: MLP 2-16-16-1 (ReLU), 100 moons points, hinge loss + "
+    out.append(f"**micrograd's demo step**: MLP 2-16-16-1 (ReLU), 100 moons points "
+               f"(`datasets.make_moons(100, noise=0.1, seed=1)`), hinge loss + "
                f"1e-4·Σp², full batch, forward + backward + SGD update; mean over steps 2..{sizes['mlp']} "
                f"of each process.\n")
     out.append("| implementation | ms per step | built with |")
