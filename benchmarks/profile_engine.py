@@ -15,7 +15,6 @@ import io
 import os
 import pstats
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,22 +31,10 @@ def mlp_split(steps: int) -> None:
     """Time forward / backward / update separately, on the same network as the benchmark."""
     import _mlp
 
-    loss_fn, params = _mlp.autograd_mini_loss()
-    parts = {"forward": 0.0, "backward": 0.0, "update": 0.0}
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        loss = loss_fn()
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        _mlp.update(params)
-        t3 = time.perf_counter()
-        parts["forward"] += t1 - t0
-        parts["backward"] += t2 - t1
-        parts["update"] += t3 - t2
+    parts = _mlp.timed_split(steps, warmup=0)
     whole = sum(parts.values())
-    split = ", ".join(f"{k} {1e3 * v / steps:.2f} ms ({100 * v / whole:.0f}%)" for k, v in parts.items())
-    print(f"one step without the profiler: {1e3 * whole / steps:.2f} ms = {split}")
+    split = ", ".join(f"{k} {1e3 * v:.2f} ms ({100 * v / whole:.0f}%)" for k, v in parts.items())
+    print(f"one step without the profiler: {1e3 * whole:.2f} ms = {split}")
 
 
 def main() -> None:

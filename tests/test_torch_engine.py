@@ -6,6 +6,7 @@ Skipped where torch is not installed; `.ci/run` installs it so CI runs these com
 from __future__ import annotations
 
 import math
+import operator
 import random
 from typing import Any, Callable, List, Sequence, Tuple
 
@@ -149,16 +150,11 @@ def _apply_unary(op: str, v: Any, c: float, n: int) -> Any:
     return getattr(v, op)()
 
 
+_BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+
+
 def _apply_binary(op: str, a: Any, b: Any) -> Any:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    return a**b
+    return _BINARY[op](a, b)
 
 
 def _allowed(op: str, x: float, y: float = 1.0, c: float = 1.0) -> bool:
