@@ -44,10 +44,10 @@ def _rule(symbol: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def _real(x: object, where: str) -> float:
+def _real(x: object, where: str, expected: str = "a real number (int or float)") -> float:
     """`x` as a float, or a TypeError naming `where` and what was given."""
     if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+        raise TypeError(f"{where}: expected {expected}, got {type(x).__name__} {x!r}")
     try:
         return float(x)
     except OverflowError:  # an int beyond 1.8e308
@@ -473,12 +473,7 @@ _new = object.__new__
 def _const(x: object, op: str) -> float:
     if type(x) is float:  # the common case, without the slower abstract-class check
         return x  # type: ignore[return-value]
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{op}: operand must be a Value or a real number, got {type(x).__name__} {x!r}")
-    try:  # free unless it raises (Python >= 3.11), and _const sits on the path of x * c
-        return float(x)
-    except OverflowError:  # an int beyond 1.8e308
-        raise OverflowError(f"{op}: {x!r:.40} is too large for a float") from None
+    return _real(x, op, "a Value or a real number")
 
 
 def _data(x: object, op: str) -> float:
