@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
-from .engine import Value, topological_order
+from .engine import Value, _real, topological_order
 from .viz import op_text
 
 __all__ = ["Explanation", "LayerGradients", "Step", "explain", "explain_layer"]
@@ -192,13 +192,11 @@ def explain(root: Value, gradient: float = 1.0) -> Explanation:
     """
     if type(root) is not Value:
         raise TypeError(f"explain: root must be a Value, got {type(root).__name__} {root!r}")
-    if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
-        kind = type(gradient).__name__
-        raise TypeError(f"explain: gradient must be a real number, got {kind} {gradient!r}")
+    seed = _real(gradient, "explain: gradient")  # the same check as backward(gradient)
     order = topological_order(root)
     names = _names(order)
     grads: Dict[Value, float] = {v: 0.0 for v in order}
-    grads[root] = float(gradient)
+    grads[root] = seed
     steps: List[Step] = []
     for v in reversed(order):
         rule = v._backward
