@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 from ..engine import Value, dot, linear
 from .module import Module, Tensor
@@ -70,6 +70,20 @@ def _inputs(x: Sequence[Scalar], nin: int, where: str) -> Sequence[Scalar]:
     return x
 
 
+def _label_and_activate(
+    zs: List[Value], activation: Optional[str], zlabels: List[str], alabels: List[str]
+) -> List[Value]:
+    """Label the z nodes, apply the activation (its own node per neuron) and label those a nodes."""
+    for z, label in zip(zs, zlabels):
+        z.label = label
+    if activation is None:
+        return zs
+    out = list(map(_APPLY[activation], zs))
+    for a, label in zip(out, alabels):
+        a.label = label
+    return out
+
+
 class Neuron(Module):
     """One neuron: z = Σ_k w_k·x_k + b (one `dot` node), then a = g(z) if it has an activation.
 
@@ -104,12 +118,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Scalar]) -> Value:
         z = dot(self.w, _inputs(x, self.nin, "Neuron"), self.b)
-        z.label = self._zlabel
-        if self.activation is None:
-            return z
-        a = _APPLY[self.activation](z)
-        a.label = self._alabel
-        return a
+        return _label_and_activate([z], self.activation, [self._zlabel], [self._alabel])[0]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("w", self.w), ("b", self.b)]
@@ -141,7 +150,6 @@ class Linear(Module):
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
         self.weight: List[List[Value]] = [n.w for n in self.neurons]
         self.bias: List[Value] = [n.b for n in self.neurons]
-        self._apply: Optional[Callable[[Value], Value]] = _APPLY.get(activation) if activation else None
         self._name(1)
 
     def _name(self, layer: int) -> None:
@@ -153,14 +161,7 @@ class Linear(Module):
     def __call__(self, x: Sequence[Scalar]) -> List[Value]:
         # One engine call for the whole layer: it reads the inputs once for all nout dot nodes.
         zs = linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias)
-        for z, label in zip(zs, self._zlabels):
-            z.label = label
-        if self._apply is None:
-            return zs
-        out = list(map(self._apply, zs))
-        for a, label in zip(out, self._alabels):
-            a.label = label
-        return out
+        return _label_and_activate(zs, self.activation, self._zlabels, self._alabels)
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("weight", self.weight), ("bias", self.bias)]
