@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tupl
 
 from . import __version__
 from .engine import Value
+from .viz import MAX_NODES, RANKDIRS
 
 PROG = "autograd-mini"
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
@@ -219,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--rankdir",
         default="LR",
-        choices=["LR", "RL", "TB", "BT"],
+        choices=RANKDIRS,
         help="direction of the data flow (default: LR, left to right)",
     )
-    g.add_argument("--max-nodes", type=int, default=300, help="refuse larger graphs (default: 300)")
+    g.add_argument(
+        "--max-nodes", type=int, default=MAX_NODES, help=f"refuse larger graphs (default: {MAX_NODES})"
+    )
     return parser
 
 
