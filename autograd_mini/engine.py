@@ -525,26 +525,19 @@ def topological_order(root: Value) -> List[Value]:
     so the same graph always gives the same order. The backward pass runs it in reverse.
     """
     order: List[Value] = []
-    done = set()
-    expanded = set()
-    stack = [root]
-    pop, push = stack.pop, stack.append
+    seen = {root}
+    # Each entry is a node and an iterator over its parents that have not been looked at yet: a
+    # node is finished (appended) when its iterator runs out, so every edge is looked at once.
+    stack = [(root, iter(root._parents))]
     while stack:
-        v = pop()
-        if v in done:  # a second copy, pushed by another child before this one was finished
-            continue
-        if v in expanded:  # back on top: everything pushed above it, its parents, is done
-            done.add(v)
-            order.append(v)
-            continue
-        todo = [p for p in v._parents if p not in done]
-        if todo:  # visit the parents first, then come back to v
-            expanded.add(v)
-            push(v)
-            todo.reverse()  # so that the first parent is visited first
-            stack.extend(todo)
+        v, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p._parents)))
+                break  # go down into p; v's iterator resumes after p when p is finished
         else:
-            done.add(v)
+            stack.pop()
             order.append(v)
     return order
 
