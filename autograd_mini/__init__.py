@@ -10,7 +10,7 @@
 
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
-from .engine import Value, dot, grad, is_grad_enabled, linear, no_grad, topological_order, total
+from .engine import Value, dot, grad, is_grad_enabled, linear, linear_batch, no_grad, topological_order, total
 from .explain import explain
 
 __version__ = "0.1.0"
@@ -24,6 +24,7 @@ __all__ = [
     "GradcheckError",
     "is_grad_enabled",
     "linear",
+    "linear_batch",
     "no_grad",
     "topological_order",
     "total",

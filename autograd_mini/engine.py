@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from numbers import Real
-from operator import mul
+from operator import attrgetter, mul
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 Number = Union[int, float]
@@ -377,47 +377,75 @@ def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Valu
     >>> z.data
     2.5
     """
-    if not isinstance(weights, (list, tuple)):
-        weights = list(weights)
-    return linear([weights], inputs, [bias])[0]
+    return _linear([weights], [inputs], [bias], "dot")[0][0]
 
 
 def linear(weight: Sequence[Sequence[Value]], inputs: Sequence[Scalar], bias: Sequence[Value]) -> List[Value]:
     """Z = W·A + B for one observation A: a `dot` node per row of W (n rows of m weights).
 
-    The inputs are checked and read once for all n rows, which is what makes a layer of scalar
-    neurons fast.
+    The inputs are checked and read once for all n rows.
 
     >>> W = [[Value(1.0), Value(2.0)], [Value(0.0), Value(-1.0)]]
     >>> [z.data for z in linear(W, [3.0, 4.0], [Value(0.5), Value(0.0)])]
     [11.5, -4.0]
     """
-    if not isinstance(inputs, (list, tuple)):
-        inputs = list(inputs)
-    if len(weight) != len(bias):
-        raise ValueError(f"linear: {len(weight)} rows of weights but {len(bias)} biases")
-    m = len(inputs)
-    kinds = set(map(type, inputs))  # (a set of types: one pass at C speed)
-    if kinds == _ONLY_VALUES:
-        xd: Sequence[float] = [x.data for x in inputs]  # type: ignore[union-attr]
-        xs: Tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
-        rule, aux = _dot, m
-    elif Value in kinds:  # a mix: treat the numbers as constant leaves
-        return linear(weight, [x if type(x) is Value else Value(x) for x in inputs], bias)  # type: ignore[arg-type]
-    else:  # a data sample: the numbers are constants kept in the node, not parents
-        xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, "dot") for x in inputs)
-        xs, rule, aux = (), _dot_const, xd
-    out = []
-    for row, b in zip(weight, bias):
+    return _linear(weight, [inputs], bias, "linear")[0]
+
+
+def linear_batch(
+    weight: Sequence[Sequence[Value]], batch: Sequence[Sequence[Scalar]], bias: Sequence[Value]
+) -> List[List[Value]]:
+    """Z = W·A + B for a batch of N observations: N lists of n `dot` nodes, one list per observation.
+
+    The same nodes as N calls of `linear`, but W and B are checked and read once for the whole
+    batch, which is what makes a layer of scalar neurons fast on a full batch.
+
+    >>> W = [[Value(1.0), Value(2.0)]]
+    >>> [[z.data for z in zs] for zs in linear_batch(W, [[3.0, 4.0], [0.0, 1.0]], [Value(0.5)])]
+    [[11.5], [2.5]]
+    """
+    return _linear(weight, batch, bias, "linear_batch")
+
+
+def _linear(
+    weight: Sequence[Sequence[Value]], batch: Sequence[Sequence[Scalar]], bias: Sequence[Value], where: str
+) -> List[List[Value]]:
+    rows = [row if isinstance(row, (list, tuple)) else list(row) for row in weight]
+    bias = bias if isinstance(bias, (list, tuple)) else list(bias)
+    if len(rows) != len(bias):
+        raise ValueError(f"{where}: {len(rows)} rows of weights but {len(bias)} biases")
+    m = len(rows[0]) if rows else 0
+    for row in rows:
         if len(row) != m:
-            raise ValueError(f"dot: {len(row)} weights but {m} inputs")
-        if type(b) is not Value:
-            raise TypeError(f"dot: bias must be a Value, got {type(b).__name__} {b!r}")
-        if m and set(map(type, row)) != _ONLY_VALUES:
+            raise ValueError(f"{where}: rows of weights have different lengths {[len(r) for r in rows]}")
+        if m and set(map(type, row)) != _ONLY_VALUES:  # (a set of types: one pass at C speed)
             w = next(w for w in row if type(w) is not Value)
-            raise TypeError(f"dot: weights must be Values, got {type(w).__name__} {w!r}")
-        z = sum(map(mul, [w.data for w in row], xd)) + b.data
-        out.append(_node(z, (*row, *xs, b), rule, aux))
+            raise TypeError(f"{where}: weights must be Values, got {type(w).__name__} {w!r}")
+    for b in bias:
+        if type(b) is not Value:
+            raise TypeError(f"{where}: bias must be a Value, got {type(b).__name__} {b!r}")
+    # W and B as floats, read once for the batch; each observation's inputs are read once too
+    table = list(zip(rows, [[w.data for w in row] for row in rows], bias, [b.data for b in bias]))
+    out = []
+    for inputs in batch:
+        if not isinstance(inputs, (list, tuple)):
+            if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+                got = f"{type(inputs).__name__} {inputs!r:.40}"
+                raise TypeError(f"{where}: an observation must be a sequence of {m} inputs, got {got}")
+            inputs = list(inputs)
+        if len(inputs) != m:
+            raise ValueError(f"{where}: {m} weights but {len(inputs)} inputs")
+        kinds = set(map(type, inputs))
+        if Value in kinds and kinds != _ONLY_VALUES:  # a mix: the numbers become constant leaves
+            inputs = [x if type(x) is Value else Value(x) for x in inputs]  # type: ignore[arg-type]
+        if Value in kinds:
+            xd: Sequence[float] = [x.data for x in inputs]  # type: ignore[union-attr]
+            xs: Tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
+            rule, aux = _dot, m
+        else:  # a data sample: the numbers are constants kept in the node, not parents
+            xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, where) for x in inputs)
+            xs, rule, aux = (), _dot_const, xd
+        out.append([_node(sum(map(mul, wd, xd)) + bd, (*row, *xs, b), rule, aux) for row, wd, b, bd in table])
     return out
 
 
@@ -544,7 +572,7 @@ def topological_order(root: Value) -> List[Value]:
 
 def _backward_pass(root: Value, seed: float) -> None:
     topo = topological_order(root)
-    saved = [v.grad for v in topo]
+    saved = list(map(_grad_of, topo))
     try:
         for v in topo:
             if v._backward is not None:
@@ -565,7 +593,7 @@ def _backward_pass(root: Value, seed: float) -> None:
                 a.grad += ga
                 b.grad += gb
             else:
-                for p, c in zip(ps, rule(g, v.data, v._aux, *[p.data for p in ps])):
+                for p, c in zip(ps, rule(g, v.data, v._aux, *map(_data_of, ps))):
                     p.grad += c
     except BaseException as e:  # even KeyboardInterrupt must not leave half a pass behind
         for node, old in zip(topo, saved):  # (`v` still names the node whose rule failed)
@@ -573,6 +601,10 @@ def _backward_pass(root: Value, seed: float) -> None:
         if isinstance(e, (ArithmeticError, ValueError)):
             raise type(e)(f"backward: the local derivative of {_where(v)} failed: {e}") from e
         raise
+
+
+_grad_of = attrgetter("grad")
+_data_of = attrgetter("data")
 
 
 def _where(v: Value) -> str:

@@ -59,7 +59,7 @@ def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any]]:
     params = model.parameters()
 
     def loss_fn() -> Any:
-        scores = [model(x) for x in X]
+        scores = model(X)  # the whole batch in one call: W and B are read once per layer
         return losses.hinge_loss(scores, y) + losses.l2_regularization(params, ALPHA)
 
     return loss_fn, params

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import math
+import random
 import sys
 import time
 import weakref
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Tuple
 
 import pytest
 
@@ -18,6 +19,8 @@ from autograd_mini import (
     grad,
     gradcheck,
     is_grad_enabled,
+    linear,
+    linear_batch,
     no_grad,
     topological_order,
     total,
@@ -604,3 +607,53 @@ def test_any_exception_in_a_rule_rolls_back() -> None:
     with pytest.raises(RuntimeError, match="^broken rule$"):
         y.backward()
     assert x.grad == 1.25 and y.grad == 0.0
+
+
+# ---- linear and linear_batch: Z = W·A + B, one observation or a batch ----
+
+
+def _layer(n: int, m: int, seed: int) -> Tuple[List[List[Value]], List[Value]]:
+    rng = random.Random(seed)
+    W = [[Value(rng.uniform(-1, 1)) for _ in range(m)] for _ in range(n)]
+    return W, [Value(rng.uniform(-1, 1)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("inputs", ["numbers", "values", "mixed"])
+def test_linear_batch_is_linear_on_each_observation(inputs: str) -> None:
+    W, B = _layer(3, 2, seed=1)
+    rows = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [0.0, 3]]
+    if inputs == "values":
+        rows = [[Value(x) for x in row] for row in rows]  # type: ignore[misc]
+    elif inputs == "mixed":
+        rows = [[Value(row[0]), row[1]] for row in rows]  # type: ignore[misc]
+    batch = linear_batch(W, rows, B)
+    assert len(batch) == len(rows) and all(len(zs) == 3 for zs in batch)
+    one_by_one = [linear(W, row, B) for row in rows]
+    for zs, expected in zip(batch, one_by_one):
+        assert [z.data for z in zs] == [z.data for z in expected]
+    # and the gradients: every weight sums one term per observation, dW = dZ·Aᵀ
+    total([z * (j + 1) for zs in batch for j, z in enumerate(zs)]).backward()
+    data = [[x.data if isinstance(x, Value) else x for x in row] for row in rows]
+    for j in range(3):
+        for k in range(2):
+            assert W[j][k].grad == pytest.approx((j + 1) * sum(row[k] for row in data), rel=1e-14)
+        assert B[j].grad == pytest.approx((j + 1) * len(rows), rel=1e-14)
+
+
+LINEAR_ERRORS = [
+    (lambda W, B: linear_batch(W, [[1.0, 2.0], [1]], B), ValueError, r"linear_batch: 2 weights but 1 input"),
+    (lambda W, B: linear_batch(W, [[1.0, 2.0], 3.0], B), TypeError, r"linear_batch: an obs.*float 3\.0"),
+    (lambda W, B: linear_batch(W, [[1.0, "x"]], B), TypeError, r"linear_batch.*'x'"),
+    (lambda W, B: linear_batch(W[:2], [[1.0, 2.0]], B), ValueError, r"linear_batch: 2 rows.* but 3 biases"),
+    (lambda W, B: linear_batch([W[0], W[1][:1], W[2]], [[1, 2]], B), ValueError, r"lengths \[2, 1, 2\]"),
+    (lambda W, B: linear_batch([W[0], [1.0, W[1][1]], W[2]], [[1, 2]], B), TypeError, r"weights.*float 1\.0"),
+    (lambda W, B: linear(W, [1.0, 2.0], [B[0], 0.5, B[2]]), TypeError, r"linear: bias.*float 0\.5"),
+    (lambda W, B: linear(W, [1.0, 2.0, 3.0], B), ValueError, r"linear: 2 weights but 3 inputs"),
+]
+
+
+@pytest.mark.parametrize("f, error, message", LINEAR_ERRORS)
+def test_linear_errors_name_the_problem(f: Callable[..., object], error: type, message: str) -> None:
+    W, B = _layer(3, 2, seed=2)
+    with pytest.raises(error, match=message):
+        f(W, B)

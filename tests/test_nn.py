@@ -345,11 +345,41 @@ def test_constructor_errors(make, error, message) -> None:  # type: ignore[no-un
         make()
 
 
+def test_a_batch_gives_what_one_observation_at_a_time_gives() -> None:
+    X = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]
+    for nouts in ([4, 1], [4, 3], [1, 2]):  # one output, several, and a hidden layer of one neuron
+        model = nn.MLP(2, nouts, activation="tanh", rng=random.Random(5))
+        batch = model(X)
+        assert isinstance(batch, list) and len(batch) == len(X)
+        singles = [model(x) for x in X]
+        flat = [v.data for out in batch for v in (out if isinstance(out, list) else [out])]
+        assert flat == [v.data for out in singles for v in (out if isinstance(out, list) else [out])]
+        # the same gradients too: backward through the batch, then through the singles
+        total([v for out in batch for v in (out if isinstance(out, list) else [out])]).backward()
+        via_batch = [p.grad for p in model.parameters()]
+        model.zero_grad()
+        total([v for out in singles for v in (out if isinstance(out, list) else [out])]).backward()
+        assert [p.grad for p in model.parameters()] == pytest.approx(via_batch, rel=1e-13, abs=1e-15)
+    layer, neuron = nn.Linear(2, 3, activation="relu"), nn.Neuron(2, activation="sigmoid")
+    assert [[a.data for a in out] for out in layer(X)] == [[a.data for a in layer(x)] for x in X]
+    assert [a.data for a in neuron(tuple(map(tuple, X)))] == [neuron(x).data for x in X]
+    assert [a.label for a in layer(X)[2]] == ["L1.N1.a", "L1.N2.a", "L1.N3.a"]
+
+
+def test_batch_errors() -> None:
+    with pytest.raises(ValueError, match="Linear: expected 2 inputs, got 3 in observation 1 of a batch"):
+        nn.Linear(2, 3)([[1.0, 2.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="MLP: expected 2 inputs, got 1 in observation 2 of a batch"):
+        nn.MLP(2, [3, 1])([[1.0, 2.0], [1.0, 2.0], [1.0]])
+    with pytest.raises(TypeError, match="Neuron: observation 1 of a batch is float 5.0, not a sequence"):
+        nn.Neuron(2)([[1.0, 2.0], 5.0])
+
+
 def test_call_errors() -> None:
     layer = nn.Linear(3, 2)
     with pytest.raises(ValueError, match="Linear: expected 3 inputs, got 2"):
         layer([1.0, 2.0])
-    with pytest.raises(ValueError, match="Linear: expected 2 inputs, got 3"):
+    with pytest.raises(ValueError, match="MLP: expected 2 inputs, got 3"):
         nn.MLP(2, [3, 1])([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="Neuron: expected 2 inputs, got 1"):
         nn.Neuron(2)([1.0])

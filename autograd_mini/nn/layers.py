@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import random
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from ..engine import Value, dot, linear
+from ..engine import Value, linear, linear_batch
 from .module import Module, Tensor
 
 Scalar = Union[Value, int, float]
@@ -68,6 +68,19 @@ def _inputs(x: Sequence[Scalar], nin: int, where: str) -> Sequence[Scalar]:
     if len(x) != nin:
         raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
     return x
+
+
+def _batch(x: Sequence[Any], nin: int, where: str) -> Optional[List[Sequence[Scalar]]]:
+    """`x` as a list of observations if it is a batch (a sequence of sequences), else None."""
+    if not (isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple))):
+        return None
+    for i, row in enumerate(x):
+        if not isinstance(row, (list, tuple)):
+            got = f"{type(row).__name__} {row!r:.40}"
+            raise TypeError(f"{where}: observation {i} of a batch is {got}, not a sequence")
+        if len(row) != nin:
+            raise ValueError(f"{where}: expected {nin} inputs, got {len(row)} in observation {i} of a batch")
+    return list(x)
 
 
 def _label_and_activate(
@@ -116,9 +129,15 @@ class Neuron(Module):
         self._zlabel = f"{prefix}.z"
         self._alabel = f"{prefix}.a"
 
-    def __call__(self, x: Sequence[Scalar]) -> Value:
-        z = dot(self.w, _inputs(x, self.nin, "Neuron"), self.b)
-        return _label_and_activate([z], self.activation, [self._zlabel], [self._alabel])[0]
+    def __call__(self, x: Sequence[Any]) -> Any:
+        """One observation (`nin` Values or numbers) gives a Value; a batch (a list of them) a list."""
+        batch = _batch(x, self.nin, "Neuron")
+        if batch is not None:
+            return [self._finish(zs)[0] for zs in linear_batch([self.w], batch, [self.b])]
+        return self._finish(linear([self.w], _inputs(x, self.nin, "Neuron"), [self.b]))[0]
+
+    def _finish(self, zs: List[Value]) -> List[Value]:
+        return _label_and_activate(zs, self.activation, [self._zlabel], [self._alabel])
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("w", self.w), ("b", self.b)]
@@ -158,9 +177,15 @@ class Linear(Module):
         self._zlabels = [n._zlabel for n in self.neurons]
         self._alabels = [n._alabel for n in self.neurons]
 
-    def __call__(self, x: Sequence[Scalar]) -> List[Value]:
-        # One engine call for the whole layer: it reads the inputs once for all nout dot nodes.
-        zs = linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias)
+    def __call__(self, x: Sequence[Any]) -> List[Any]:
+        """One observation (`nin` Values or numbers) gives `nout` Values; a batch (a list of N
+        observations) gives N such lists, reading W and B once for the whole batch."""
+        batch = _batch(x, self.nin, "Linear")
+        if batch is not None:
+            return [self._finish(zs) for zs in linear_batch(self.weight, batch, self.bias)]
+        return self._finish(linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias))
+
+    def _finish(self, zs: List[Value]) -> List[Value]:
         return _label_and_activate(zs, self.activation, self._zlabels, self._alabels)
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
@@ -210,11 +235,17 @@ class MLP(Module):
         self.nin = nin
         self.nouts = list(nouts)
 
-    def __call__(self, x: Sequence[Scalar]) -> Union[Value, List[Value]]:
-        a: Sequence[Scalar] = x
+    def __call__(self, x: Sequence[Any]) -> Any:
+        """One observation gives one output (a Value, or a list if the last layer has several
+        neurons); a batch (a list of N observations) gives a list of N such outputs."""
+        if _batch(x, self.nin, "MLP") is None:
+            a: List[Any] = self.layers[0](_inputs(x, self.nin, "MLP"))
+            for layer in self.layers[1:]:
+                a = layer(a)
+            return a[0] if len(a) == 1 else a
         for layer in self.layers:
-            a = layer(a)
-        return a[0] if len(a) == 1 else a  # type: ignore[return-value]
+            x = layer(x)
+        return [a[0] for a in x] if self.layers[-1].nout == 1 else x
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [
