@@ -107,7 +107,8 @@ class Value:
         """
         if self._backward is None:
             return ()
-        return tuple(self._backward(1.0, self.data, self._aux, *[p.data for p in self._parents]))
+        local = self._backward(1.0, self.data, self._aux, *[p.data for p in self._parents])
+        return tuple(local) if local else (0.0,) * len(self._parents)  # () means all zero
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from the graph."""
@@ -327,9 +328,23 @@ def _sqrt(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
     return (g * 0.5 / out,)
 
 
+# g·g'(z) written with the output a = g(z) alone, for the activations a neuron node can take in (see
+# `linear`); the activation nodes' own rules use them too, except sigmoid's (below).
+def _relu_grad(g: Any, out: Any) -> Any:
+    return g if out > 0.0 else 0.0 * g  # relu'(z) = 1 where z > 0, which is where a > 0
+
+
+def _tanh_grad(g: Any, out: Any) -> Any:
+    return g * (1.0 - out * out)
+
+
+def _sigmoid_grad(g: Any, out: Any) -> Any:
+    return g * out * (1.0 - out)  # exact to 1e-16 absolute; 1 - a loses digits when a is near 1
+
+
 @_rule("tanh")
 def _tanh(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
-    return (g * (1.0 - out * out),)
+    return (_tanh_grad(g, out),)
 
 
 @_rule("sigmoid")
@@ -340,7 +355,7 @@ def _sigmoid(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
 
 @_rule("relu")
 def _relu(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
-    return (g if a > 0.0 else 0.0 * g,)
+    return (_relu_grad(g, out),)
 
 
 @_rule("sin")
@@ -354,15 +369,54 @@ def _cos(g: Any, out: Any, aux: Any, a: Any) -> Tuple[Any, ...]:
 
 
 @_rule("w·x+b")
-def _dot(g: Any, out: Any, m: int, *args: Any) -> Tuple[Any, ...]:
+def _dot(g: Any, out: Any, m: int, *args: Any) -> List[Any]:
     # args are w_1..w_m, x_1..x_m, b: d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    return (*map(g.__mul__, args[m : 2 * m]), *map(g.__mul__, args[:m]), g)
+    return [g * d for d in (*args[m : 2 * m], *args[:m], 1.0)]
 
 
 @_rule("w·x+b")
-def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Tuple[Any, ...]:
+def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> List[Any]:
     # the inputs x are plain numbers (a data sample): args are w_1..w_m, b
-    return (*map(g.__mul__, xs), g)
+    return [*[g * x for x in xs], g]
+
+
+def _neuron_rules(name: str, act_grad: Callable[[Any, Any], Any]) -> Tuple[Rule, Rule]:
+    """The rules of a neuron node a = g(w·x + b): dz = da·g'(z), then the dot rule with dz.
+
+    When dz is 0 (a relu neuron that is off) every contribution is 0, and the rule returns ()
+    so that the backward pass skips the neuron's 2m+1 inputs, as it skips a z node whose
+    gradient is 0. (Not for one or two inputs: the backward pass's fast paths want them all.)
+    """
+
+    def values(g: Any, out: Any, m: int, *args: Any) -> Tuple[Any, ...]:
+        dz = act_grad(g, out)
+        return () if dz == 0.0 and m else _dot(dz, out, m, *args)
+
+    def constants(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Tuple[Any, ...]:
+        dz = act_grad(g, out)
+        return () if dz == 0.0 and len(xs) > 1 else _dot_const(dz, out, xs, *args)
+
+    return _rule(f"{name}(w·x+b)")(values), _rule(f"{name}(w·x+b)")(constants)
+
+
+def _relu_float(z: float) -> float:
+    return z if z > 0.0 else 0.0
+
+
+def _sigmoid_float(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # never overflows for x < 0
+    return e / (1.0 + e)
+
+
+# activation -> (its function on floats, the neuron rule for Value inputs, the rule for numbers)
+_NEURONS: Dict[Optional[str], Tuple[Optional[Callable[[float], float]], Rule, Rule]] = {
+    None: (None, _dot, _dot_const),
+    "relu": (_relu_float, *_neuron_rules("relu", _relu_grad)),
+    "tanh": (math.tanh, *_neuron_rules("tanh", _tanh_grad)),
+    "sigmoid": (_sigmoid_float, *_neuron_rules("sigmoid", _sigmoid_grad)),
+}
 
 
 def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Value:
@@ -377,25 +431,37 @@ def dot(weights: Sequence[Value], inputs: Sequence[Scalar], bias: Value) -> Valu
     >>> z.data
     2.5
     """
-    return _linear([weights], [inputs], [bias], "dot")[0][0]
+    return _linear([weights], [inputs], [bias], None, "dot")[0][0]
 
 
-def linear(weight: Sequence[Sequence[Value]], inputs: Sequence[Scalar], bias: Sequence[Value]) -> List[Value]:
+def linear(
+    weight: Sequence[Sequence[Value]],
+    inputs: Sequence[Scalar],
+    bias: Sequence[Value],
+    activation: Optional[str] = None,
+) -> List[Value]:
     """Z = W·A + B for one observation A: a `dot` node per row of W (n rows of m weights).
 
-    The inputs are checked and read once for all n rows.
+    The inputs are checked and read once for all n rows. With an `activation` ('relu', 'tanh' or
+    'sigmoid') each neuron is instead one node a = g(w·x + b), whose rule applies dZ = dA ⊙ g'(Z)
+    and then the dot rule with dz: the same gradients, half the nodes, but no z node to look at.
 
     >>> W = [[Value(1.0), Value(2.0)], [Value(0.0), Value(-1.0)]]
     >>> [z.data for z in linear(W, [3.0, 4.0], [Value(0.5), Value(0.0)])]
     [11.5, -4.0]
+    >>> [(a.data, a.op) for a in linear(W, [3.0, 4.0], [Value(0.5), Value(0.0)], 'relu')]
+    [(11.5, 'relu(w·x+b)'), (0.0, 'relu(w·x+b)')]
     """
-    return _linear(weight, [inputs], bias, "linear")[0]
+    return _linear(weight, [inputs], bias, activation, "linear")[0]
 
 
 def linear_batch(
-    weight: Sequence[Sequence[Value]], batch: Sequence[Sequence[Scalar]], bias: Sequence[Value]
+    weight: Sequence[Sequence[Value]],
+    batch: Sequence[Sequence[Scalar]],
+    bias: Sequence[Value],
+    activation: Optional[str] = None,
 ) -> List[List[Value]]:
-    """Z = W·A + B for a batch of N observations: N lists of n `dot` nodes, one list per observation.
+    """`linear` for a batch of N observations: N lists of n nodes, one list per observation.
 
     The same nodes as N calls of `linear`, but W and B are checked and read once for the whole
     batch, which is what makes a layer of scalar neurons fast on a full batch.
@@ -404,12 +470,19 @@ def linear_batch(
     >>> [[z.data for z in zs] for zs in linear_batch(W, [[3.0, 4.0], [0.0, 1.0]], [Value(0.5)])]
     [[11.5], [2.5]]
     """
-    return _linear(weight, batch, bias, "linear_batch")
+    return _linear(weight, batch, bias, activation, "linear_batch")
 
 
 def _linear(
-    weight: Sequence[Sequence[Value]], batch: Sequence[Sequence[Scalar]], bias: Sequence[Value], where: str
+    weight: Sequence[Sequence[Value]],
+    batch: Sequence[Sequence[Scalar]],
+    bias: Sequence[Value],
+    activation: Optional[str],
+    where: str,
 ) -> List[List[Value]]:
+    if activation not in _NEURONS:
+        raise ValueError(f"{where}: activation must be one of {tuple(_NEURONS)}, got {activation!r}")
+    act, rule_values, rule_constants = _NEURONS[activation]
     rows = [row if isinstance(row, (list, tuple)) else list(row) for row in weight]
     bias = bias if isinstance(bias, (list, tuple)) else list(bias)
     if len(rows) != len(bias):
@@ -441,11 +514,17 @@ def _linear(
         if Value in kinds:
             xd: Sequence[float] = [x.data for x in inputs]  # type: ignore[union-attr]
             xs: Tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
-            rule, aux = _dot, m
+            rule, aux = rule_values, m
         else:  # a data sample: the numbers are constants kept in the node, not parents
             xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, where) for x in inputs)
-            xs, rule, aux = (), _dot_const, xd
-        out.append([_node(sum(map(mul, wd, xd)) + bd, (*row, *xs, b), rule, aux) for row, wd, b, bd in table])
+            xs, rule, aux = (), rule_constants, xd
+        if act is None:
+            zs = [_node(sum(map(mul, wd, xd)) + bd, (*row, *xs, b), rule, aux) for row, wd, b, bd in table]
+        else:
+            zs = [
+                _node(act(sum(map(mul, wd, xd)) + bd), (*row, *xs, b), rule, aux) for row, wd, b, bd in table
+            ]
+        out.append(zs)
     return out
 
 
@@ -519,13 +598,6 @@ def _power(a: float, n: float) -> float:
         raise OverflowError(f"**: {a!r} ** {n!r} is too large for a float") from None
 
 
-def _sigmoid_float(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # never overflows for x < 0
-    return e / (1.0 + e)
-
-
 # Functions the rules call, for floats and Values alike.
 def _fn_log(x: Any) -> Any:
     return x.log() if type(x) is Value else math.log(x)
@@ -554,6 +626,7 @@ def topological_order(root: Value) -> List[Value]:
     """
     order: List[Value] = []
     seen = {root}
+    placed = seen.issuperset  # of a node's parents; a seen node is placed once its parents are
     # Each entry is a node and an iterator over its parents that have not been looked at yet: a
     # node is finished (appended) when its iterator runs out, so every edge is looked at once.
     stack = [(root, iter(root._parents))]
@@ -562,6 +635,9 @@ def topological_order(root: Value) -> List[Value]:
         for p in parents:
             if p not in seen:
                 seen.add(p)
+                if placed(p._parents):  # a leaf, or a node whose inputs are all placed: no visit
+                    order.append(p)
+                    continue
                 stack.append((p, iter(p._parents)))
                 break  # go down into p; v's iterator resumes after p when p is finished
         else:
@@ -593,7 +669,7 @@ def _backward_pass(root: Value, seed: float) -> None:
                 a.grad += ga
                 b.grad += gb
             else:
-                for p, c in zip(ps, rule(g, v.data, v._aux, *map(_data_of, ps))):
+                for p, c in zip(ps, rule(g, v.data, v._aux, *[p.data for p in ps])):
                     p.grad += c
     except BaseException as e:  # even KeyboardInterrupt must not leave half a pass behind
         for node, old in zip(topo, saved):  # (`v` still names the node whose rule failed)
@@ -604,7 +680,6 @@ def _backward_pass(root: Value, seed: float) -> None:
 
 
 _grad_of = attrgetter("grad")
-_data_of = attrgetter("data")
 
 
 def _where(v: Value) -> str:

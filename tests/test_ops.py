@@ -14,7 +14,7 @@ from typing import Callable, List, NamedTuple, Sequence, Tuple
 
 import pytest
 
-from autograd_mini import Value, dot, grad, gradcheck, topological_order, total
+from autograd_mini import Value, dot, grad, gradcheck, linear, topological_order, total
 from autograd_mini.engine import _OP_NAMES
 
 
@@ -57,6 +57,24 @@ OPS: List[Op] = [
     Op("relu", Value.relu, lambda x: max(x, 0.0), [(-0.4,), (3.1,)]),
     Op("sin", Value.sin, math.sin, [(-2.0,), (0.9,)]),
     Op("cos", Value.cos, math.cos, [(-2.0,), (0.9,)]),
+    *[
+        Op(
+            f"{name} neuron of Values",  # one node a = g(w·x + b)
+            lambda w1, w2, x1, x2, b, name=name: linear([[w1, w2]], [x1, x2], [b], name)[0],
+            lambda w1, w2, x1, x2, b, g=g: g(w1 * x1 + w2 * x2 + b),
+            [(0.5, -1.5, 2.0, 0.25, 0.1), (-0.5, 1.5, 2.0, 0.25, -0.3)],  # z = 0.725 and -0.925
+        )
+        for name, g in [("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh), ("sigmoid", _sigmoid)]
+    ],
+    *[
+        Op(
+            f"{name} neuron of numbers",
+            lambda w1, w2, b, name=name: linear([[w1, w2]], [0.75, -2.0], [b], name)[0],
+            lambda w1, w2, b, g=g: g(w1 * 0.75 + w2 * -2.0 + b),
+            [(0.5, -1.5, 0.1), (0.5, 1.5, 0.1)],  # z = 3.475 and -2.525
+        )
+        for name, g in [("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh), ("sigmoid", _sigmoid)]
+    ],
     Op(
         "dot of Values",
         lambda w1, w2, x1, x2, b: dot([w1, w2], [x1, x2], b),
