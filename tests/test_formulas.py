@@ -30,14 +30,15 @@ ACTIVATIONS: Dict[Optional[str], Callable] = {
 }
 
 
+@pytest.mark.parametrize("fused", [False, True])  # z and a nodes, or one node a = g(w·x+b) per neuron
 @pytest.mark.parametrize("N", [1, 7])
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_engine_gradients_are_the_matrix_formulas(activation: Optional[str], N: int) -> None:
+def test_engine_gradients_are_the_matrix_formulas(activation: Optional[str], N: int, fused: bool) -> None:
     m, n = 3, 4
     rng = np.random.default_rng(42)
     A_prev = rng.normal(size=(m, N))  # m×N: one column per observation
     Y = rng.normal(size=(n, N))  # targets, one column per observation
-    layer = nn.Linear(m, n, activation=activation, rng=random.Random(7))
+    layer = nn.Linear(m, n, activation=activation, rng=random.Random(7), fused=fused)
     for b in layer.bias:  # non-zero biases (they start at 0), so B matters in the check
         b.data = float(rng.normal())
 
@@ -75,6 +76,9 @@ def test_engine_gradients_are_the_matrix_formulas(activation: Optional[str], N: 
         for k in range(m):
             assert abs(inputs[i][k].grad - dA_prev[k, i]) <= 1e-10, (i, k)
 
+    if fused and activation is not None:  # no z nodes: dZ lives only inside each neuron's rule
+        assert {a.op for out in outputs for a in out} == {f"{activation}(w·x+b)"}
+        return
     # and dZ itself: each observation's z node (labelled Lj.Nj.z) holds ∂C/∂z = (1/N)·dZ
     for i, out in enumerate(outputs):
         for j, a in enumerate(out):

@@ -283,9 +283,10 @@ def test_deep_relu_net_keeps_its_signal() -> None:
 # ---- gradients of whole models ----
 
 
+@pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-def test_mlp_input_gradients_pass_gradcheck(activation: str) -> None:
-    model = nn.MLP(3, [4, 3, 2], activation=activation, rng=random.Random(3))
+def test_mlp_input_gradients_pass_gradcheck(activation: str, fused: bool) -> None:
+    model = nn.MLP(3, [4, 3, 2], activation=activation, rng=random.Random(3), fused=fused)
     for b in model.parameters():
         if b.label.endswith(".b"):
             b.data = 0.3  # non-zero biases, so their part of z is exercised too
@@ -297,9 +298,10 @@ def test_mlp_input_gradients_pass_gradcheck(activation: str) -> None:
     assert gradcheck(f, [0.4, -0.9, 1.3], eps=1e-6, atol=1e-7, rtol=1e-5)
 
 
+@pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-def test_mlp_parameter_gradients_match_finite_differences(activation: str) -> None:
-    model = nn.MLP(2, [4, 3, 1], activation=activation, rng=random.Random(4))
+def test_mlp_parameter_gradients_match_finite_differences(activation: str, fused: bool) -> None:
+    model = nn.MLP(2, [4, 3, 1], activation=activation, rng=random.Random(4), fused=fused)
     X = [[0.5, -1.2], [1.5, 0.3], [-0.7, 0.8]]
     y = [0.2, -0.4, 1.0]
 
@@ -364,6 +366,32 @@ def test_a_batch_gives_what_one_observation_at_a_time_gives() -> None:
     assert [[a.data for a in out] for out in layer(X)] == [[a.data for a in layer(x)] for x in X]
     assert [a.data for a in neuron(tuple(map(tuple, X)))] == [neuron(x).data for x in X]
     assert [a.label for a in layer(X)[2]] == ["L1.N1.a", "L1.N2.a", "L1.N3.a"]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_fused_neurons_give_the_same_values_and_gradients(activation: str) -> None:
+    X = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [0.1, 0.2]]
+    results = []
+    for fused in (False, True):
+        model = nn.MLP(2, [5, 4, 1], activation=activation, rng=random.Random(3), fused=fused)
+        scores = model(X)
+        total([s * s for s in scores]).backward()
+        results.append(([s.data for s in scores], [p.grad for p in model.parameters()]))
+        hidden = model.layers[0]([0.5, -1.0])
+        assert [a.label for a in hidden] == [f"L1.N{j}.a" for j in range(1, 6)]
+        assert {a.op for a in hidden} == ({f"{activation}(w·x+b)"} if fused else {activation})
+        assert model.layers[-1]([0.0] * 4)[0].label == "L3.N1.z"  # the linear last layer
+    (plain_scores, plain_grads), (fused_scores, fused_grads) = results
+    assert fused_scores == pytest.approx(plain_scores, rel=1e-14, abs=1e-15)
+    assert fused_grads == pytest.approx(plain_grads, rel=1e-12, abs=1e-14)
+    assert any(g != 0.0 for g in fused_grads)
+
+
+def test_fused_is_a_flag() -> None:
+    assert repr(nn.MLP(2, [3, 1], fused=True)) == "MLP(2 -> 3 relu -> 1, fused)"
+    assert "fused=True" in repr(nn.Linear(2, 3, activation="tanh", fused=True))
+    with pytest.raises(TypeError, match="MLP: fused must be True or False, got str 'yes'"):
+        nn.MLP(2, [3, 1], fused="yes")  # type: ignore[arg-type]
 
 
 def test_batch_errors() -> None:

@@ -45,9 +45,10 @@ def compare_grads(model: nn.MLP, tmodel) -> None:  # type: ignore[no-untyped-def
         assert torch.allclose(gb, tl.bias.grad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
-def test_mlp_hinge_l2_matches_torch(activation: str) -> None:
-    model = nn.MLP(2, [16, 16, 1], activation=activation, rng=random.Random(2))
+def test_mlp_hinge_l2_matches_torch(activation: str, fused: bool) -> None:
+    model = nn.MLP(2, [16, 16, 1], activation=activation, rng=random.Random(2), fused=fused)
     rng = random.Random(5)
     for layer in model.layers:  # non-zero biases too
         for b in layer.bias:
@@ -56,7 +57,8 @@ def test_mlp_hinge_l2_matches_torch(activation: str) -> None:
     X = data(30, 2, 1)
     y = [1 if a * b > 0 else -1 for a, b in X]
 
-    loss = losses.hinge_loss([model(x) for x in X], y) + losses.l2_regularization(model.parameters(), 1e-3)
+    scores = model(X) if fused else [model(x) for x in X]  # a batch in one call, or one at a time
+    loss = losses.hinge_loss(scores, y) + losses.l2_regularization(model.parameters(), 1e-3)
     loss.backward()
 
     scores = tmodel(torch.tensor(X, dtype=torch.float64))[:, 0]

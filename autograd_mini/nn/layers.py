@@ -83,18 +83,26 @@ def _batch(x: Sequence[Any], nin: int, where: str) -> Optional[List[Sequence[Sca
     return list(x)
 
 
+def _labelled(nodes: List[Value], labels: List[str]) -> List[Value]:
+    for v, label in zip(nodes, labels):
+        v.label = label
+    return nodes
+
+
 def _label_and_activate(
     zs: List[Value], activation: Optional[str], zlabels: List[str], alabels: List[str]
 ) -> List[Value]:
     """Label the z nodes, apply the activation (its own node per neuron) and label those a nodes."""
-    for z, label in zip(zs, zlabels):
-        z.label = label
+    _labelled(zs, zlabels)
     if activation is None:
         return zs
-    out = list(map(_APPLY[activation], zs))
-    for a, label in zip(out, alabels):
-        a.label = label
-    return out
+    return _labelled(list(map(_APPLY[activation], zs)), alabels)
+
+
+def _check_flag(flag: object, what: str, where: str) -> bool:
+    if not isinstance(flag, bool):
+        raise TypeError(f"{where}: {what} must be True or False, got {type(flag).__name__} {flag!r}")
+    return flag
 
 
 class Neuron(Module):
@@ -152,6 +160,10 @@ class Linear(Module):
     ``.weight`` is W (`nout` rows of `nin` Values), ``.bias`` is B (`nout` Values), shared with the
     `.neurons`. Calling the layer on `nin` Values or numbers returns a list of `nout` Values.
 
+    ``fused=True`` makes each neuron one node a = g(w·x + b) instead of a z node and an activation
+    node: the same values and gradients from half the nodes, about twice as fast to train, but the
+    graph has no z nodes whose ``.grad`` shows dZ (see `linear`).
+
     >>> import random
     >>> layer = Linear(3, 2, activation='tanh', rng=random.Random(0))
     >>> out = layer([0.5, -1.0, 2.0])
@@ -160,11 +172,17 @@ class Linear(Module):
     """
 
     def __init__(
-        self, nin: int, nout: int, activation: Optional[str] = None, rng: Optional[random.Random] = None
+        self,
+        nin: int,
+        nout: int,
+        activation: Optional[str] = None,
+        rng: Optional[random.Random] = None,
+        fused: bool = False,
     ) -> None:
         self.nin = _check_size(nin, "nin", "Linear")
         self.nout = _check_size(nout, "nout", "Linear")
         self.activation = _check_activation(activation, "Linear")
+        self.fused = _check_flag(fused, "fused", "Linear")
         rng = _check_rng(rng, "Linear")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
         self.weight: List[List[Value]] = [n.w for n in self.neurons]
@@ -181,6 +199,11 @@ class Linear(Module):
         """One observation (`nin` Values or numbers) gives `nout` Values; a batch (a list of N
         observations) gives N such lists, reading W and B once for the whole batch."""
         batch = _batch(x, self.nin, "Linear")
+        if self.fused:
+            act, labels = self.activation, (self._alabels if self.activation else self._zlabels)
+            if batch is None:
+                return _labelled(linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias, act), labels)
+            return [_labelled(a, labels) for a in linear_batch(self.weight, batch, self.bias, act)]
         if batch is not None:
             return [self._finish(zs) for zs in linear_batch(self.weight, batch, self.bias)]
         return self._finish(linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias))
@@ -192,7 +215,8 @@ class Linear(Module):
         return [("weight", self.weight), ("bias", self.bias)]
 
     def __repr__(self) -> str:
-        return f"Linear(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+        fused = ", fused=True" if self.fused else ""
+        return f"Linear(nin={self.nin}, nout={self.nout}, activation={self.activation!r}{fused})"
 
 
 class MLP(Module):
@@ -215,6 +239,7 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: Optional[str] = "relu",
         rng: Optional[random.Random] = None,
+        fused: bool = False,
     ) -> None:
         _check_size(nin, "nin", "MLP")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
@@ -224,11 +249,13 @@ class MLP(Module):
         for n in nouts:
             _check_size(n, "each layer size in nouts", "MLP")
         self.activation = _check_activation(activation, "MLP")
+        self.fused = _check_flag(fused, "fused", "MLP")
         rng = _check_rng(rng, "MLP")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Linear(sizes[i], sizes[i + 1], activation if i < last else None, rng) for i in range(len(nouts))
+            Linear(sizes[i], sizes[i + 1], activation if i < last else None, rng, fused)
+            for i in range(len(nouts))
         ]
         for i, layer in enumerate(self.layers, 1):
             layer._name(i)
@@ -256,4 +283,4 @@ class MLP(Module):
         parts = [str(self.nin)]
         for layer in self.layers:
             parts.append(f"{layer.nout} {layer.activation}" if layer.activation else str(layer.nout))
-        return f"MLP({' -> '.join(parts)})"
+        return f"MLP({' -> '.join(parts)}{', fused' if self.fused else ''})"
