@@ -207,7 +207,7 @@ def explain(root: Value, gradient: float = 1.0) -> Explanation:
         if g == 0.0:  # the engine skips this node too: nothing flows back through it
             contributions: Tuple[float, ...] = (0.0,) * len(ps)
         else:  # the very call the engine makes, so the sums match it to the last bit
-            contributions = tuple(rule(g, v.data, v._aux, *[p.data for p in ps])) or (0.0,) * len(ps)
+            contributions = tuple(rule(g, v.data, v._aux, *[p.data for p in ps]))
         for p, c in zip(ps, contributions):
             grads[p] += c
         steps.append(Step(len(steps) + 1, v, names[v], op_text(v), g, ps, tuple(names[p] for p in ps),

@@ -8,7 +8,7 @@ import random
 import sys
 import time
 import weakref
-from typing import Callable, Iterator, List, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -657,3 +657,21 @@ def test_linear_errors_name_the_problem(f: Callable[..., object], error: type, m
     W, B = _layer(3, 2, seed=2)
     with pytest.raises(error, match=message):
         f(W, B)
+
+
+@pytest.mark.parametrize("activation", [None, "relu", "tanh", "sigmoid"])
+def test_backward_applies_the_neuron_rules_exactly_as_grad_does(activation: Optional[str]) -> None:
+    # backward() applies a neuron node's rule in place, in one walk over its inputs; grad() calls
+    # the rule itself. Both must give the same numbers, with shared inputs and neurons that are off.
+    W, B = _layer(4, 3, seed=2)
+    x = [Value(0.7), Value(-1.3), W[0][0]]  # a weight that is also an input
+    hidden = linear(W, x, B, activation)
+    second = [[W[1][2], W[2][1], W[3][0], B[0]]]  # 4 inputs: a batch of the hidden layer and numbers
+    out = linear_batch(second, [hidden, [1.5, -0.5, 2.0, 0.25]], [B[1]], activation)
+    y = total([out[0][0] * 1.7, out[1][0].tanh()])
+    if activation == "relu":  # two hidden neurons are off, the two outputs are on
+        assert [a.data == 0.0 for a in hidden + out[0] + out[1]] == [True, True, False, False, False, False]
+    leaves = [v for v in topological_order(y) if v.is_leaf()]
+    expected = grad(y, leaves)
+    y.backward()
+    assert [v.grad for v in leaves] == pytest.approx(expected, rel=1e-15, abs=1e-300)
