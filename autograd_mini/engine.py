@@ -655,22 +655,23 @@ def topological_order(root: Value) -> List[Value]:
     order: List[Value] = []
     seen = {root}
     placed = seen.issuperset  # of a node's parents; a seen node is placed once its parents are
-    # Each entry is a node and an iterator over its parents that have not been looked at yet: a
-    # node is finished (appended) when its iterator runs out, so every edge is looked at once.
-    stack = [(root, iter(root._parents))]
-    while stack:
-        v, parents = stack[-1]
-        for p in parents:
+    # A depth-first walk with two stacks: the nodes being visited, and for each an iterator over
+    # its parents not looked at yet. A node is placed (appended) when its iterator runs out, so
+    # every edge is looked at once.
+    nodes, parents = [root], [iter(root._parents)]
+    while parents:
+        for p in parents[-1]:
             if p not in seen:
                 seen.add(p)
                 if placed(p._parents):  # a leaf, or a node whose inputs are all placed: no visit
                     order.append(p)
                     continue
-                stack.append((p, iter(p._parents)))
-                break  # go down into p; v's iterator resumes after p when p is finished
+                nodes.append(p)
+                parents.append(iter(p._parents))
+                break  # go down into p; the iterator resumes after p when p is placed
         else:
-            stack.pop()
-            order.append(v)
+            parents.pop()
+            order.append(nodes.pop())
     return order
 
 
