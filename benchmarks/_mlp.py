@@ -1,8 +1,9 @@
-"""micrograd's demo step, three ways: autograd_mini, micrograd 0.1.0 and the hand-written loop.
+"""micrograd's demo step, four ways: autograd_mini (fused neurons, and z and a nodes), micrograd
+0.1.0 and the hand-written loop.
 
 MLP 2-16-16-1 (ReLU hidden layers, linear output), 100 moons points, hinge loss
 mean(relu(1 - y·score)) + 1e-4·Σp², full batch, forward + backward + SGD (p -= lr·grad, then
-the gradients are zeroed). All three start from the weights of ``autograd_mini.nn.MLP`` with
+the gradients are zeroed). All four start from the weights of ``autograd_mini.nn.MLP`` with
 the same seed, so their losses agree.
 
 >>> step, how = make_step("hand")
@@ -34,8 +35,8 @@ def dataset() -> Tuple[List[List[float]], List[float]]:
     return [[float(v) for v in row] for row in X], [float(v) for v in datasets.to_pm1(y)]
 
 
-def new_model() -> nn.MLP:
-    return nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", rng=random.Random(SEED))
+def new_model(fused: bool = True) -> nn.MLP:
+    return nn.MLP(SIZES[0], list(SIZES[1:]), activation="relu", rng=random.Random(SEED), fused=fused)
 
 
 def initial_weights() -> List[Layer]:
@@ -52,10 +53,14 @@ def update(params: List[Any]) -> None:
         p.grad = 0.0
 
 
-def autograd_mini_loss() -> Tuple[Callable[[], Any], List[Any]]:
-    """autograd_mini's forward pass on a fresh model: (a function computing the loss, parameters)."""
+def autograd_mini_loss(fused: bool = True) -> Tuple[Callable[[], Any], List[Any]]:
+    """autograd_mini's forward pass on a fresh model: (a function computing the loss, parameters).
+
+    `fused`: one node a = relu(w·x+b) per neuron, or (False, the default of nn.MLP) a z node and
+    an activation node per neuron.
+    """
     X, y = dataset()
-    model = new_model()
+    model = new_model(fused)
     params = model.parameters()
 
     def loss_fn() -> Any:
@@ -73,8 +78,9 @@ def make_step(engine: str) -> Tuple[Callable[[], float], str]:
         return (lambda: hand_step(weights, X, y, LR, ALPHA)), "lists of floats, matrix formulas"
     if engine == "micrograd":
         return _micrograd_step(), "micrograd.nn.MLP, as in its demo notebook"
-    if engine == "autograd_mini":
-        loss_fn, params = autograd_mini_loss()
+    if engine in ("autograd_mini", "autograd_mini_nodes"):
+        fused = engine == "autograd_mini"
+        loss_fn, params = autograd_mini_loss(fused)
 
         def step() -> float:
             loss = loss_fn()
@@ -82,7 +88,8 @@ def make_step(engine: str) -> Tuple[Callable[[], float], str]:
             update(params)
             return loss.data
 
-        return step, "nn.MLP, losses.hinge_loss + losses.l2_regularization"
+        mode = "fused=True" if fused else "the default: z and a nodes"
+        return step, f"nn.MLP ({mode}) called on the batch, losses.hinge_loss + l2_regularization"
     raise ValueError(f"make_step: unknown engine {engine!r}")
 
 

@@ -35,7 +35,7 @@ ENGINES = {
     "elementwise_nogc": ["autograd_mini", "micrograd"],
     "elementwise_mem": ["autograd_mini", "micrograd"],
     "chain": ["autograd_mini", "micrograd"],
-    "mlp": ["autograd_mini", "micrograd", "hand"],
+    "mlp": ["autograd_mini", "autograd_mini_nodes", "micrograd", "hand"],
 }
 # Byte counts do not vary from run to run, so memory is measured in the first round only (under
 # tracemalloc micrograd's recursive backward takes about a minute: every allocation walks the stack).
@@ -210,7 +210,8 @@ def chain_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List
 
 
 def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[bool]) -> None:
-    names = {"autograd_mini": "autograd_mini", "micrograd": "micrograd 0.1.0", "hand": "hand-written loop"}
+    names = {"autograd_mini": "autograd_mini", "autograd_mini_nodes": "autograd_mini, z and a nodes",
+             "micrograd": "micrograd 0.1.0", "hand": "hand-written loop"}
 
     def step_ms(r: Dict) -> float:
         times = r["step_s"][1:] or r["step_s"]  # the first step pays for warming up
@@ -235,13 +236,16 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
         whole = sum(parts.values())  # type: ignore[arg-type]
         out.append("autograd_mini's step, timed part by part on a fresh model: " + ", ".join(
             f"{k} {fmt(v, 'ms')} ({100 * v / whole:.0f}%)" for k, v in parts.items()) + ".\n")  # type: ignore
-    a, m, h = ms["autograd_mini"], ms["micrograd"], ms["hand"]
+    a, z, m, h = ms["autograd_mini"], ms["autograd_mini_nodes"], ms["micrograd"], ms["hand"]
     out.append("| ratio | value | target |")
     out.append("|---|---:|---|")
     if a and m:
         out.append(f"| micrograd / autograd_mini | {m / a:.1f}× | ≥ 50×: {verdict(m / a >= 50.0)} |")
     if a and h:
         out.append(f"| autograd_mini / hand-written loop | {a / h:.1f}× | ≤ 3×: {verdict(a / h <= 3.0)} |")
+    if z and m and h:
+        out.append(f"| z and a nodes: micrograd / autograd_mini, autograd_mini / hand-written loop "
+                   f"| {m / z:.1f}×, {z / h:.1f}× | (for the record) |")
     out.append("")
     losses = {e: next((r["losses"] for r in res[("mlp", e)] if r["ok"]), None) for e in names}
     if all(v is not None and len(v) >= 4 for v in losses.values()):
@@ -253,7 +257,7 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
             parts.append(f"{when} {vals[0]:.12f} (largest relative difference {d:.1e})")
         checks.append(ok)
         status = "ok" if ok else "MISMATCH"
-        out.append(f"Check: the three give the same loss, {'; '.join(parts)}: {status}.\n")
+        out.append(f"Check: all four give the same loss, {'; '.join(parts)}: {status}.\n")
     else:
         checks.append(False)
         out.append("Check: not possible, a run failed or made fewer than 4 steps.\n")
