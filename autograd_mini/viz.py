@@ -105,7 +105,7 @@ def op_text(v: Value, limit: int = 4) -> str:
     rule, aux = v._backward, v._aux
     if rule is engine._rpow:  # c ** x: the constant is the base
         return f"{_num(aux)} **"
-    if rule is engine._dot_const:
+    if rule in _CONSTANT_INPUTS:
         xs = ", ".join(_num(x) for x in aux[:limit]) + (", …" if len(aux) > limit else "")
         return f"{op}  x=({xs})"
     if len(v._parents) == 1 and isinstance(aux, float):  # x + c, x * c, x ** n
@@ -114,6 +114,9 @@ def op_text(v: Value, limit: int = 4) -> str:
         return f"{op} {_num(aux)}"
     return op
 
+
+# the neuron rules whose inputs x are plain numbers, kept in the node (with or without an activation)
+_CONSTANT_INPUTS = {constants for _, _, constants in engine._NEURONS.values()}
 
 _TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
 

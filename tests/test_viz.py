@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from autograd_mini import Value, dot, topological_order, total
+from autograd_mini import Value, dot, linear, topological_order, total
 from autograd_mini.viz import (
     GraphvizMissing,
     GraphvizPackageMissing,
@@ -99,6 +99,8 @@ def test_op_text_shows_the_constant() -> None:
     assert op_text(dot(w, [0.5, -1.25], Value(0.0))) == "w·x+b  x=(0.5, -1.25)"
     assert op_text(dot(w * 3, [1.0] * 6, Value(0.0))).endswith("x=(1, 1, 1, 1, …)")
     assert op_text(dot(w, [Value(1.0), Value(2.0)], Value(0.0))) == "w·x+b"
+    assert op_text(linear([w], [0.5, -1.25], [Value(0.0)], "relu")[0]) == "relu(w·x+b)  x=(0.5, -1.25)"
+    assert op_text(linear([w], [Value(1.0), Value(2.0)], [Value(0.0)], "tanh")[0]) == "tanh(w·x+b)"
 
 
 def test_source_is_identical_for_the_same_graph_built_twice() -> None:
