@@ -3,7 +3,12 @@
 A `Linear(m, n)` layer *is* the n×m matrix W and the n-vector B of Z = W·A + B: ``layer.weight[j][k]``
 is w_jk, the weight neuron j gives to input k. Each neuron's pre-activation z_j is one engine
 node (`dot`: Σ_k w_jk·a_k + b_j), and its activation a_j = g(z_j) a node of its own, so a graph
-shows Z and A = g(Z) exactly as the formulas write them.
+shows Z and A = g(Z) exactly as the formulas write them. With ``fused=True`` (`Linear`, `MLP`) each
+neuron is one node a_j = g(Σ_k w_jk·a_k + b_j) instead: the same numbers, half the nodes.
+
+Every layer takes one observation (a sequence of m numbers or Values) or a batch (a sequence of
+such sequences, one per observation); a batch gives one result per observation and reads W and B
+once for all of them (`linear_batch`).
 
 Graph labels count from 1 like the formulas: in layer i, neuron j has leaves ``Li.Nj.w1`` …
 ``Li.Nj.wm`` and ``Li.Nj.b``, and each call labels its nodes ``Li.Nj.z`` and ``Li.Nj.a`` (a linear
