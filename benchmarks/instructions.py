@@ -1,0 +1,56 @@
+"""Instructions per MLP training step, counted by valgrind: a measure that machine noise cannot move.
+
+    python benchmarks/instructions.py [hand autograd_mini autograd_mini_nodes ...]
+
+Timings on a shared machine scatter; the number of instructions a step executes does not. For each
+implementation of `_mlp.py` this runs the step 2 and 6 times under ``valgrind --tool=callgrind``
+(so start-up and imports cancel out) and prints the difference divided by 4, and the ratio to the
+hand-written loop. Needs valgrind on the PATH (Debian: ``apt-get install valgrind``); micrograd is
+left out by default (a minute per step under valgrind).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import List
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_STEPS = """
+import sys
+sys.path.insert(0, {here!r})
+import _mlp
+step, _ = _mlp.make_step(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    step()
+"""
+
+
+def instructions(engine: str, steps: int) -> int:
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+           sys.executable, "-c", RUN_STEPS.format(here=HERE), engine, str(steps)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if found is None:
+        raise RuntimeError(f"instructions: no count in valgrind's output for {engine}")
+    return int(found.group(1))
+
+
+def main(argv: List[str]) -> int:
+    if shutil.which("valgrind") is None:
+        print("instructions.py: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    engines = argv or ["hand", "autograd_mini", "autograd_mini_nodes"]
+    per_step = {e: (instructions(e, 6) - instructions(e, 2)) / 4 for e in engines}
+    base = per_step.get("hand")
+    for e, n in per_step.items():
+        ratio = f"  {n / base:.2f}× the hand-written loop" if base else ""
+        print(f"{e:20s} {n / 1e6:8.1f} million instructions per step{ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
