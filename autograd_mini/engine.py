@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from numbers import Real
-from operator import attrgetter, mul
+from operator import mul
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 Number = Union[int, float]
@@ -439,8 +439,8 @@ def _sigmoid_float(x: float) -> float:
 
 
 # activation -> (its function on floats, the neuron rule for Value inputs, the rule for numbers)
-_NEURONS: Dict[Optional[str], Tuple[Optional[Callable[[float], float]], Rule, Rule]] = {
-    None: (None, _dot, _dot_const),
+_NEURONS: Dict[Optional[str], Tuple[Callable[[float], float], Rule, Rule]] = {
+    None: (float, _dot, _dot_const),  # (float of a float is the float itself)
     "relu": (_relu_float, *_neuron_rules("relu", _relu_grad)),
     "tanh": (math.tanh, *_neuron_rules("tanh", _tanh_grad)),
     "sigmoid": (_sigmoid_float, *_neuron_rules("sigmoid", _sigmoid_grad)),
@@ -525,7 +525,8 @@ def _linear(
     for b in bias:
         if type(b) is not Value:
             raise TypeError(f"{where}: bias must be a Value, got {type(b).__name__} {b!r}")
-    # W and B as floats, read once for the batch; each observation's inputs are read once too
+    # each row's weights and bias, as Values and as floats read once for the batch (the inputs of
+    # each observation are read once too)
     table = list(zip(rows, [[w.data for w in row] for row in rows], bias, [b.data for b in bias]))
     out = []
     for inputs in batch:
@@ -546,13 +547,7 @@ def _linear(
         else:  # a data sample: the numbers are constants kept in the node, not parents
             xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, where) for x in inputs)
             xs, rule, aux = (), rule_constants, xd
-        if act is None:
-            zs = [_node(sum(map(mul, wd, xd)) + bd, (*row, *xs, b), rule, aux) for row, wd, b, bd in table]
-        else:
-            zs = [
-                _node(act(sum(map(mul, wd, xd)) + bd), (*row, *xs, b), rule, aux) for row, wd, b, bd in table
-            ]
-        out.append(zs)
+        out.append([_node(act(sum(map(mul, w, xd)) + c), (*ws, *xs, b), rule, aux) for ws, w, b, c in table])
     return out
 
 
@@ -677,7 +672,7 @@ def topological_order(root: Value) -> List[Value]:
 
 def _backward_pass(root: Value, seed: float) -> None:
     topo = topological_order(root)
-    saved = list(map(_grad_of, topo))
+    saved = [v.grad for v in topo]
     try:
         for v in topo:
             if v._backward is not None:
@@ -710,9 +705,6 @@ def _backward_pass(root: Value, seed: float) -> None:
         if isinstance(e, (ArithmeticError, ValueError)):
             raise type(e)(f"backward: the local derivative of {_where(v)} failed: {e}") from e
         raise
-
-
-_grad_of = attrgetter("grad")
 
 
 def _where(v: Value) -> str:
