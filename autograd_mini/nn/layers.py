@@ -27,7 +27,7 @@ import math
 import random
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from ..engine import Value, linear, linear_batch
+from ..engine import Value, linear_batch
 from .module import Module, Tensor
 
 Scalar = Union[Value, int, float]
@@ -145,12 +145,12 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Any]) -> Any:
         """One observation (`nin` Values or numbers) gives a Value; a batch (a list of them) a list."""
         batch = _batch(x, self.nin, "Neuron")
-        if batch is not None:
-            return [self._finish(zs)[0] for zs in linear_batch([self.w], batch, [self.b])]
-        return self._finish(linear([self.w], _inputs(x, self.nin, "Neuron"), [self.b]))[0]
-
-    def _finish(self, zs: List[Value]) -> List[Value]:
-        return _label_and_activate(zs, self.activation, [self._zlabel], [self._alabel])
+        observations = batch if batch is not None else [_inputs(x, self.nin, "Neuron")]
+        out = [
+            _label_and_activate(z, self.activation, [self._zlabel], [self._alabel])[0]
+            for z in linear_batch([self.w], observations, [self.b])
+        ]
+        return out if batch is not None else out[0]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("w", self.w), ("b", self.b)]
@@ -204,17 +204,15 @@ class Linear(Module):
         """One observation (`nin` Values or numbers) gives `nout` Values; a batch (a list of N
         observations) gives N such lists, reading W and B once for the whole batch."""
         batch = _batch(x, self.nin, "Linear")
-        if self.fused:
-            act, labels = self.activation, (self._alabels if self.activation else self._zlabels)
-            if batch is None:
-                return _labelled(linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias, act), labels)
-            return [_labelled(a, labels) for a in linear_batch(self.weight, batch, self.bias, act)]
-        if batch is not None:
-            return [self._finish(zs) for zs in linear_batch(self.weight, batch, self.bias)]
-        return self._finish(linear(self.weight, _inputs(x, self.nin, "Linear"), self.bias))
+        observations = batch if batch is not None else [_inputs(x, self.nin, "Linear")]
+        fused_act = self.activation if self.fused else None  # fused: the engine applies it
+        out = [self._finish(nodes) for nodes in linear_batch(self.weight, observations, self.bias, fused_act)]
+        return out if batch is not None else out[0]
 
-    def _finish(self, zs: List[Value]) -> List[Value]:
-        return _label_and_activate(zs, self.activation, self._zlabels, self._alabels)
+    def _finish(self, nodes: List[Value]) -> List[Value]:
+        if self.fused:  # each node is the neuron's output already
+            return _labelled(nodes, self._alabels if self.activation else self._zlabels)
+        return _label_and_activate(nodes, self.activation, self._zlabels, self._alabels)
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("weight", self.weight), ("bias", self.bias)]
@@ -270,14 +268,13 @@ class MLP(Module):
     def __call__(self, x: Sequence[Any]) -> Any:
         """One observation gives one output (a Value, or a list if the last layer has several
         neurons); a batch (a list of N observations) gives a list of N such outputs."""
-        if _batch(x, self.nin, "MLP") is None:
-            a: List[Any] = self.layers[0](_inputs(x, self.nin, "MLP"))
-            for layer in self.layers[1:]:
-                a = layer(a)
-            return a[0] if len(a) == 1 else a
+        batch = _batch(x, self.nin, "MLP")
+        a: Any = batch if batch is not None else _inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            x = layer(x)
-        return [a[0] for a in x] if self.layers[-1].nout == 1 else x
+            a = layer(a)
+        if self.layers[-1].nout > 1:
+            return a
+        return [out[0] for out in a] if batch is not None else a[0]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [
