@@ -30,7 +30,7 @@ from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 
 Number = Union[int, float]
 Scalar = Union["Value", int, float]
-Rule = Callable[..., Tuple[Any, ...]]
+Rule = Callable[..., Sequence[Any]]  # a rule returns one term per input (a tuple or a list)
 
 _grad_enabled = True
 _OP_NAMES: Dict[Rule, str] = {}
@@ -384,10 +384,10 @@ def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> List[Any]
 def _neuron_rules(name: str, act_grad: Callable[[Any, Any], Any]) -> Tuple[Rule, Rule]:
     """The rules of a neuron node a = g(w·x + b): dz = da·g'(z), then the dot rule with dz."""
 
-    def values(g: Any, out: Any, m: int, *args: Any) -> List[Any]:
+    def values(g: Any, out: Any, m: int, *args: Any) -> Sequence[Any]:
         return _dot(act_grad(g, out), out, m, *args)
 
-    def constants(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> List[Any]:
+    def constants(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Sequence[Any]:
         return _dot_const(act_grad(g, out), out, xs, *args)
 
     def values_into(g: float, v: Value) -> None:
@@ -540,12 +540,13 @@ def _linear(
         kinds = set(map(type, inputs))
         if Value in kinds and kinds != _ONLY_VALUES:  # a mix: the numbers become constant leaves
             inputs = [x if type(x) is Value else Value(x) for x in inputs]  # type: ignore[arg-type]
+        aux: Any
         if Value in kinds:
             xd: Sequence[float] = [x.data for x in inputs]  # type: ignore[union-attr]
             xs: Tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
             rule, aux = rule_values, m
         else:  # a data sample: the numbers are constants kept in the node, not parents
-            xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, where) for x in inputs)
+            xd = tuple(inputs) if kinds <= _ONLY_FLOATS else tuple(_const(x, where) for x in inputs)  # type: ignore[arg-type]
             xs, rule, aux = (), rule_constants, xd
         out.append([_node(act(sum(map(mul, w, xd)) + c), (*ws, *xs, b), rule, aux) for ws, w, b, c in table])
     return out
