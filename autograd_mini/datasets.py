@@ -29,6 +29,7 @@ def _check(
         raise ValueError(f"{where}: n must be >= {min_n}, got {n!r}")
     if isinstance(noise, bool) or not isinstance(noise, Real):
         raise TypeError(f"{where}: noise must be a real number, got {type(noise).__name__} {noise!r}")
+    noise = float(noise)
     if not (noise >= 0.0 and math.isfinite(noise)):
         raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -84,7 +85,7 @@ def make_blobs(n: int = 100, noise: float = 0.5, seed: int = 0, centers: int = 3
     if isinstance(centers, bool) or not isinstance(centers, int) or centers < 1:
         raise ValueError(f"make_blobs: centers must be an int >= 1, got {centers!r}")
     n, noise, rng = _check(n, noise, seed, "make_blobs")
-    points = []
+    points: List[Tuple[float, float, int]] = []
     for c, count in enumerate(_split(n, centers)):
         angle = 2.0 * math.pi * c / centers
         cx, cy = 3.0 * math.cos(angle), 3.0 * math.sin(angle)

@@ -131,7 +131,7 @@ class Module:
 
 
 def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
-    if type(tensor) is Value:
+    if isinstance(tensor, Value):
         yield name, tensor
     else:
         for i, item in enumerate(tensor):
@@ -139,14 +139,14 @@ def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
 
 
 def _numbers(tensor: Tensor) -> Any:
-    if type(tensor) is Value:
+    if isinstance(tensor, Value):
         return tensor.data
     return [_numbers(item) for item in tensor]
 
 
 def _collect(name: str, tensor: Tensor, given: Any, writes: List[Tuple[Value, float]]) -> None:
     """Check `given` against the shape of `tensor`; queue the writes; raise on the first problem."""
-    if type(tensor) is Value:
+    if isinstance(tensor, Value):
         if isinstance(given, bool) or not isinstance(given, Real):
             raise ValueError(
                 f"load_state_dict: {name!r} must be a number, got {type(given).__name__} {given!r:.60}"
