@@ -33,7 +33,7 @@ from .atomic import write_atomic
 from .engine import Value, topological_order
 
 if TYPE_CHECKING:  # only for the type checker: graphviz stays optional at run time
-    import graphviz  # type: ignore[import-untyped]  # (it ships no type hints)
+    import graphviz
 
 __all__ = ["GraphvizMissing", "GraphvizPackageMissing", "draw_dot", "op_text", "render"]
 
