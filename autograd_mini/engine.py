@@ -381,29 +381,6 @@ def _dot_const(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> List[Any]
     return [*[g * x for x in xs], g]
 
 
-def _neuron_rules(name: str, act_grad: Callable[[Any, Any], Any]) -> Tuple[Rule, Rule]:
-    """The rules of a neuron node a = g(w·x + b): dz = da·g'(z), then the dot rule with dz."""
-
-    def values(g: Any, out: Any, m: int, *args: Any) -> Sequence[Any]:
-        return _dot(act_grad(g, out), out, m, *args)
-
-    def constants(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Sequence[Any]:
-        return _dot_const(act_grad(g, out), out, xs, *args)
-
-    def values_into(g: float, v: Value) -> None:
-        dz = act_grad(g, v.data)
-        if dz != 0.0:  # 0 for a relu neuron that is off: its 2m+1 terms are all 0
-            _dot_into(dz, v)
-
-    def constants_into(g: float, v: Value) -> None:
-        dz = act_grad(g, v.data)
-        if dz != 0.0:
-            _dot_const_into(dz, v)
-
-    _INTO[values], _INTO[constants] = values_into, constants_into
-    return _rule(f"{name}(w·x+b)")(values), _rule(f"{name}(w·x+b)")(constants)
-
-
 # The dot rules, applied in place. A neuron's node has 2m+1 inputs, and the backward pass's general
 # path walks them three times (read their data, compute the rule's terms, add each term to a
 # .grad); these add the very same terms to the .grads in one walk. They serve the backward pass
@@ -425,6 +402,29 @@ def _dot_const_into(g: float, v: Value) -> None:
 
 
 _INTO: Dict[Rule, Callable[[float, Value], None]] = {_dot: _dot_into, _dot_const: _dot_const_into}
+
+
+def _neuron_rules(name: str, act_grad: Callable[[Any, Any], Any]) -> Tuple[Rule, Rule]:
+    """The rules of a neuron node a = g(w·x + b): dz = da·g'(z), then the dot rule with dz."""
+
+    def values(g: Any, out: Any, m: int, *args: Any) -> Sequence[Any]:
+        return _dot(act_grad(g, out), out, m, *args)
+
+    def constants(g: Any, out: Any, xs: Tuple[float, ...], *args: Any) -> Sequence[Any]:
+        return _dot_const(act_grad(g, out), out, xs, *args)
+
+    def values_into(g: float, v: Value) -> None:
+        dz = act_grad(g, v.data)
+        if dz != 0.0:  # 0 for a relu neuron that is off: its 2m+1 terms are all 0
+            _dot_into(dz, v)
+
+    def constants_into(g: float, v: Value) -> None:
+        dz = act_grad(g, v.data)
+        if dz != 0.0:
+            _dot_const_into(dz, v)
+
+    _INTO[values], _INTO[constants] = values_into, constants_into
+    return _rule(f"{name}(w·x+b)")(values), _rule(f"{name}(w·x+b)")(constants)
 
 
 def _relu_float(z: float) -> float:
@@ -515,7 +515,9 @@ def _linear(
     bias = bias if isinstance(bias, (list, tuple)) else list(bias)
     if len(rows) != len(bias):
         raise ValueError(f"{where}: {len(rows)} rows of weights but {len(bias)} biases")
-    m = len(rows[0]) if rows else 0
+    if not rows:  # no neurons: nothing to make, whatever the inputs (as before batches)
+        return [[] for _ in batch]
+    m = len(rows[0])
     for row in rows:
         if len(row) != m:
             raise ValueError(f"{where}: rows of weights have different lengths {[len(r) for r in rows]}")
