@@ -10,15 +10,30 @@
 
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
-from .engine import Value, dot, grad, is_grad_enabled, linear, linear_batch, no_grad, topological_order, total
-from .explain import explain
+from .engine import (
+    Value,
+    detect_anomaly,
+    dot,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    linear,
+    linear_batch,
+    no_grad,
+    topological_order,
+    total,
+)
+from .explanation import explain, explain_layer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "detect_anomaly",
     "dot",
+    "enable_grad",
     "explain",
+    "explain_layer",
     "grad",
     "gradcheck",
     "GradcheckError",

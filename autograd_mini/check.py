@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence, Union
 
-from .engine import Value, _real, grad
+from . import checks
+from .engine import Value, grad
 
 Number = Union[int, float]
 
@@ -31,12 +32,13 @@ def gradcheck(
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
-    eps, atol, rtol = (_real(t, f"gradcheck: {n}") for n, t in (("eps", eps), ("atol", atol), ("rtol", rtol)))
+    eps, atol, rtol = (checks.real(t, f"gradcheck: {name}")
+                       for name, t in (("eps", eps), ("atol", atol), ("rtol", rtol)))
     if not eps > 0.0:  # `not` also catches NaN
         raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
     if not (atol >= 0.0 and rtol >= 0.0):
         raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
-    point = [x.data if type(x) is Value else _real(x, "gradcheck: input") for x in inputs]
+    point = [x.data if type(x) is Value else checks.real(x, "gradcheck: input") for x in inputs]
 
     def run(xs: Sequence[float]) -> Value:
         out = f(*[Value(x) for x in xs])

@@ -596,14 +596,14 @@ def test_zero_to_the_zero_has_a_finite_gradient() -> None:
 
 def test_any_exception_in_a_rule_rolls_back() -> None:
     """Not only arithmetic: whatever a rule raises, the pass is undone and the error re-raised."""
-    from autograd_mini import engine
+    from autograd_mini.engine import Rule, record
 
-    def broken(g: float, out: float, aux: object, a: float) -> tuple:
+    def broken(g: float, out: float, const: object, a: float) -> tuple:
         raise RuntimeError("broken rule")
 
     x = Value(2.0)
     x.grad = 1.25
-    y = engine._node(5.0, (x,), broken) * 3 + x * x  # x * x runs first in the backward pass
+    y = record(5.0, (x,), Rule("broken", "?", broken)) * 3 + x * x  # x * x runs first in the backward pass
     with pytest.raises(RuntimeError, match="^broken rule$"):
         y.backward()
     assert x.grad == 1.25 and y.grad == 0.0

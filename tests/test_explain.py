@@ -9,7 +9,7 @@ from typing import Dict, List
 import pytest
 
 from autograd_mini import Value, dot, explain, grad, linear, topological_order, total
-from autograd_mini.explain import Explanation, LayerGradients, explain_layer
+from autograd_mini.explanation import Explanation, LayerGradients, explain_layer
 
 
 def mixed_graph():

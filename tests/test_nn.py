@@ -328,17 +328,17 @@ def test_mlp_parameter_gradients_match_finite_differences(activation: str, fused
 @pytest.mark.parametrize(
     "make, error, message",
     [
-        (lambda: nn.Linear(0, 2), ValueError, "nin must be >= 1, got 0"),
-        (lambda: nn.Linear(2, -1), ValueError, "nout must be >= 1, got -1"),
-        (lambda: nn.Linear(2.0, 2), TypeError, "nin must be an int"),
-        (lambda: nn.Linear(True, 2), TypeError, "nin must be an int"),
-        (lambda: nn.Linear(2, 2, activation="gelu"), ValueError, "activation must be one of"),
+        (lambda: nn.Linear(0, 2), ValueError, "Linear: nin: expected an int >= 1, got 0"),
+        (lambda: nn.Linear(2, -1), ValueError, "Linear: nout: expected an int >= 1, got -1"),
+        (lambda: nn.Linear(2.0, 2), TypeError, "Linear: nin: expected an int, got float 2.0"),
+        (lambda: nn.Linear(True, 2), TypeError, "Linear: nin: expected an int, got bool True"),
+        (lambda: nn.Linear(2, 2, activation="gelu"), ValueError, "Linear: activation: expected one of"),
         (lambda: nn.Neuron(2, activation="ReLU"), ValueError, "'ReLU'"),
-        (lambda: nn.Linear(2, 2, rng=5), TypeError, "rng must be a random.Random"),
+        (lambda: nn.Linear(2, 2, rng=5), TypeError, "Linear: rng: expected a random.Random"),
         (lambda: nn.MLP(2, []), ValueError, "at least one layer"),
         (lambda: nn.MLP(2, 3), TypeError, "nouts must be a list"),
-        (lambda: nn.MLP(2, [3, 0]), ValueError, "must be >= 1, got 0"),
-        (lambda: nn.MLP(0, [3]), ValueError, "nin must be >= 1"),
+        (lambda: nn.MLP(2, [3, 0]), ValueError, "each layer size in nouts: expected an int >= 1, got 0"),
+        (lambda: nn.MLP(0, [3]), ValueError, "MLP: nin: expected an int >= 1"),
         (lambda: nn.MLP(2, [3], rng=random), TypeError, "rng"),
     ],
 )
@@ -390,7 +390,7 @@ def test_fused_neurons_give_the_same_values_and_gradients(activation: str) -> No
 def test_fused_is_a_flag() -> None:
     assert repr(nn.MLP(2, [3, 1], fused=True)) == "MLP(2 -> 3 relu -> 1, fused)"
     assert "fused=True" in repr(nn.Linear(2, 3, activation="tanh", fused=True))
-    with pytest.raises(TypeError, match="MLP: fused must be True or False, got str 'yes'"):
+    with pytest.raises(TypeError, match="MLP: fused: expected True or False, got str 'yes'"):
         nn.MLP(2, [3, 1], fused="yes")  # type: ignore[arg-type]
 
 

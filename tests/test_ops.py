@@ -15,7 +15,7 @@ from typing import Callable, List, NamedTuple, Sequence, Tuple
 import pytest
 
 from autograd_mini import Value, dot, grad, gradcheck, linear, topological_order, total
-from autograd_mini.engine import _OP_NAMES
+from autograd_mini.engine import NEURON_RULES, RULES
 
 
 class Op(NamedTuple):
@@ -194,6 +194,7 @@ def test_the_table_covers_every_rule() -> None:
     seen = set()
     for op in OPS:
         for point in op.points:
-            seen.update(v._backward for v in topological_order(op.f(*[Value(x) for x in point])))
-    missing = [f"{rule.__name__} ({symbol})" for rule, symbol in _OP_NAMES.items() if rule not in seen]
+            seen.update(v.rule for v in topological_order(op.f(*[Value(x) for x in point])))
+    every = [*RULES.values(), *NEURON_RULES.values()]
+    missing = [f"{rule.name} ({rule.symbol})" for rule in every if rule not in seen]
     assert not missing

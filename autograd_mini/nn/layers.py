@@ -27,34 +27,28 @@ import math
 import random
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
+from .. import checks, engine
 from ..engine import Value, linear_batch
 from .module import Module, Tensor
 
 Scalar = Union[Value, int, float]
 
-ACTIVATIONS = (None, "relu", "tanh", "sigmoid")
-_APPLY: dict = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid}
+ACTIVATIONS = (None, *engine.ACTIVATIONS)  # what a layer accepts: None (linear) or a name in the table
 
 
-def _check_size(n: object, what: str, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{where}: {what} must be an int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{where}: {what} must be >= 1, got {n!r}")
-    return n
+def _size(n: object, what: str, where: str) -> int:
+    return checks.integer(n, f"{where}: {what}", minimum=1)
 
 
-def _check_activation(activation: object, where: str) -> Optional[str]:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"{where}: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    return activation  # type: ignore[return-value]
+def _activation(activation: object, where: str) -> Optional[str]:
+    return checks.one_of(activation, ACTIVATIONS, f"{where}: activation")  # type: ignore[no-any-return]
 
 
-def _check_rng(rng: object, where: str) -> random.Random:
+def _rng(rng: object, where: str) -> random.Random:
     if rng is None:
         return random.Random(0)  # reproducible, and independent of the global `random` state
     if not isinstance(rng, random.Random):
-        raise TypeError(f"{where}: rng must be a random.Random or None, got {type(rng).__name__} {rng!r}")
+        raise TypeError(f"{where}: rng: expected a random.Random or None, got {checks.shown(rng)}")
     return rng
 
 
@@ -63,51 +57,27 @@ def init_std(nin: int, activation: Optional[str]) -> float:
     return math.sqrt((2.0 if activation == "relu" else 1.0) / nin)
 
 
-def _inputs(x: Sequence[Scalar], nin: int, where: str) -> Sequence[Scalar]:
-    if not isinstance(x, (list, tuple)):
-        if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
-            raise TypeError(
-                f"{where}: expected a sequence of {nin} Values or numbers, got {type(x).__name__}"
-            )
-        x = list(x)
-    if len(x) != nin:
-        raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
-    return x
-
-
-def _batch(x: Sequence[Any], nin: int, where: str) -> Optional[List[Sequence[Scalar]]]:
-    """`x` as a list of observations if it is a batch (a sequence of sequences), else None."""
-    if not (isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple))):
-        return None
-    for i, row in enumerate(x):
+def _as_batch(x: Any, nin: int, where: str) -> Tuple[List[Sequence[Scalar]], bool]:
+    """(the observations, whether `x` was a batch): the one place that tells one observation (a
+    sequence of `nin` inputs) from a batch (a sequence of such sequences) and checks their sizes."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        raise TypeError(f"{where}: expected a sequence of {nin} Values or numbers, got {type(x).__name__}")
+    x = x if isinstance(x, (list, tuple)) else list(x)
+    is_batch = bool(x) and isinstance(x[0], (list, tuple))
+    rows = x if is_batch else [x]
+    for i, row in enumerate(rows):
         if not isinstance(row, (list, tuple)):
-            got = f"{type(row).__name__} {row!r:.40}"
-            raise TypeError(f"{where}: observation {i} of a batch is {got}, not a sequence")
+            raise TypeError(f"{where}: observation {i} of a batch is {checks.shown(row, 40)}, not a sequence")
         if len(row) != nin:
-            raise ValueError(f"{where}: expected {nin} inputs, got {len(row)} in observation {i} of a batch")
-    return list(x)
+            at = f" in observation {i} of a batch" if is_batch else ""
+            raise ValueError(f"{where}: expected {nin} inputs, got {len(row)}{at}")
+    return list(rows), is_batch
 
 
 def _labelled(nodes: List[Value], labels: List[str]) -> List[Value]:
     for v, label in zip(nodes, labels):
         v.label = label
     return nodes
-
-
-def _label_and_activate(
-    zs: List[Value], activation: Optional[str], zlabels: List[str], alabels: List[str]
-) -> List[Value]:
-    """Label the z nodes, apply the activation (its own node per neuron) and label those a nodes."""
-    _labelled(zs, zlabels)
-    if activation is None:
-        return zs
-    return _labelled(list(map(_APPLY[activation], zs)), alabels)
-
-
-def _check_flag(flag: object, what: str, where: str) -> bool:
-    if not isinstance(flag, bool):
-        raise TypeError(f"{where}: {what} must be True or False, got {type(flag).__name__} {flag!r}")
-    return flag
 
 
 class Neuron(Module):
@@ -125,9 +95,9 @@ class Neuron(Module):
     def __init__(
         self, nin: int, activation: Optional[str] = None, rng: Optional[random.Random] = None
     ) -> None:
-        self.nin = _check_size(nin, "nin", "Neuron")
-        self.activation = _check_activation(activation, "Neuron")
-        rng = _check_rng(rng, "Neuron")
+        self.nin = _size(nin, "nin", "Neuron")
+        self.activation = _activation(activation, "Neuron")
+        rng = _rng(rng, "Neuron")
         std = init_std(nin, activation)
         self.w: List[Value] = [Value(rng.gauss(0.0, std)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -144,13 +114,12 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Any]) -> Any:
         """One observation (`nin` Values or numbers) gives a Value; a batch (a list of them) a list."""
-        batch = _batch(x, self.nin, "Neuron")
-        observations = batch if batch is not None else [_inputs(x, self.nin, "Neuron")]
-        out = [
-            _label_and_activate(z, self.activation, [self._zlabel], [self._alabel])[0]
-            for z in linear_batch([self.w], observations, [self.b])
-        ]
-        return out if batch is not None else out[0]
+        observations, is_batch = _as_batch(x, self.nin, "Neuron")
+        out = [zs[0] for zs in linear_batch([self.w], observations, [self.b])]
+        _labelled(out, [self._zlabel] * len(out))
+        if self.activation is not None:
+            out = _labelled([getattr(z, self.activation)() for z in out], [self._alabel] * len(out))
+        return out if is_batch else out[0]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("w", self.w), ("b", self.b)]
@@ -184,11 +153,11 @@ class Linear(Module):
         rng: Optional[random.Random] = None,
         fused: bool = False,
     ) -> None:
-        self.nin = _check_size(nin, "nin", "Linear")
-        self.nout = _check_size(nout, "nout", "Linear")
-        self.activation = _check_activation(activation, "Linear")
-        self.fused = _check_flag(fused, "fused", "Linear")
-        rng = _check_rng(rng, "Linear")
+        self.nin = _size(nin, "nin", "Linear")
+        self.nout = _size(nout, "nout", "Linear")
+        self.activation = _activation(activation, "Linear")
+        self.fused = checks.flag(fused, "Linear: fused")
+        rng = _rng(rng, "Linear")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
         self.weight: List[List[Value]] = [n.w for n in self.neurons]
         self.bias: List[Value] = [n.b for n in self.neurons]
@@ -203,16 +172,21 @@ class Linear(Module):
     def __call__(self, x: Sequence[Any]) -> List[Any]:
         """One observation (`nin` Values or numbers) gives `nout` Values; a batch (a list of N
         observations) gives N such lists, reading W and B once for the whole batch."""
-        batch = _batch(x, self.nin, "Linear")
-        observations = batch if batch is not None else [_inputs(x, self.nin, "Linear")]
-        fused_act = self.activation if self.fused else None  # fused: the engine applies it
-        out = [self._finish(nodes) for nodes in linear_batch(self.weight, observations, self.bias, fused_act)]
-        return out if batch is not None else out[0]
+        observations, is_batch = _as_batch(x, self.nin, "Linear")
+        out = self.forward(observations)
+        return out if is_batch else out[0]
 
-    def _finish(self, nodes: List[Value]) -> List[Value]:
-        if self.fused:  # each node is the neuron's output already
-            return _labelled(nodes, self._alabels if self.activation else self._zlabels)
-        return _label_and_activate(nodes, self.activation, self._zlabels, self._alabels)
+    def forward(self, observations: List[Sequence[Scalar]]) -> List[List[Value]]:
+        """The layer on a batch whose sizes are checked: Z = W·A + B, then g(Z), labelled."""
+        if self.fused:  # each node is the whole neuron a = g(w·x + b)
+            labels = self._alabels if self.activation else self._zlabels
+            return [_labelled(nodes, labels) for nodes in linear_batch(self.weight, observations, self.bias,
+                                                                       self.activation)]
+        zs = [_labelled(nodes, self._zlabels) for nodes in linear_batch(self.weight, observations, self.bias)]
+        if self.activation is None:
+            return zs
+        act = getattr(Value, self.activation)
+        return [_labelled(list(map(act, nodes)), self._alabels) for nodes in zs]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [("weight", self.weight), ("bias", self.bias)]
@@ -244,16 +218,16 @@ class MLP(Module):
         rng: Optional[random.Random] = None,
         fused: bool = False,
     ) -> None:
-        _check_size(nin, "nin", "MLP")
+        _size(nin, "nin", "MLP")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__} {nouts!r}")
         if len(nouts) == 0:
             raise ValueError("MLP: nouts must name at least one layer size, got []")
         for n in nouts:
-            _check_size(n, "each layer size in nouts", "MLP")
-        self.activation = _check_activation(activation, "MLP")
-        self.fused = _check_flag(fused, "fused", "MLP")
-        rng = _check_rng(rng, "MLP")
+            _size(n, "each layer size in nouts", "MLP")
+        self.activation = _activation(activation, "MLP")
+        self.fused = checks.flag(fused, "MLP: fused")
+        rng = _rng(rng, "MLP")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
@@ -268,13 +242,12 @@ class MLP(Module):
     def __call__(self, x: Sequence[Any]) -> Any:
         """One observation gives one output (a Value, or a list if the last layer has several
         neurons); a batch (a list of N observations) gives a list of N such outputs."""
-        batch = _batch(x, self.nin, "MLP")
-        a: Any = batch if batch is not None else _inputs(x, self.nin, "MLP")
+        a: Any
+        a, is_batch = _as_batch(x, self.nin, "MLP")
         for layer in self.layers:
-            a = layer(a)
-        if self.layers[-1].nout > 1:
-            return a
-        return [out[0] for out in a] if batch is not None else a[0]
+            a = layer.forward(a)
+        out = a if self.layers[-1].nout > 1 else [outputs[0] for outputs in a]
+        return out if is_batch else out[0]
 
     def _tensors(self) -> List[Tuple[str, Tensor]]:
         return [

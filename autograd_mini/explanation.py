@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
-from .engine import Value, _real, topological_order
-from .viz import op_text
+from . import checks
+from .engine import Value, backward_order, chain_rule, op_text, topological_order
 
 __all__ = ["Explanation", "LayerGradients", "Step", "explain", "explain_layer"]
 
@@ -167,14 +167,14 @@ def _local(v: Value) -> Tuple[float, ...]:
     try:
         return v.local_derivatives()
     except (ArithmeticError, ValueError):  # e.g. sqrt'(0) is infinite
-        return (float("nan"),) * len(v._parents)
+        return (float("nan"),) * len(v.parents)
 
 
 def explain(root: Value, gradient: float = 1.0) -> Explanation:
     """The chain-rule steps of ``root.backward(gradient)``, in the order the engine applies them.
 
-    No ``.grad`` is changed: the gradients are computed here, with the engine's own rules on
-    floats, so the contributions to each leaf add up to what `backward` would give it.
+    No ``.grad`` is changed: the steps come from the engine's own backward walk, into a dict, so
+    the contributions to each leaf add up to what `backward` would give it, bit for bit.
     A node no gradient reaches (upstream 0) still gets its row, with zero contributions.
 
     >>> from autograd_mini import Value
@@ -191,28 +191,19 @@ def explain(root: Value, gradient: float = 1.0) -> Explanation:
       a  data          2  grad          4
     """
     if type(root) is not Value:
-        raise TypeError(f"explain: root must be a Value, got {type(root).__name__} {root!r}")
-    seed = _real(gradient, "explain: gradient")  # the same check as backward(gradient)
+        raise TypeError(f"explain: root must be a Value, got {checks.shown(root)}")
+    seed = checks.real(gradient, "explain: gradient")  # the same check as backward(gradient)
     order = topological_order(root)
     names = _names(order)
-    grads: Dict[Value, float] = {v: 0.0 for v in order}
-    grads[root] = seed
+    walk = chain_rule(root, seed, where="explain")
+    grads: Dict[Value, float] = {v: walk.grads.get(v, 0.0) for v in order}
     steps: List[Step] = []
-    for v in reversed(order):
-        rule = v._backward
-        if rule is None:
-            continue
-        g = grads[v]
-        ps = v._parents
-        if g == 0.0:  # the engine skips this node too: nothing flows back through it
-            contributions: Tuple[float, ...] = (0.0,) * len(ps)
-        else:  # the very call the engine makes, so the sums match it to the last bit
-            contributions = tuple(rule(g, v.data, v._aux, *[p.data for p in ps]))
-        for p, c in zip(ps, contributions):
-            grads[p] += c
-        steps.append(Step(len(steps) + 1, v, names[v], op_text(v), g, ps, tuple(names[p] for p in ps),
-                          _local(v), contributions))
-    leaves = [v for v in order if v._backward is None]
+    for v in backward_order(root):
+        ps = v.parents
+        upstream, contributions = walk.steps.get(v, (grads[v], (0.0,) * len(ps)))
+        steps.append(Step(len(steps) + 1, v, names[v], op_text(v), upstream, ps,
+                          tuple(names[p] for p in ps), _local(v), tuple(contributions)))
+    leaves = [v for v in order if v.is_leaf()]
     return Explanation(root, steps, grads, names, leaves)
 
 

@@ -1,0 +1,305 @@
+"""`Value`, a scalar in a computation graph, and its operations.
+
+Every operation computes its forward value, then makes the node with one call,
+``record(value, parents, rule, const)``: the rule (in `rules.py`, in the same order as here) is
+how the node sends gradients back to its parents.
+
+Numbers: an operation on finite numbers gives a finite number or raises (OverflowError when the
+result would be too large for a float, ZeroDivisionError or ValueError outside the domain), and
+the backward pass does the same. NaN and infinities that you put in yourself flow through as IEEE
+arithmetic says (NaN in, NaN out); `detect_anomaly()` makes them raise where they first appear.
+
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Tuple, Union
+
+from .. import checks
+from . import rules as R
+from .activations import relu, sigmoid
+from .backward import backward as _run_backward
+from .mode import PAUSED, is_anomaly_enabled, is_grad_enabled
+from .text import describe_call
+
+Number = Union[int, float]
+Scalar = Union["Value", int, float]
+
+
+class Value:
+    """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
+
+    `parents` are the nodes it was computed from (in order; ``a + a`` lists ``a`` twice), `rule`
+    its local-derivative rule (None for a leaf), `const` the constant operand it holds (the c of
+    ``x * c``, or the numbers a neuron took as inputs).
+
+    >>> a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "parents", "rule", "const", "__weakref__")
+
+    data: float
+    grad: float
+    label: str
+    parents: Tuple[Value, ...]
+    rule: Optional[R.Rule]
+    const: Any
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {checks.shown(label)}")
+        self.data = checks.real(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self.rule = None
+        self.const = None
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The data as a float, as ``tensor.item()`` in PyTorch."""
+        return self.data
+
+    @property
+    def op(self) -> str:
+        """The symbol of the operation that made this node ('' for a leaf)."""
+        return self.rule.symbol if self.rule is not None else ""
+
+    def is_leaf(self) -> bool:
+        return self.rule is None
+
+    def local_derivatives(self) -> Tuple[float, ...]:
+        """d(self)/d(parent) for each parent, at the current data (() for a leaf)."""
+        if self.rule is None:
+            return ()
+        return tuple(self.rule.terms(1.0, self.data, self.const, *[p.data for p in self.parents]))
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut off from the graph."""
+        return Value(self.data, self.label)
+
+    # Comparisons look at the data only (no graph is recorded); equality stays identity, so nodes
+    # can be kept in sets and dicts.
+    def __lt__(self, other: Scalar) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Scalar) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Scalar) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Scalar) -> bool:
+        return self.data >= _data(other, ">=")
+
+    __hash__ = object.__hash__
+
+    # ---- operations: the forward value, then the node ----
+
+    def __add__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return record(self.data + other.data, (self, other), R.ADD)
+        c = _const(other, "+")
+        return record(self.data + c, (self,), R.ADD_CONST, c)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return record(self.data - other.data, (self, other), R.SUB)
+        c = -_const(other, "-")  # x - c = x + (-c)
+        return record(self.data + c, (self,), R.ADD_CONST, c)
+
+    def __rsub__(self, other: Scalar) -> Value:  # c - x = (-x) + c
+        return (-self) + _const(other, "-")
+
+    def __mul__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            return record(self.data * other.data, (self, other), R.MUL)
+        c = _const(other, "*")
+        return record(self.data * c, (self,), R.MUL_CONST, c)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            if other.data == 0.0:
+                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other.data!r})")
+            return record(self.data / other.data, (self, other), R.DIV)
+        c = _const(other, "/")
+        if c == 0.0:
+            raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
+        return record(self.data / c, (self,), R.MUL_CONST, 1.0 / c)  # x / c = x * (1/c)
+
+    def __rtruediv__(self, other: Scalar) -> Value:  # c / x
+        c = _const(other, "/")
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"/: division by zero ({c!r} / {self.data!r})")
+        return record(c / self.data, (self,), R.RDIV, c)
+
+    def __neg__(self) -> Value:
+        return record(-self.data, (self,), R.NEG)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return record(abs(self.data), (self,), R.ABS)
+
+    def __pow__(self, other: Scalar) -> Value:
+        if type(other) is Value:
+            if self.data < 0.0:
+                raise ValueError(f"**: a Value exponent needs a base >= 0, got base {self.data!r}")
+            return record(_power(self.data, other.data), (self, other), R.POW)
+        n = _const(other, "**")
+        return record(_power(self.data, n), (self,), R.POW_CONST, n)
+
+    def __rpow__(self, other: Scalar) -> Value:  # c ** x
+        c = _const(other, "**")
+        if c < 0.0:
+            raise ValueError(f"**: a Value exponent needs a base >= 0, got base {c!r}")
+        return record(_power(c, self.data), (self,), R.RPOW, c)
+
+    def exp(self) -> Value:
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise _overflow(R.EXP, (self.data,), None) from None
+        return record(out, (self,), R.EXP)
+
+    def log(self) -> Value:
+        if self.data <= 0.0:
+            raise ValueError(f"log: needs a positive input, got {self.data!r}")
+        return record(math.log(self.data), (self,), R.LOG)
+
+    def sqrt(self) -> Value:
+        if self.data < 0.0:
+            raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
+        return record(math.sqrt(self.data), (self,), R.SQRT)
+
+    def tanh(self) -> Value:
+        return record(math.tanh(self.data), (self,), R.TANH)
+
+    def sigmoid(self) -> Value:
+        return record(sigmoid(self.data), (self,), R.SIGMOID)
+
+    def relu(self) -> Value:
+        return record(relu(self.data), (self,), R.RELU)
+
+    def sin(self) -> Value:
+        return _trig(math.sin, self, R.SIN)
+
+    def cos(self) -> Value:
+        return _trig(math.cos, self, R.COS)
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Add d(self)/d(leaf) · gradient to the `.grad` of every leaf this node depends on.
+
+        Leaves accumulate across calls (call `zero_grad()` or set `.grad = 0.0` between steps);
+        the nodes in between hold the gradient of the latest pass only. If a step fails (say
+        sqrt's derivative at 0, which is infinite), every `.grad` is left as it was.
+        """
+        _run_backward(self, checks.real(gradient, "backward: gradient"))
+
+
+# ---- making nodes ----
+
+_new = object.__new__
+
+
+def record(data: float, parents: Tuple[Value, ...], rule: R.Rule, const: Any = None) -> Value:
+    """The node for `data`, computed from `parents` by `rule` (a leaf while grad mode is off)."""
+    if data - data != 0.0:  # inf or NaN: see the module's doc (inf - inf and NaN - NaN are NaN)
+        _check_result(data, [p.data for p in parents], rule, const)
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if PAUSED[0] and not is_grad_enabled():
+        v.parents = ()
+        v.rule = None
+        v.const = None
+    else:
+        v.parents = parents
+        v.rule = rule
+        v.const = const
+    return v
+
+
+def _check_result(data: float, inputs: Any, rule: R.Rule, const: Any) -> None:
+    """Raise if a NaN or an infinity came from finite inputs, or from any inputs in anomaly mode."""
+    numbers = [*inputs, *(const if isinstance(const, tuple) else () if const is None else (const,))]
+    call = describe_call(rule, inputs, const)
+    if is_anomaly_enabled():
+        raise ValueError(f"{rule.symbol}: {call} gives {data!r} (detect_anomaly)")
+    if all(math.isfinite(x) for x in numbers):
+        if data != data:
+            raise ValueError(f"{rule.symbol}: {call} gives nan")
+        raise _overflow(rule, inputs, const)
+
+
+def _overflow(rule: R.Rule, inputs: Any, const: Any) -> OverflowError:
+    return OverflowError(f"{rule.symbol}: {describe_call(rule, inputs, const)} is too large for a float")
+
+
+def _const(x: object, op: str) -> float:
+    if type(x) is float:  # the common case, without the slower abstract-class check
+        return x  # type: ignore[return-value]
+    return checks.real(x, op, "a Value or a real number")
+
+
+def _data(x: object, op: str) -> float:
+    return x.data if type(x) is Value else _const(x, op)  # type: ignore[attr-defined]
+
+
+def _power(a: float, n: float) -> float:
+    if a < 0.0 and not n.is_integer():
+        raise ValueError(f"**: a negative base {a!r} needs a whole exponent, got {n!r}")
+    if a == 0.0 and n < 0.0:
+        raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {n!r}")
+    try:
+        return a**n
+    except OverflowError:
+        raise _overflow(R.POW, (a, n), None) from None
+
+
+def _trig(f: Any, x: Value, rule: R.Rule) -> Value:
+    try:
+        out = f(x.data)
+    except ValueError:  # sin(inf): Python raises, IEEE says NaN
+        out = math.nan
+    return record(out, (x,), rule)
+
+
+def total(values: Any) -> Value:
+    """One node for the sum of many Values (plain numbers are folded into a constant).
+
+    Cheaper than a chain of ``+`` (one node instead of n - 1); every input gets the upstream
+    gradient unchanged.
+
+    >>> total([Value(1.0), Value(2.0), 3]).data
+    6.0
+    """
+    if not isinstance(values, (list, tuple)):
+        values = list(values)  # read twice below, so a generator must not run dry
+    vs = [v for v in values if type(v) is Value]
+    c = sum(_const(v, "total") for v in values if type(v) is not Value)
+    if not vs:
+        raise ValueError("total: needs at least one Value")
+    return record(sum([v.data for v in vs]) + c, tuple(vs), R.SUM)
