@@ -22,10 +22,33 @@ import math
 from typing import Any, Optional, Tuple, Union
 
 from .. import checks
-from . import rules as R
-from .activations import relu, sigmoid
+from .activations import sigmoid
 from .backward import backward as _run_backward
 from .mode import PAUSED, is_anomaly_enabled, is_grad_enabled
+from .rules import (
+    ABS,
+    ADD,
+    ADD_CONST,
+    COS,
+    DIV,
+    EXP,
+    LOG,
+    MUL,
+    MUL_CONST,
+    NEG,
+    POW,
+    POW_CONST,
+    RDIV,
+    RELU,
+    RPOW,
+    SIGMOID,
+    SIN,
+    SQRT,
+    SUB,
+    SUM,
+    TANH,
+    Rule,
+)
 from .text import describe_call
 
 Number = Union[int, float]
@@ -52,7 +75,7 @@ class Value:
     grad: float
     label: str
     parents: Tuple[Value, ...]
-    rule: Optional[R.Rule]
+    rule: Optional[Rule]
     const: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -114,26 +137,26 @@ class Value:
 
     def __add__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return record(self.data + other.data, (self, other), R.ADD)
+            return record(self.data + other.data, (self, other), ADD)
         c = _const(other, "+")
-        return record(self.data + c, (self,), R.ADD_CONST, c)
+        return record(self.data + c, (self,), ADD_CONST, c)
 
     __radd__ = __add__
 
     def __sub__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return record(self.data - other.data, (self, other), R.SUB)
+            return record(self.data - other.data, (self, other), SUB)
         c = -_const(other, "-")  # x - c = x + (-c)
-        return record(self.data + c, (self,), R.ADD_CONST, c)
+        return record(self.data + c, (self,), ADD_CONST, c)
 
     def __rsub__(self, other: Scalar) -> Value:  # c - x = (-x) + c
         return (-self) + _const(other, "-")
 
     def __mul__(self, other: Scalar) -> Value:
         if type(other) is Value:
-            return record(self.data * other.data, (self, other), R.MUL)
+            return record(self.data * other.data, (self, other), MUL)
         c = _const(other, "*")
-        return record(self.data * c, (self,), R.MUL_CONST, c)
+        return record(self.data * c, (self,), MUL_CONST, c)
 
     __rmul__ = __mul__
 
@@ -141,72 +164,73 @@ class Value:
         if type(other) is Value:
             if other.data == 0.0:
                 raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other.data!r})")
-            return record(self.data / other.data, (self, other), R.DIV)
+            return record(self.data / other.data, (self, other), DIV)
         c = _const(other, "/")
         if c == 0.0:
             raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
-        return record(self.data / c, (self,), R.MUL_CONST, 1.0 / c)  # x / c = x * (1/c)
+        return record(self.data / c, (self,), MUL_CONST, 1.0 / c)  # x / c = x * (1/c)
 
     def __rtruediv__(self, other: Scalar) -> Value:  # c / x
         c = _const(other, "/")
         if self.data == 0.0:
             raise ZeroDivisionError(f"/: division by zero ({c!r} / {self.data!r})")
-        return record(c / self.data, (self,), R.RDIV, c)
+        return record(c / self.data, (self,), RDIV, c)
 
     def __neg__(self) -> Value:
-        return record(-self.data, (self,), R.NEG)
+        return record(-self.data, (self,), NEG)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return record(abs(self.data), (self,), R.ABS)
+        return record(abs(self.data), (self,), ABS)
 
     def __pow__(self, other: Scalar) -> Value:
         if type(other) is Value:
             if self.data < 0.0:
                 raise ValueError(f"**: a Value exponent needs a base >= 0, got base {self.data!r}")
-            return record(_power(self.data, other.data), (self, other), R.POW)
+            return record(_power(self.data, other.data), (self, other), POW)
         n = _const(other, "**")
-        return record(_power(self.data, n), (self,), R.POW_CONST, n)
+        return record(_power(self.data, n), (self,), POW_CONST, n)
 
     def __rpow__(self, other: Scalar) -> Value:  # c ** x
         c = _const(other, "**")
         if c < 0.0:
             raise ValueError(f"**: a Value exponent needs a base >= 0, got base {c!r}")
-        return record(_power(c, self.data), (self,), R.RPOW, c)
+        return record(_power(c, self.data), (self,), RPOW, c)
 
     def exp(self) -> Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
-            raise _overflow(R.EXP, (self.data,), None) from None
-        return record(out, (self,), R.EXP)
+            raise _overflow(EXP, (self.data,), None) from None
+        return record(out, (self,), EXP)
 
     def log(self) -> Value:
         if self.data <= 0.0:
             raise ValueError(f"log: needs a positive input, got {self.data!r}")
-        return record(math.log(self.data), (self,), R.LOG)
+        return record(math.log(self.data), (self,), LOG)
 
     def sqrt(self) -> Value:
         if self.data < 0.0:
             raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
-        return record(math.sqrt(self.data), (self,), R.SQRT)
+        return record(math.sqrt(self.data), (self,), SQRT)
 
     def tanh(self) -> Value:
-        return record(math.tanh(self.data), (self,), R.TANH)
+        return record(math.tanh(self.data), (self,), TANH)
 
     def sigmoid(self) -> Value:
-        return record(sigmoid(self.data), (self,), R.SIGMOID)
+        return record(sigmoid(self.data), (self,), SIGMOID)
 
     def relu(self) -> Value:
-        return record(relu(self.data), (self,), R.RELU)
+        x = self.data
+        return record(0.0 if x <= 0.0 else x, (self,), RELU)  # NaN is not <= 0: NaN stays NaN
 
     def sin(self) -> Value:
-        return _trig(math.sin, self, R.SIN)
+        return _trig(math.sin, self, SIN)
 
     def cos(self) -> Value:
-        return _trig(math.cos, self, R.COS)
+        return _trig(math.cos, self, COS)
 
     def backward(self, gradient: Number = 1.0) -> None:
         """Add d(self)/d(leaf) · gradient to the `.grad` of every leaf this node depends on.
@@ -223,7 +247,7 @@ class Value:
 _new = object.__new__
 
 
-def record(data: float, parents: Tuple[Value, ...], rule: R.Rule, const: Any = None) -> Value:
+def record(data: float, parents: Tuple[Value, ...], rule: Rule, const: Any = None) -> Value:
     """The node for `data`, computed from `parents` by `rule` (a leaf while grad mode is off)."""
     if data - data != 0.0:  # inf or NaN: see the module's doc (inf - inf and NaN - NaN are NaN)
         _check_result(data, [p.data for p in parents], rule, const)
@@ -242,7 +266,7 @@ def record(data: float, parents: Tuple[Value, ...], rule: R.Rule, const: Any = N
     return v
 
 
-def _check_result(data: float, inputs: Any, rule: R.Rule, const: Any) -> None:
+def _check_result(data: float, inputs: Any, rule: Rule, const: Any) -> None:
     """Raise if a NaN or an infinity came from finite inputs, or from any inputs in anomaly mode."""
     numbers = [*inputs, *(const if isinstance(const, tuple) else () if const is None else (const,))]
     call = describe_call(rule, inputs, const)
@@ -254,7 +278,7 @@ def _check_result(data: float, inputs: Any, rule: R.Rule, const: Any) -> None:
         raise _overflow(rule, inputs, const)
 
 
-def _overflow(rule: R.Rule, inputs: Any, const: Any) -> OverflowError:
+def _overflow(rule: Rule, inputs: Any, const: Any) -> OverflowError:
     return OverflowError(f"{rule.symbol}: {describe_call(rule, inputs, const)} is too large for a float")
 
 
@@ -276,10 +300,10 @@ def _power(a: float, n: float) -> float:
     try:
         return a**n
     except OverflowError:
-        raise _overflow(R.POW, (a, n), None) from None
+        raise _overflow(POW, (a, n), None) from None
 
 
-def _trig(f: Any, x: Value, rule: R.Rule) -> Value:
+def _trig(f: Any, x: Value, rule: Rule) -> Value:
     try:
         out = f(x.data)
     except ValueError:  # sin(inf): Python raises, IEEE says NaN
@@ -302,4 +326,4 @@ def total(values: Any) -> Value:
     c = sum(_const(v, "total") for v in values if type(v) is not Value)
     if not vs:
         raise ValueError("total: needs at least one Value")
-    return record(sum([v.data for v in vs]) + c, tuple(vs), R.SUM)
+    return record(sum([v.data for v in vs]) + c, tuple(vs), SUM)
