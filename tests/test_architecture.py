@@ -59,10 +59,10 @@ def test_no_module_takes_a_private_name_from_another() -> None:
            for m, tree in modules.items() for target, name in _imports(m, tree, packages)
            if _private(name) and target != m]
     for m, tree in modules.items():  # module._name, where module is one of ours imported by name
-        aliases = {alias.asname or alias.name for node in ast.walk(tree)
-                   if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("autograd"))
-                   for alias in node.names if f"{_resolve(m, m in packages, node.level, node.module or '')}."
-                   f"{alias.name}" in modules}
+        froms = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        aliases = {alias.asname or alias.name for node in froms for alias in node.names
+                   if f"{_resolve(m, m in packages, node.level, node.module or '')}.{alias.name}" in modules
+                   or f"{node.module}.{alias.name}" in modules}
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and _private(node.attr) and isinstance(node.value, ast.Name):
                 if node.value.id in aliases:
