@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
 from typing import List, Sequence, Tuple, TypeVar
+
+from . import checks
 
 Points = List[List[float]]
 T = TypeVar("T")
@@ -23,18 +24,11 @@ T = TypeVar("T")
 def _check(
     n: object, noise: object, seed: object, where: str, min_n: int = 1
 ) -> Tuple[int, float, random.Random]:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{where}: n must be an int, got {type(n).__name__} {n!r}")
-    if n < min_n:
-        raise ValueError(f"{where}: n must be >= {min_n}, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, Real):
-        raise TypeError(f"{where}: noise must be a real number, got {type(noise).__name__} {noise!r}")
-    noise = float(noise)
-    if not (noise >= 0.0 and math.isfinite(noise)):
-        raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"{where}: seed must be an int, got {type(seed).__name__} {seed!r}")
-    return n, float(noise), random.Random(seed)
+    n = checks.integer(n, f"{where}: n", minimum=min_n)
+    std = checks.finite(noise, f"{where}: noise", "a finite number >= 0")
+    if std < 0.0:
+        raise ValueError(f"{where}: noise: expected a finite number >= 0, got {std!r}")
+    return n, std, random.Random(checks.integer(seed, f"{where}: seed"))
 
 
 def _split(n: int, k: int) -> List[int]:
@@ -69,8 +63,8 @@ def make_circles(
 ) -> Tuple[Points, List[int]]:
     """Two concentric circles: class 0 of radius 1, class 1 of radius `factor` (0 < factor < 1)."""
     n, noise, rng = _check(n, noise, seed, "make_circles")
-    if isinstance(factor, bool) or not isinstance(factor, Real) or not 0.0 < factor < 1.0:
-        raise ValueError(f"make_circles: factor must be a number in (0, 1), got {factor!r}")
+    if not 0.0 < checks.real(factor, "make_circles: factor") < 1.0:
+        raise ValueError(f"make_circles: factor: expected a number in (0, 1), got {factor!r}")
     points = []
     for c, count in enumerate(_split(n, 2)):
         r = 1.0 if c == 0 else float(factor)
@@ -82,8 +76,7 @@ def make_circles(
 
 def make_blobs(n: int = 100, noise: float = 0.5, seed: int = 0, centers: int = 3) -> Tuple[Points, List[int]]:
     """`centers` Gaussian clusters (std `noise`) around points spread evenly on a circle of radius 3."""
-    if isinstance(centers, bool) or not isinstance(centers, int) or centers < 1:
-        raise ValueError(f"make_blobs: centers must be an int >= 1, got {centers!r}")
+    centers = checks.integer(centers, "make_blobs: centers", minimum=1)
     n, noise, rng = _check(n, noise, seed, "make_blobs")
     points: List[Tuple[float, float, int]] = []
     for c, count in enumerate(_split(n, centers)):
@@ -97,8 +90,7 @@ def make_spirals(
     n: int = 100, noise: float = 0.1, seed: int = 0, classes: int = 2
 ) -> Tuple[Points, List[int]]:
     """`classes` interleaved spiral arms from the origin, each turning 1.5 times (radius up to 1)."""
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"make_spirals: classes must be an int >= 2, got {classes!r}")
+    classes = checks.integer(classes, "make_spirals: classes", minimum=2)
     n, noise, rng = _check(n, noise, seed, "make_spirals")
     points = []
     for c, count in enumerate(_split(n, classes)):
@@ -139,12 +131,9 @@ def train_test_split(
         raise ValueError(f"train_test_split: {len(X)} points but {len(y)} labels")
     if len(X) < 2:
         raise ValueError(f"train_test_split: needs at least 2 samples, got {len(X)}")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, Real):
-        raise TypeError(f"train_test_split: test_fraction must be a number, got {test_fraction!r}")
-    if not 0.0 < test_fraction < 1.0:
+    if not 0.0 < checks.real(test_fraction, "train_test_split: test_fraction") < 1.0:
         raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"train_test_split: seed must be an int, got {type(seed).__name__} {seed!r}")
+    seed = checks.integer(seed, "train_test_split: seed")
     n_test = min(max(1, round(test_fraction * len(X))), len(X) - 1)
     order = list(range(len(X)))
     random.Random(seed).shuffle(order)

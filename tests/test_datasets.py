@@ -71,12 +71,12 @@ def test_train_test_split() -> None:
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: datasets.make_moons(0, 0.1, 0), ValueError, "n must be >= 1, got 0"),
-        (lambda: datasets.make_moons(10.0, 0.1, 0), TypeError, "n must be an int"),
-        (lambda: datasets.make_circles(10, -0.1, 0), ValueError, "noise must be a finite number >= 0"),
+        (lambda: datasets.make_moons(0, 0.1, 0), ValueError, "make_moons: n: expected an int >= 1, got 0"),
+        (lambda: datasets.make_moons(10.0, 0.1, 0), TypeError, "make_moons: n: expected an int, got float"),
+        (lambda: datasets.make_circles(10, -0.1, 0), ValueError, "make_circles: noise: expected a finite"),
         (lambda: datasets.make_circles(10, float("nan"), 0), ValueError, "noise"),
         (lambda: datasets.make_circles(10, 0.1, 0, factor=1.0), ValueError, "factor"),
-        (lambda: datasets.make_blobs(10, 0.1, "0"), TypeError, "seed must be an int"),
+        (lambda: datasets.make_blobs(10, 0.1, "0"), TypeError, "make_blobs: seed: expected an int, got str"),
         (lambda: datasets.make_blobs(10, 0.1, 0, centers=0), ValueError, "centers"),
         (lambda: datasets.make_spirals(10, 0.1, 0, classes=1), ValueError, "classes"),
         (lambda: datasets.train_test_split([[0.0]] * 3, [0, 1], 0.5, 0), ValueError, "3 points but 2 labels"),

@@ -72,7 +72,7 @@ def propagate(order: List[Node], store: Any, where: str) -> None:
             if rule is None:
                 continue
             g = v.grad if fast else upstream(v)
-            if g is None or g == 0.0:  # nothing flows back through v (a Value is never == 0.0)
+            if not g:  # 0.0, or None (never reached): nothing flows back through v (a Value is never false)
                 continue
             if not fast:
                 send(v, g)
@@ -112,9 +112,12 @@ class IntoGrads:
     def __init__(self, order: List[Node], root: Node, seed: float, checked: bool) -> None:
         self.order = order
         self.saved = [v.grad for v in order]
+        self.leaves = []
         for v in order:
             if v.rule is not None:
                 v.grad = 0.0
+            else:
+                self.leaves.append(v)
         root.grad += seed
         self.checked = checked
 
@@ -182,7 +185,7 @@ def backward(root: Node, seed: float) -> None:
     store = IntoGrads(order, root, seed, checked=is_anomaly_enabled())
     try:
         propagate(order, store, "backward")
-        if not store.checked and _some_not_finite(order) and _finite_inputs(order, seed):
+        if not store.checked and _some_not_finite(store.leaves) and _finite_inputs(order, seed):
             store.undo()  # find the step that overflowed: this raises there
             propagate(order, IntoGrads(order, root, seed, checked=True), "backward")
     except BaseException:  # even KeyboardInterrupt must not leave half a pass behind
@@ -190,10 +193,10 @@ def backward(root: Node, seed: float) -> None:
         raise
 
 
-def _some_not_finite(order: List[Node]) -> bool:
-    # one sum instead of a test per node; a sum too large for a float is a false alarm, which the
-    # checked pass that follows clears
-    total = sum(map(_GRAD, order))
+def _some_not_finite(leaves: List[Node]) -> bool:
+    # one sum instead of a test per leaf (a NaN or an infinity inside the graph reaches a leaf);
+    # a sum too large for a float is a false alarm, which the checked pass that follows clears
+    total = sum(map(_GRAD, leaves))
     return bool(total - total != 0.0)
 
 

@@ -32,7 +32,8 @@ class NeuronRule(Rule):
 
     def __init__(self, activation: Optional[Activation], number_inputs: bool) -> None:
         symbol = f"{activation.name}(w·x+b)" if activation else "w·x+b"
-        super().__init__("neuron", symbol, self._terms, self._add_into)
+        add_into = self._add_into_numbers if number_inputs else self._add_into_values
+        super().__init__("neuron", symbol, self._terms, add_into)
         self.activation = activation
         self.number_inputs = number_inputs
 
@@ -51,20 +52,26 @@ class NeuronRule(Rule):
             return [*dws, dz]
         return [*dws, *[dz * w for w in ws], dz]  # dA_prev += W·dZ, dB += dZ
 
-    def _add_into(self, g: float, v: Value) -> None:
+    def _add_into_numbers(self, g: float, v: Value) -> None:
         act = self.activation  # dZ = dA ⊙ g'(Z)
         dz = g if act is None else act.grad(g, _z_of(v) if act.needs_z else None, v.data)
         if dz == 0.0:
             return
         ps = v.parents
-        if self.number_inputs:
-            for w, x in zip(ps, v.const):  # dW += dZ·A
-                w.grad += dz * x
-        else:
-            m = len(ps) // 2
-            for w, x in zip(ps[:m], ps[m:-1]):
-                w.grad += dz * x.data  # dW += dZ·A
-                x.grad += dz * w.data  # dA_prev += W·dZ
+        for w, x in zip(ps, v.const):  # dW += dZ·A
+            w.grad += dz * x
+        ps[-1].grad += dz  # dB += dZ
+
+    def _add_into_values(self, g: float, v: Value) -> None:
+        act = self.activation  # dZ = dA ⊙ g'(Z)
+        dz = g if act is None else act.grad(g, _z_of(v) if act.needs_z else None, v.data)
+        if dz == 0.0:
+            return
+        ps = v.parents
+        m = len(ps) // 2
+        for w, x in zip(ps[:m], ps[m:-1]):
+            w.grad += dz * x.data  # dW += dZ·A
+            x.grad += dz * w.data  # dA_prev += W·dZ
         ps[-1].grad += dz  # dB += dZ
 
 
