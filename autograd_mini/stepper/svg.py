@@ -1,0 +1,145 @@
+"""The graph's picture for the page: Graphviz lays it out once, at export time, as SVG.
+
+`draw_dot` names node ``i`` of `topological_order` ``v{i}`` and its operation ``v{i}op``; this module
+finds those groups in the SVG and marks them for the page's script and for readers of the page:
+
+- a Value's box ``<g class="node" data-node="NAME" data-index="i">`` (NAME as `explain` names it),
+  with its data text, gradient text and gradient cell marked ``st-data``, ``st-grad``, ``st-grad-cell``;
+- an operation ``<g class="node st-op" data-op="i">``;
+- an edge into operation i from node p ``data-edge="p>i"``, the edge out of it ``data-edge="i"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from typing import Any, Dict, List, Sequence
+
+from ..engine import Value
+from ..viz import GraphvizMissing, GraphvizPackageMissing, draw_dot
+
+SVG_NS = "http://www.w3.org/2000/svg"
+_G, _TITLE, _TEXT, _POLYGON = (f"{{{SVG_NS}}}{t}" for t in ("g", "title", "text", "polygon"))
+_NODE = re.compile(r"^v(\d+)(op)?$")
+_EDGE = re.compile(r"^v(\d+)(op)?->v(\d+)(op)?$")
+
+
+def visible(text: str) -> str:
+    """`text` with control characters and lone surrogates written as escapes (``\\x07``), as the
+    picture shows them: XML cannot hold them, and UTF-8 cannot encode a lone surrogate."""
+    if text.isprintable():
+        return text
+    return "".join(c if c == " " or unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def layout(root: Value, widest: Dict[Value, float], rankdir: str, max_nodes: int) -> bytes:
+    """The SVG of `draw_dot(root)` with each box wide enough for the widest gradient it will show.
+
+    The boxes are sized by the text Graphviz sees, so each node's ``.grad`` is set, for the drawing
+    only, to the value it will show with the longest text, and put back afterwards.
+    """
+    graphviz = _graphviz()
+    saved = [(v, v.grad) for v in widest]
+    try:
+        for v, g in widest.items():
+            v.grad = g
+        dot = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, color_grad=False)
+        try:
+            return bytes(dot.pipe(format="svg", quiet=True))
+        except graphviz.ExecutableNotFound:
+            raise GraphvizMissing(
+                "stepper: the page's graph is laid out by Graphviz's 'dot' program, which was not found "
+                "on PATH; install Graphviz: sudo apt-get install graphviz (Debian/Ubuntu), brew install "
+                "graphviz (macOS) or conda install -c conda-forge graphviz"
+            ) from None
+    finally:
+        for v, g in saved:
+            v.grad = g
+
+
+def _graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise GraphvizPackageMissing(
+            "stepper: the page's graph needs the graphviz package: pip install 'autograd_mini[viz]'"
+        ) from None
+    return graphviz
+
+
+def tag(svg: bytes, names: Sequence[str]) -> str:
+    """The SVG as text for an HTML page, its groups marked (module doc); `names[i]` names ``v{i}``."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    top = ET.fromstring(svg)
+    for g in top.iter(_G):
+        title = g.find(_TITLE)
+        if title is None or not title.text:
+            continue
+        kind = g.get("class")
+        if kind == "node":
+            _tag_node(g, title, names)
+        elif kind == "edge":
+            _tag_edge(g, title.text)
+    top.set("class", "st-svg")
+    for attr in ("width", "height"):  # the page sizes the picture (zoom); the viewBox keeps the shape
+        natural = top.attrib.pop(attr, None)
+        if natural:
+            top.set(f"data-{attr}", natural)
+    return ET.tostring(top, encoding="unicode")
+
+
+def _tag_node(g: ET.Element, title: ET.Element, names: Sequence[str]) -> None:
+    m = _NODE.match(title.text or "")
+    if not m:
+        return
+    i = int(m.group(1))
+    if m.group(2):
+        g.set("class", "node st-op")
+        g.set("data-op", str(i))
+        title.text = f"operation of {visible(names[i])}"
+        return
+    g.set("data-node", _attribute(names[i]))
+    g.set("data-index", str(i))
+    title.text = visible(names[i])
+    cells = _cells(g)
+    if len(cells) >= 2:  # [label], data, grad: the last two cells are data and grad
+        for (polygon, text), kind in zip(cells[-2:], ("data", "grad")):
+            text.set("class", f"st-{kind}")
+            if polygon is not None:
+                polygon.set("class", f"st-{kind}-cell")
+
+
+def _cells(g: ET.Element) -> List[Any]:
+    """(polygon, text) of each table cell: Graphviz draws a cell's border, then its text."""
+    cells, last = [], None
+    for child in g:
+        if child.tag == _POLYGON:
+            last = child
+        elif child.tag == _TEXT:
+            cells.append((last, child))
+            last = None
+    return cells
+
+
+def _tag_edge(g: ET.Element, title: str) -> None:
+    m = _EDGE.match(title)
+    if not m:
+        return
+    tail, tail_op, head, head_op = m.groups()
+    if head_op and not tail_op:
+        g.set("data-edge", f"{tail}>{head}")
+    elif tail_op and not head_op and tail == head:
+        g.set("data-edge", head)
+
+
+def _attribute(name: str) -> str:
+    """`name` as an attribute value: verbatim unless the page's UTF-8 cannot hold it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return visible(name)
+    return visible(name) if "\x00" in name else name
+
