@@ -260,7 +260,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result, leaves = parse_expression(args.expression, values)
         unused = sorted(set(values) - set(leaves))
         if args.command == "explain":
-            from .explain import explain
+            from .explanation import explain
 
             print(explain(result))
         else:

@@ -115,3 +115,17 @@ def test_fused_and_unfused_sigmoid_neurons_agree_at_the_extremes(z: float) -> No
         dw, dx = grad(y, [w, x])
         assert dw == pytest.approx(exact * z / 2.0, rel=1e-12)
         assert dx == pytest.approx(exact * 2.0, rel=1e-12)
+
+
+def test_no_module_shares_its_name_with_a_function_of_the_package() -> None:
+    import importlib
+
+    import autograd_mini
+    import autograd_mini.explanation as E
+
+    assert E.explain_layer is autograd_mini.explain_layer and callable(autograd_mini.explain)
+    for path in PACKAGE.iterdir():
+        name = path.stem if path.suffix == ".py" else path.name
+        if (path.suffix == ".py" or (path / "__init__.py").exists()) and not name.startswith("_"):
+            module = importlib.import_module(f"autograd_mini.{name}")
+            assert getattr(autograd_mini, name, module) is module, f"autograd_mini.{name} is not the module"

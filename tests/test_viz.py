@@ -339,7 +339,7 @@ def test_a_real_mlp_is_clustered_by_layer_and_neuron() -> None:
     layers = pytest.importorskip("autograd_mini.nn.layers")  # the nn library, written alongside
     import random
 
-    from autograd_mini.explain import explain
+    from autograd_mini import explain
 
     model = layers.MLP(2, [3, 1], activation="tanh", rng=random.Random(0))
     loss = (model([0.5, -1.0]) - 1.0) ** 2

@@ -32,7 +32,7 @@ class NeuronRule(Rule):
 
     def __init__(self, activation: Optional[Activation], number_inputs: bool) -> None:
         symbol = f"{activation.name}(w·x+b)" if activation else "w·x+b"
-        add_into = self._add_into_numbers if number_inputs else self._add_into_values
+        add_into = self._activated_into if activation else _numbers_into if number_inputs else _values_into
         super().__init__("neuron", symbol, self._terms, add_into)
         self.activation = activation
         self.number_inputs = number_inputs
@@ -52,27 +52,27 @@ class NeuronRule(Rule):
             return [*dws, dz]
         return [*dws, *[dz * w for w in ws], dz]  # dA_prev += W·dZ, dB += dZ
 
-    def _add_into_numbers(self, g: float, v: Value) -> None:
-        act = self.activation  # dZ = dA ⊙ g'(Z)
-        dz = g if act is None else act.grad(g, _z_of(v) if act.needs_z else None, v.data)
-        if dz == 0.0:
-            return
-        ps = v.parents
-        for w, x in zip(ps, v.const):  # dW += dZ·A
-            w.grad += dz * x
-        ps[-1].grad += dz  # dB += dZ
+    def _activated_into(self, g: float, v: Value) -> None:
+        act = self.activation  # dZ = dA ⊙ g'(Z), then the terms of z
+        dz = act.grad(g, _z_of(v) if act.needs_z else None, v.data)  # type: ignore[union-attr]
+        if dz != 0.0:  # 0 for a relu that is off: nothing flows into z
+            (_numbers_into if self.number_inputs else _values_into)(dz, v)
 
-    def _add_into_values(self, g: float, v: Value) -> None:
-        act = self.activation  # dZ = dA ⊙ g'(Z)
-        dz = g if act is None else act.grad(g, _z_of(v) if act.needs_z else None, v.data)
-        if dz == 0.0:
-            return
-        ps = v.parents
-        m = len(ps) // 2
-        for w, x in zip(ps[:m], ps[m:-1]):
-            w.grad += dz * x.data  # dW += dZ·A
-            x.grad += dz * w.data  # dA_prev += W·dZ
-        ps[-1].grad += dz  # dB += dZ
+
+def _numbers_into(dz: float, v: Value) -> None:
+    ps = v.parents
+    for w, x in zip(ps, v.const):  # dW += dZ·A
+        w.grad += dz * x
+    ps[-1].grad += dz  # dB += dZ
+
+
+def _values_into(dz: float, v: Value) -> None:
+    ps = v.parents
+    m = len(ps) // 2
+    for w, x in zip(ps[:m], ps[m:-1]):
+        w.grad += dz * x.data  # dW += dZ·A
+        x.grad += dz * w.data  # dA_prev += W·dZ
+    ps[-1].grad += dz  # dB += dZ
 
 
 def _z_of(v: Value) -> float:
