@@ -28,7 +28,7 @@ from .viz import jupyter_bundle
 
 # Jupyter shows a Value as its graph. The hook is set here, where both modules are known, so that
 # the engine never imports the pictures (which import the engine).
-setattr(Value, "_repr_mimebundle_", jupyter_bundle)
+Value._repr_mimebundle_ = jupyter_bundle
 
 __version__ = "0.1.0"
 

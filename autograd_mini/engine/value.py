@@ -19,7 +19,7 @@ arithmetic says (NaN in, NaN out); `detect_anomaly()` makes them raise where the
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Union
 
 from .. import checks
 from .activations import sigmoid
@@ -77,6 +77,8 @@ class Value:
     parents: Tuple[Value, ...]
     rule: Optional[Rule]
     const: Any
+    # what Jupyter shows: set by the package to `viz.jupyter_bundle` (the engine does not import viz)
+    _repr_mimebundle_: ClassVar[Callable[..., Dict[str, str]]]
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
