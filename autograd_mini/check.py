@@ -14,6 +14,16 @@ class GradcheckError(ValueError):
     """The engine's gradient and the finite difference disagree beyond the tolerance."""
 
 
+def _tolerances(eps: object, atol: object, rtol: object) -> tuple:
+    eps, atol, rtol = (checks.real(t, f"gradcheck: {name}")
+                       for name, t in (("eps", eps), ("atol", atol), ("rtol", rtol)))
+    if not eps > 0.0:  # `not` also catches NaN
+        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
+    if not (atol >= 0.0 and rtol >= 0.0):
+        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
+    return eps, atol, rtol
+
+
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Union[Number, Value]],
@@ -31,13 +41,8 @@ def gradcheck(
     True
     """
     if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
-    eps, atol, rtol = (checks.real(t, f"gradcheck: {name}")
-                       for name, t in (("eps", eps), ("atol", atol), ("rtol", rtol)))
-    if not eps > 0.0:  # `not` also catches NaN
-        raise ValueError(f"gradcheck: eps must be > 0, got {eps!r}")
-    if not (atol >= 0.0 and rtol >= 0.0):
-        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
+        raise TypeError(f"gradcheck: f must be callable, got {checks.shown(f)}")
+    eps, atol, rtol = _tolerances(eps, atol, rtol)
     point = [x.data if type(x) is Value else checks.real(x, "gradcheck: input") for x in inputs]
 
     def run(xs: Sequence[float]) -> Value:
