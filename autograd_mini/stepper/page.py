@@ -27,12 +27,21 @@ from .matrices import layer_panels
 from .svg import layout, tag, visible
 
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
+# the page's script, in the order it runs: its parts share one function's scope
+SCRIPT_PARTS = ("format.js", "steps.js", "graph.js", "panel.js", "matrices.js", "controls.js")
 
 
 @cache
 def asset(name: str) -> str:
-    """The text of one of the package's page files (stepper.html, stepper.css, stepper.js)."""
+    """The text of one of the package's page files (stepper.html, stepper.css, the script's parts)."""
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def script() -> str:
+    """The page's script: its parts joined in one function, so that they share names and leave only
+    ``window.autogradStepper`` behind."""
+    body = "\n".join(asset(part) for part in SCRIPT_PARTS)
+    return f'(function () {{\n"use strict";\n{body}}})();\n'
 
 
 def stepper_html(
@@ -99,7 +108,7 @@ def write_stepper(root: Value, path: Union[str, os.PathLike], **options: Any) ->
 def fill(data: Dict[str, Any], svg: str) -> str:
     """The page: the template with its style, script, picture and data in place (one pass, so no
     inserted text is ever read as a slot)."""
-    css, js = asset("stepper.css"), asset("stepper.js")
+    css, js = asset("stepper.css"), script()
     slots = {
         "title": html.escape(visible(data["title"]), quote=True),
         "csp": f"default-src 'none'; style-src '{_sha(css)}'; script-src '{_sha(js)}'; img-src data:",

@@ -6,7 +6,8 @@ finds those groups in the SVG and marks them for the page's script and for reade
 - a Value's box ``<g class="node" data-node="NAME" data-index="i">`` (NAME as `explain` names it),
   with its data text, gradient text and gradient cell marked ``st-data``, ``st-grad``, ``st-grad-cell``;
 - an operation ``<g class="node st-op" data-op="i">``;
-- an edge into operation i from node p ``data-edge="p>i"``, the edge out of it ``data-edge="i"``.
+- an edge into operation i from node p (or from a junction on p's wire) ``data-edge="p>i"``, the
+  edge out of it ``data-edge="i"``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from ..viz import GraphvizMissing, GraphvizPackageMissing, draw_dot
 SVG_NS = "http://www.w3.org/2000/svg"
 _G, _TITLE, _TEXT, _POLYGON = (f"{{{SVG_NS}}}{t}" for t in ("g", "title", "text", "polygon"))
 _NODE = re.compile(r"^v(\d+)(op)?$")
-_EDGE = re.compile(r"^v(\d+)(op)?->v(\d+)(op)?$")
+# an edge's ends: a box v3, an operation v3op, or a junction v3t1 on the wire of a much-used value
+_EDGE = re.compile(r"^v(\d+)(op|t\d+)?->v(\d+)(op|t\d+)?$")
 
 
 def visible(text: str) -> str:
@@ -74,7 +76,8 @@ def tag(svg: bytes, names: Sequence[str]) -> str:
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     top = ET.fromstring(svg)
-    for g in top.iter(_G):
+    for g in list(top.iter(_G)):  # a list: the loop removes edge titles
+        g.attrib.pop("id", None)  # Graphviz's own ids (node12, edge7): the page's script does not use them
         title = g.find(_TITLE)
         if title is None or not title.text:
             continue
@@ -83,6 +86,12 @@ def tag(svg: bytes, names: Sequence[str]) -> str:
             _tag_node(g, title, names)
         elif kind == "edge":
             _tag_edge(g, title.text)
+            g.remove(title)  # an arrow needs no tooltip; a big graph has a thousand of them
+    for text in top.iter(_TEXT):  # the stylesheet gives the font; start is the default anchor
+        if text.get("font-family") == "Times,serif":
+            del text.attrib["font-family"]
+        if text.get("text-anchor") == "start":
+            del text.attrib["text-anchor"]
     top.set("class", "st-svg")
     for attr in ("width", "height"):  # the page sizes the picture (zoom); the viewBox keeps the shape
         natural = top.attrib.pop(attr, None)
@@ -128,10 +137,10 @@ def _tag_edge(g: ET.Element, title: str) -> None:
     m = _EDGE.match(title)
     if not m:
         return
-    tail, tail_op, head, head_op = m.groups()
-    if head_op and not tail_op:
+    tail, tail_kind, head, head_kind = m.groups()
+    if head_kind == "op" and tail_kind != "op":  # from an input (or its wire) into an operation
         g.set("data-edge", f"{tail}>{head}")
-    elif tail_op and not head_op and tail == head:
+    elif tail_kind == "op" and not head_kind and tail == head:  # from an operation to its result
         g.set("data-edge", head)
 
 

@@ -1,0 +1,104 @@
+/* Part of the stepper page's script (page.py joins the parts in one function): the picture. */
+// ---- the picture ----
+var svg = document.querySelector("#st-graph svg");
+var els = nodes.map(function () { return null; });
+svg.querySelectorAll("g[data-index]").forEach(function (g) {
+  els[Number(g.getAttribute("data-index"))] = {
+    g: g, data: g.querySelector("text.st-data"), grad: g.querySelector("text.st-grad"),
+    cell: g.querySelector("polygon.st-grad-cell"), dataCell: g.querySelector("polygon.st-data-cell"),
+    op: null, edgesIn: [], edgeOut: [], shown: {}
+  };
+});
+svg.querySelectorAll("g[data-op]").forEach(function (g) {
+  var e = els[Number(g.getAttribute("data-op"))]; if (e) e.op = g;
+});
+svg.querySelectorAll("g[data-edge]").forEach(function (g) {
+  var key = g.getAttribute("data-edge"), k = key.indexOf(">");
+  var e = els[Number(k < 0 ? key : key.slice(k + 1))];
+  if (!e) return;
+  if (k < 0) e.edgeOut.push(g); else e.edgesIn.push({ from: Number(key.slice(0, k)), g: g });
+});
+
+function fill(g) {  // red for positive, blue for negative, stronger when larger (as the SVG pictures)
+  if (!largest || g !== g || g === 0) return "none";
+  var share = Math.min(Math.abs(g) / largest, 1), fade = Math.round(255 - 150 * share).toString(16);
+  if (fade.length < 2) fade = "0" + fade;
+  return g > 0 ? "#ff" + fade + fade : "#" + fade + fade + "ff";
+}
+function setText(e, key, el, text) { if (el && e.shown[key] !== text) { el.textContent = text; e.shown[key] = text; } }
+
+function drawNodes(i) {
+  var backward = phase(i) === "backward";
+  for (var n = 0; n < N; n++) {
+    var e = els[n]; if (!e) continue;
+    var known = knownAt[n] <= i;
+    if (e.shown.known !== known) {
+      e.g.classList.toggle("st-unknown", !known);
+      if (e.op) e.op.classList.toggle("st-unknown-op", !known);
+      e.edgesIn.forEach(function (x) { x.g.classList.toggle("st-unknown", !known); });
+      e.edgeOut.forEach(function (x) { x.classList.toggle("st-unknown", !known); });
+      e.shown.known = known;
+    }
+    setText(e, "data", e.data, "data " + (known ? f4(nodes[n].data) : "?"));
+    setText(e, "grad", e.grad, backward ? "grad " + f4(G[n]) : "grad");
+    var colour = backward ? fill(G[n]) : "none";
+    if (e.cell && e.shown.fill !== colour) { e.cell.style.fill = colour; e.shown.fill = colour; }
+  }
+}
+
+var lit = [];
+function light(el, cls) { if (el) { el.classList.add(cls); lit.push([el, cls]); } }
+function highlight(i) {
+  lit.forEach(function (x) { x[0].classList.remove(x[1]); }); lit = [];
+  var n = currentNode(i); if (n === null || !els[n]) return;
+  var e = els[n];
+  light(e.g, "st-current");
+  if (i === F + 1) return;  // the seed: only the output
+  light(e.op, "st-op-active");
+  e.edgesIn.forEach(function (x) { light(x.g, "st-edge-active"); });
+  e.edgeOut.forEach(function (x) { light(x, "st-edge-active"); });
+  parentsOf(i).forEach(function (p) { if (els[p]) light(els[p].g, "st-input"); });
+  if (i <= F && e.dataCell) light(e.dataCell, "st-fresh-data");
+  if (i > F + 1) last.forEach(function (w) { if (els[w[0]] && els[w[0]].cell) light(els[w[0]].cell, "st-flash"); });
+}
+function currentNode(i) {
+  if (i === 0) return null;
+  if (i <= F) return D.forward[i - 1].node;
+  if (i === F + 1) return root;
+  return back[i - F - 2].node;
+}
+function parentsOf(i) {
+  if (i >= 1 && i <= F) return D.forward[i - 1].parents;
+  if (i > F + 1) return back[i - F - 2].parents;
+  return [];
+}
+function written(i) {  // the nodes whose shown number this step changes, and which number
+  var out = {};
+  if (i >= 1 && i <= F) out[D.forward[i - 1].node] = "d";
+  if (i > F) last.forEach(function (w) { out[w[0]] = "g"; });
+  return out;
+}
+function scrollTo(n) {
+  var box = $("st-graph"), e = n === null ? null : els[n];
+  if (!e) return;
+  var r = e.g.getBoundingClientRect(), b = box.getBoundingClientRect(), pad = 40;
+  if (r.left < b.left + pad || r.right > b.right - pad) box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+  if (r.top < b.top + pad || r.bottom > b.bottom - pad) box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
+}
+
+// ---- zoom ----
+var natural = parseFloat(svg.getAttribute("data-width")) * 4 / 3 || 600;
+var naturalH = parseFloat(svg.getAttribute("data-height")) * 4 / 3 || 300;
+var scale = 1;
+function zoom(s) {
+  scale = Math.max(0.1, Math.min(4, s));
+  svg.style.width = (natural * scale) + "px"; svg.style.height = (naturalH * scale) + "px";
+}
+function fitScale() { return ($("st-graph").clientWidth - 24) / natural; }
+var userZoom = false;  // until the reader zooms, the picture follows the window's width
+function autoZoom() { if (!userZoom) zoom(Math.max(0.8, Math.min(1.5, fitScale()))); }  // readable first
+$("st-zoom-in").onclick = function () { userZoom = true; zoom(scale * 1.25); };
+$("st-zoom-out").onclick = function () { userZoom = true; zoom(scale / 1.25); };
+$("st-zoom-fit").onclick = function () { userZoom = false; zoom(fitScale()); };
+window.addEventListener("resize", autoZoom);
+autoZoom();
