@@ -161,7 +161,16 @@ def layer_on_batch() -> Value:
     return losses.mse_loss([o[j] for o in out for j in range(2)], [1.0, -1.0, 0.5, 0.2, 0.0, 0.3])
 
 
-GRAPHS = {"reused": reused, "neuron": neuron, "layer": layer_on_batch}
+def by_hand() -> Value:
+    """As demos/backprop_by_hand.py builds it: one call per observation, inputs as Values, mean cost."""
+    layer = nn.Linear(3, 2, activation="sigmoid", rng=random.Random(2))
+    columns = [[Value(0.2 * i - 0.5 * k, label=f"a{i + 1}({k + 1})") for i in range(3)] for k in range(3)]
+    terms = [0.5 * (out - 0.3) ** 2 for inputs in columns for out in layer(inputs)]
+    return total(terms) * (1.0 / 3)
+
+
+GRAPHS = {"reused": reused, "neuron": neuron, "layer": layer_on_batch, "by_hand": by_hand,
+          "leaf": lambda: Value(2.0, label="a")}
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
@@ -184,6 +193,35 @@ def test_every_step_is_explains_the_last_is_the_engines_and_left_undoes_it(
         assert opened.js("autogradStepper.index") == i
         assert opened.js("autogradStepper.grads()") == seen[i]
     assert opened.js("autogradStepper.phase()") == "forward"
+    opened.clean()
+
+
+def test_the_matrix_panel_of_a_layer_on_value_inputs_ends_with_the_engines_dA_prev(
+    browser: Any, tmp_path: Path
+) -> None:
+    root = by_hand()
+    opened = Opened(browser, write_stepper(root, tmp_path / "h.html"))
+    opened.js(f"autogradStepper.goTo({opened.js('autogradStepper.total')})")
+    root.backward()
+    inputs = {v.label: v for v in topological_order(root) if v.label.startswith("a")}
+    rows = opened.js("""() => [...[...document.querySelectorAll('.st-matrix')]
+        .find(f => f.querySelector('figcaption').firstChild.textContent === 'dA_prev = Wᵀ·dZ')
+        .querySelectorAll('tr')].map(r => [...r.children].map(c => c.textContent))""")
+    assert rows == [[f"{inputs[f'a{i}({k})'].grad:.4g}" for k in (1, 2, 3)] for i in (1, 2, 3)]
+    checks = opened.js("[...document.querySelectorAll('.st-check code')].map(c => c.textContent)")
+    assert [c.split(": ")[0] for c in checks][-1] == "dA_prev = Wᵀ·dZ"
+    assert all(float(c.split(": ")[1]) < 1e-15 for c in checks)  # the formulas hold to rounding
+    opened.clean()
+
+
+def test_numbers_beyond_json_show_as_python_writes_them(browser: Any, tmp_path: Path) -> None:
+    x = Value(float("inf"), label="x")
+    root = x * 0.0 + Value(float("nan"), label="n")
+    opened = Opened(browser, write_stepper(root, tmp_path / "inf.html"))
+    opened.js(f"autogradStepper.goTo({opened.js('autogradStepper.total')})")
+    shown = opened.shown()
+    assert shown["x"][0] == "data inf" and shown["n"][0] == "data nan"
+    assert shown["x"][1] == "grad 0" and shown["n"][1] == "grad 1"
     opened.clean()
 
 

@@ -196,6 +196,21 @@ def test_every_value_box_carries_its_explain_name_and_every_edge_its_ends() -> N
 
 
 @needs_dot
+def test_every_operation_has_a_marked_arrow_from_each_input_even_a_much_used_one() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5):  # x is used at five depths of the chain
+        y = y * x + x
+    order = topological_order(y)
+    page = parse(stepper_html(y))
+    edges = {a["data-edge"] for a in page.with_attr("data-edge")}
+    index = {v: i for i, v in enumerate(order)}
+    expected = {f"{index[p]}>{i}" for i, v in enumerate(order) for p in v.parents}
+    expected |= {str(i) for i, v in enumerate(order) if not v.is_leaf()}
+    assert edges == expected
+
+
+@needs_dot
 def test_boxes_are_laid_out_for_the_widest_gradient_they_show_and_grads_are_left_alone() -> None:
     a = Value(1.0, label="a")
     b = Value(2.0, label="b")
@@ -385,6 +400,10 @@ def test_bad_arguments_name_the_function_and_the_value() -> None:
         stepper_html(y, rankdir="XY")
     with pytest.raises(TypeError, match="write_stepper: path must be a str or os.PathLike, got int 3"):
         write_stepper(y, 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="stepper_html: gradient: expected a finite real number, got nan"):
+        stepper_html(y, gradient=float("nan"))
+    with pytest.raises(TypeError, match="stepper_html: gradient: expected a finite real number, got str '1'"):
+        stepper_html(y, gradient="1")  # type: ignore[arg-type]
 
 
 @needs_dot

@@ -78,7 +78,7 @@ def stepper_html(
     if rankdir not in RANKDIRS:
         raise ValueError(f"stepper_html: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     wanted = _layer_numbers(layers)
-    expl = explain(root, gradient)  # checks the gradient as backward() does
+    expl = explain(root, checks.finite(gradient, "stepper_html: gradient"))
     order = topological_order(root)
     data = page_data(root, expl, order, title or _default_title(expl.name(root), root.data))
     data["layers"] = [] if wanted == [] else layer_panels(root, expl, order, wanted)
