@@ -76,21 +76,22 @@ def propagate(order: List[Node], store: Any, where: str) -> None:
                 continue
             if not fast:
                 send(v, g)
+                continue
+            ps = v.parents
+            n = len(ps)
+            if n == 1:
+                a = ps[0]
+                a.grad += rule.terms(g, v.data, v.const, a.data)[0]
+            elif n == 2:
+                a, b = ps
+                ga, gb = rule.terms(g, v.data, v.const, a.data, b.data)
+                a.grad += ga
+                b.grad += gb
             elif rule.add_into is not None:  # a neuron: its 2m+1 terms added in one walk
                 rule.add_into(g, v)
             else:
-                ps = v.parents
-                if len(ps) == 1:
-                    a = ps[0]
-                    a.grad += rule.terms(g, v.data, v.const, a.data)[0]
-                elif len(ps) == 2:
-                    a, b = ps
-                    ga, gb = rule.terms(g, v.data, v.const, a.data, b.data)
-                    a.grad += ga
-                    b.grad += gb
-                else:
-                    for p, c in zip(ps, _float_terms(v, g)):
-                        p.grad += c
+                for p, c in zip(ps, _float_terms(v, g)):
+                    p.grad += c
     except (ArithmeticError, ValueError) as e:
         if str(e).startswith(f"{where}:"):  # already says where and what
             raise
