@@ -8,25 +8,25 @@ gradient there, and the difference says so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, TypeVar
+from typing import Any, Dict, List, Optional, Sequence, TypeVar
 
 from ..engine import Value
 from ..explanation import Explanation, Step
-
-if TYPE_CHECKING:
-    from .matrices import Grid
+from .layers import Columns, Parts
 
 T = TypeVar("T")
 
 
-def formula_differences(grid: Grid, acts: Dict[Value, Optional[Value]], activation: Optional[str],
-                        steps: Dict[Value, Step], expl: Explanation) -> List[List[Any]]:
-    """[formula, largest |engine - formula|] for each formula; [] if an entry is not in the graph."""
-    n, m, N = grid.n, grid.m, grid.N
-    zs = _complete([[grid.cols.core.get((j, c)) for c in range(N)] for j in range(1, n + 1)])
-    ws = _complete([[grid.parts.weights.get((j, k)) for k in range(1, m + 1)] for j in range(1, n + 1)])
-    bs = _complete([[grid.parts.biases.get(j) for j in range(1, n + 1)]])
-    xs = _complete([[_input(grid, c, k) for c in range(N)] for k in range(m)])
+def formula_differences(parts: Parts, cols: Columns, n: int, m: int, acts: Dict[Value, Optional[Value]],
+                        activation: Optional[str], steps: Dict[Value, Step], expl: Explanation
+                        ) -> List[List[Any]]:
+    """[formula, largest |engine - formula|] for each formula of a layer of n neurons with m inputs
+    each; [] if an entry is not in the graph."""
+    N = len(cols.inputs)
+    zs = _complete([[cols.core.get((j, c)) for c in range(N)] for j in range(1, n + 1)])
+    ws = _complete([[parts.weights.get((j, k)) for k in range(1, m + 1)] for j in range(1, n + 1)])
+    bs = _complete([[parts.biases.get(j) for j in range(1, n + 1)]])
+    xs = _complete([[_input(cols, c, k) for c in range(N)] for k in range(m)])
     if zs is None or ws is None or bs is None or xs is None:
         return []
     g = expl.grad
@@ -41,7 +41,7 @@ def formula_differences(grid: Grid, acts: Dict[Value, Optional[Value]], activati
     out.append(["dW = dZ·A_prevᵀ", max(
         abs(g(ws[j][k]) - sum(dz[j][c] * xs[k][c] for c in range(N))) for j in range(n) for k in range(m))])
     out.append(["dB = Σ dZ", max(abs(g(bs[0][j]) - sum(dz[j])) for j in range(n))])
-    inputs = _complete(grid.cols.nodes)
+    inputs = _complete(cols.nodes)
     if inputs is not None:
         back = [[sum(ws[j][k].data * dz[j][c] for j in range(n)) for c in range(N)] for k in range(m)]
         gap = max(abs(g(inputs[c][k]) - back[k][c]) for c in range(N) for k in range(m))
@@ -60,9 +60,9 @@ def _complete(rows: Sequence[Sequence[Optional[T]]]) -> Optional[List[List[T]]]:
     return out
 
 
-def _input(grid: Grid, c: int, k: int) -> Optional[float]:
-    node = grid.cols.nodes[c][k]
+def _input(cols: Columns, c: int, k: int) -> Optional[float]:
+    node = cols.nodes[c][k]
     if node is not None:
         return node.data
-    cell = grid.cols.inputs[c][k]
+    cell = cols.inputs[c][k]
     return None if cell is None else float(cell[1])
