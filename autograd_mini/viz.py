@@ -1,51 +1,63 @@
 """Pictures of computation graphs, drawn with Graphviz.
 
 `draw_dot(root)` builds a `graphviz.Digraph`: one box per `Value` (its label, data and grad) and a
-small node per operation, edges following the data flow. `render(root, path)` writes it as SVG, PNG
-or PDF. Nodes are named by their position in `topological_order(root)`, never by `id()`, so the same
-graph gives byte-identical DOT source in every run.
+small node per operation, edges following the data flow (see `graph_source` for how shared inputs
+are drawn). `render(root, path)` writes it as SVG, PNG or PDF, running Graphviz's `dot` program
+with a time limit; `jupyter_bundle(value)` is what a notebook shows for a Value. Nodes are named
+by their position in `topological_order(root)`, never by `id()`, so the same graph gives
+byte-identical DOT source in every run.
 
-The `graphviz` package is imported only inside the functions that draw: the engine itself needs
-nothing outside the standard library (``pip install 'autograd_mini[viz]'`` adds it).
+Only `draw_dot` needs the `graphviz` package (``pip install 'autograd_mini[viz]'``), imported when
+it is called; `dot_source`, `render` and `jupyter_bundle` need only the `dot` program, and a .dot
+file needs nothing at all.
 
 >>> from autograd_mini import Value
 >>> x = Value(0.5, label='x')
 >>> y = (2 * x).tanh()
 >>> y.backward()
->>> draw_dot(y).source.splitlines()[0]
+>>> dot_source(y).splitlines()[0]
 'digraph autograd_mini {'
 >>> import os, tempfile
->>> render(y, os.path.join(tempfile.mkdtemp(), 'tanh.svg')).name
-'tanh.svg'
+>>> render(y, os.path.join(tempfile.mkdtemp(), 'tanh.dot')).name
+'tanh.dot'
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
-import unicodedata
+import shutil
+import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
-from . import engine
 from .atomic import write_atomic
-from .engine import Value, topological_order
+from .engine import Value, op_text
+from .graph_source import MAX_NODES, RANKDIRS, GraphTooLarge, body, dot_source
 
 if TYPE_CHECKING:  # only for the type checker: graphviz stays optional at run time
     import graphviz
 
-__all__ = ["GraphvizMissing", "GraphvizPackageMissing", "draw_dot", "op_text", "render"]
+__all__ = [
+    "DOT_TIMEOUT",
+    "GraphTooLarge",
+    "GraphvizMissing",
+    "GraphvizPackageMissing",
+    "GraphvizTimeout",
+    "MAX_NODES",
+    "RANKDIRS",
+    "dot_source",
+    "draw_dot",
+    "jupyter_bundle",
+    "op_text",
+    "render",
+    "run_dot",
+]
 
-MAX_NODES = 300
-RANKDIRS = ("LR", "RL", "TB", "BT")
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 SOURCE_SUFFIXES = (".dot", ".gv")  # written as DOT source, no `dot` program needed
+DOT_TIMEOUT = 5.0  # seconds: the longest `render` and `jupyter_bundle` wait for `dot`
 
-# MLP nodes from autograd_mini.nn are labelled L{layer}.N{neuron}.{w1|b|z|a...}, 1-based.
-_NN_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.")
-
-_INSTALL_DOT = (
+INSTALL_DOT = (
     "install Graphviz: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
     "or conda install -c conda-forge graphviz"
 )
@@ -59,100 +71,19 @@ class GraphvizPackageMissing(GraphvizMissing, ImportError):
     """The `graphviz` Python package is not installed (also an ImportError)."""
 
 
+class GraphvizTimeout(RuntimeError):
+    """Graphviz's `dot` ran longer than the time limit and was stopped."""
+
+
 def _graphviz() -> Any:
     try:
         import graphviz
     except ImportError:
         raise GraphvizPackageMissing(
-            "drawing graphs needs the graphviz package: pip install 'autograd_mini[viz]'"
+            "draw_dot: returning a graphviz.Digraph needs the graphviz package: "
+            "pip install 'autograd_mini[viz]' (dot_source and render do without it)"
         ) from None
     return graphviz
-
-
-# ---- text of the boxes ----
-
-
-def _clean(text: str) -> str:
-    """`text` safe inside an HTML-like label: escaped, with control characters made visible.
-
-    Control characters and U+FFFE/U+FFFF are not allowed in SVG (XML) and lone surrogates cannot
-    be encoded at all, so they are shown as escapes (\\x07, \\ud800) instead of being passed on.
-    """
-    if not text.isprintable():
-        text = "".join(_visible(c) for c in text)
-    return html.escape(text, quote=True)
-
-
-def _visible(c: str) -> str:
-    if c == " " or (unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"):
-        return c
-    return c.encode("unicode_escape").decode("ascii")
-
-
-def _num(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def op_text(v: Value, limit: int = 4) -> str:
-    """The operation that made `v`, with the constant it holds: ``'* 0.999'``, ``'tanh'``, ``''``.
-
-    For a ``w·x+b`` node whose inputs x are plain numbers, the first `limit` of them are shown.
-
-    >>> op_text(Value(2.0) * 0.999), op_text(Value(2.0) - 1), op_text(Value(2.0).tanh())
-    ('* 0.999', '- 1', 'tanh')
-    """
-    op = v.op
-    rule, aux = v._backward, v._aux
-    if rule is engine._rpow:  # c ** x: the constant is the base
-        return f"{_num(aux)} **"
-    if rule in _CONSTANT_INPUTS:
-        xs = ", ".join(_num(x) for x in aux[:limit]) + (", …" if len(aux) > limit else "")
-        return f"{op}  x=({xs})"
-    if len(v._parents) == 1 and isinstance(aux, float):  # x + c, x * c, x ** n
-        if op == "+" and aux < 0.0:  # x - c is stored as x + (-c)
-            return f"- {_num(-aux)}"
-        return f"{op} {_num(aux)}"
-    return op
-
-
-# the neuron rules whose inputs x are plain numbers, kept in the node (with or without an activation)
-_CONSTANT_INPUTS = {constants for _, _, constants in engine._NEURONS.values()}
-
-_TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-
-
-def _value_label(v: Value, show_grad: bool, fill: Optional[str]) -> str:
-    cells = []
-    if v.label:
-        cells.append(f"<TD><B>{_clean(v.label)}</B></TD>")
-    cells.append(f"<TD>data {_num(v.data)}</TD>")
-    if show_grad:
-        color = f' BGCOLOR="{fill}"' if fill else ""
-        cells.append(f"<TD{color}>grad {_num(v.grad)}</TD>")
-    return f"<{_TABLE}<TR>{''.join(cells)}</TR></TABLE>>"
-
-
-def _grad_fill(g: float, largest: float) -> Optional[str]:
-    """A fill colour for a gradient: red for positive, blue for negative, stronger when larger."""
-    if not largest or g != g or g == 0.0:
-        return None
-    share = min(abs(g) / largest, 1.0)  # an infinite gradient gets the strongest colour
-    fade = round(255 - 150 * share)  # at most this far from white, so the text stays readable
-    return f"#ff{fade:02x}{fade:02x}" if g > 0 else f"#{fade:02x}{fade:02x}ff"
-
-
-# ---- the picture ----
-
-
-def _check_size(order: List[Value], max_nodes: int) -> None:
-    ops = sum(1 for v in order if v._backward is not None)
-    count = len(order) + ops
-    if count > max_nodes:
-        raise ValueError(
-            f"draw_dot: the graph has {count} nodes ({len(order)} values and {ops} operations), more "
-            f"than max_nodes={max_nodes}; pass max_nodes={count} (or more) to draw it anyway, "
-            f"knowing that Graphviz gets slow on big graphs"
-        )
 
 
 def draw_dot(
@@ -170,74 +101,53 @@ def draw_dot(
     names) are grouped in a cluster per neuron inside a cluster per layer when `group` is true.
     With `color_grad`, a gradient cell is tinted red (positive) or blue (negative), stronger the
     larger it is compared with the largest gradient in the picture. More than `max_nodes` nodes
-    raise ValueError instead of leaving `dot` to run for minutes.
+    raise `GraphTooLarge` (a ValueError) instead of leaving `dot` to run for minutes.
 
     >>> dot = draw_dot(Value(2.0, label='x') * 3)
-    >>> [line.split()[0] for line in dot.body[1:]]
+    >>> [line.split()[0] for line in dot.body[2:]]
     ['v0', 'v1', 'v1op', 'v0', 'v1op']
-    >>> svg = dot.pipe(format='svg')                # doctest: +SKIP
     """
-    if type(root) is not Value:
-        raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__} {root!r}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-    graphviz = _graphviz()
-    order = topological_order(root)
-    _check_size(order, max_nodes)
-    name = {v: f"v{i}" for i, v in enumerate(order)}
-    largest = 0.0
-    if show_grad and color_grad:
-        finite = [abs(v.grad) for v in order if abs(v.grad) != float("inf") and v.grad == v.grad]
-        largest = max(finite, default=0.0)
-
-    dot = graphviz.Digraph("autograd_mini", graph_attr={"rankdir": rankdir})
-    dot.attr("node", fontsize="11")
-    # Which subgraph each node goes into: (layer, neuron) for nn names, None for the top level.
-    groups: Dict[Optional[Tuple[int, int]], List[Tuple[str, Dict[str, str]]]] = {}
-    for v in order:
-        key = None
-        if group and v.label:
-            m = _NN_LABEL.match(v.label)
-            if m:
-                key = (int(m.group(1)), int(m.group(2)))
-        nodes = groups.setdefault(key, [])
-        fill = _grad_fill(v.grad, largest) if largest else None
-        nodes.append((name[v], {"label": _value_label(v, show_grad, fill), "shape": "plain"}))
-        if v._backward is not None:  # the op goes with the Value it produced
-            nodes.append((name[v] + "op", {"label": f"<{_clean(op_text(v))}>", "shape": "ellipse",
-                                           "height": "0.3", "margin": "0.04"}))
-
-    for node, attrs in groups.get(None, []):
-        dot.node(node, **attrs)
-    keys = sorted(k for k in groups if k is not None)
-    for layer in sorted({k[0] for k in keys}):
-        with dot.subgraph(name=f"cluster_L{layer}") as lg:
-            lg.attr(label=f"L{layer}", style="rounded", color="gray40")
-            for key in keys:
-                if key[0] != layer:
-                    continue
-                with lg.subgraph(name=f"cluster_L{layer}_N{key[1]}") as ng:
-                    ng.attr(label=f"L{layer}.N{key[1]}", style="rounded,dashed", color="gray60")
-                    for node, attrs in groups[key]:
-                        ng.node(node, **attrs)
-
-    for v in order:
-        if v._backward is None:
-            continue
-        for p in v._parents:  # duplicates kept: a + a draws two arrows
-            dot.edge(name[p], name[v] + "op")
-        dot.edge(name[v] + "op", name[v])
-    return dot
+    lines = body(root, rankdir, show_grad, max_nodes, group, color_grad, where="draw_dot")
+    return _graphviz().Digraph("autograd_mini", body=lines)
 
 
-def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
+def run_dot(
+    source: str, fmt: str = "svg", timeout: Optional[float] = DOT_TIMEOUT, where: str = "run_dot"
+) -> bytes:
+    """What Graphviz's `dot` program makes of `source` in format `fmt` (svg, png, pdf...).
+
+    Stopped after `timeout` seconds (None: no limit) with `GraphvizTimeout`; `GraphvizMissing` when
+    `dot` is not on PATH; RuntimeError with dot's own message when it fails.
+    """
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizMissing(f"{where}: the Graphviz program 'dot' was not found on PATH; {INSTALL_DOT}")
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:  # run() has killed dot already
+        raise GraphvizTimeout(
+            f"{where}: Graphviz's dot did not finish within the time limit of {timeout:g} s"
+        ) from None
+    except OSError as e:
+        raise GraphvizMissing(f"{where}: could not run {program}: {e.strerror or e}") from None
+    if done.returncode != 0:
+        said = " ".join(done.stderr.decode("utf-8", "replace").split())
+        how = f"with status {done.returncode}" if done.returncode > 0 else f"on signal {-done.returncode}"
+        raise RuntimeError(f"{where}: Graphviz's dot failed {how}: {said or 'no message'}")
+    return done.stdout
+
+
+def render(
+    root: Value, path: Union[str, os.PathLike], timeout: Optional[float] = DOT_TIMEOUT, **options: Any
+) -> Path:
     """Draw `root`'s graph into `path` (.svg, .png or .pdf by its suffix; .dot/.gv for the source).
 
-    Keyword options go to `draw_dot`. The file is written atomically (a temporary file in the
-    same folder, then renamed). Without the `dot` program, GraphvizMissing says how to install
-    it, and the DOT source is written beside `path` (``graph.svg`` -> ``graph.dot``).
+    Keyword options go to `draw_dot`. `dot` gets `timeout` seconds (None: no limit). The file is
+    written atomically (a temporary file in the same folder, then renamed). When `dot` is missing
+    or too slow, the DOT source is written beside `path` (``graph.svg`` -> ``graph.dot``) and the
+    error (GraphvizMissing or GraphvizTimeout) says how to draw it from there.
 
     >>> import os, tempfile
     >>> from autograd_mini import Value
@@ -252,38 +162,70 @@ def render(root: Value, path: Union[str, os.PathLike], **options: Any) -> Path:
     if suffix not in FORMATS and suffix not in SOURCE_SUFFIXES:
         known = ", ".join([*FORMATS, *SOURCE_SUFFIXES])
         raise ValueError(f"render: unknown file type {path.suffix!r} in {str(path)!r}; use one of {known}")
-    dot = draw_dot(root, **options)
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"render: timeout must be a number of seconds > 0 or None, got {timeout!r:.60}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"render: cannot write {str(path)!r}: there is no folder {str(folder)!r}")
+    source = dot_source(root, where="render", **options)
     if suffix in SOURCE_SUFFIXES:
-        write_atomic(path, dot.source.encode("utf-8"))
+        _write(path, source)
         return path
-    graphviz = _graphviz()
     try:
-        data = dot.pipe(format=FORMATS[suffix], quiet=True)
-    except graphviz.CalledProcessError as e:  # dot ran but failed: say what it said
-        said = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else str(e.stderr or "")
-        said = said.strip()
-        raise RuntimeError(f"render: Graphviz's dot failed with status {e.returncode}: {said}") from None
-    except graphviz.ExecutableNotFound:
-        source = path.with_suffix(".dot")
-        write_atomic(source, dot.source.encode("utf-8"))
-        raise GraphvizMissing(
-            f"render: the Graphviz program 'dot' was not found on PATH, so {str(path)!r} was not drawn.\n"
-            f"To draw it, {_INSTALL_DOT}.\n"
-            f"The graph's DOT source was written to {str(source)!r}; once Graphviz is installed, "
-            f"run: dot -T{FORMATS[suffix]} {source} -o {path}"
-        ) from None
-    write_atomic(path, data)
+        data = run_dot(source, FORMATS[suffix], timeout, where="render")
+    except (GraphvizMissing, GraphvizTimeout) as e:
+        raise type(e)(_fallback(e, path, source)) from None
+    _write(path, data)
     return path
 
 
-def _repr_svg_for(value: Value) -> Optional[str]:
-    """SVG text of `value`'s graph for Jupyter, or None (plain repr) when it cannot be drawn.
+def _fallback(error: Exception, path: Path, source: str) -> str:
+    """The message for a picture `dot` could not draw: why, and how to draw it from the source."""
+    head = f"{str(error).split('; ')[0]}, so {str(path)!r} was not drawn."
+    beside = path.with_suffix(".dot")
+    try:
+        _write(beside, source)
+    except OSError as e:
+        return f"{head} Its DOT source could not be written either ({e})."
+    todo = "To draw it with no time limit, run" if isinstance(error, GraphvizTimeout) else (
+        f"To draw it, {INSTALL_DOT}; then run")
+    return (f"{head}\nThe graph's DOT source was written to {str(beside)!r}.\n"
+            f"{todo}: dot -T{FORMATS[path.suffix.lower()]} {beside} -o {path}")
 
-    Jupyter's display path must never raise: a missing Graphviz, a graph over `max_nodes` or a
-    failing `dot` all fall back to the text repr.
+
+def _write(path: Path, data: Union[str, bytes]) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as e:  # name the user's path, not the temporary file beside it
+        raise type(e)(f"render: cannot write {str(path)!r}: {e.strerror or e}") from None
+
+
+def jupyter_bundle(value: object, include: Any = None, exclude: Any = None) -> Dict[str, str]:
+    """What a notebook shows for `value` (IPython's ``_repr_mimebundle_``): its graph as SVG, or
+    its repr and why the graph was not drawn. Never raises, and waits for `dot` at most
+    `DOT_TIMEOUT` seconds. `include` and `exclude` are IPython's, accepted and not needed.
+
+    >>> jupyter_bundle(Value(1.0) * 2, exclude={"image/svg+xml"})["text/plain"].startswith("Value(")
+    True
     """
     try:
-        svg = draw_dot(value).pipe(format="svg", quiet=True)
-        return svg.decode("utf-8")
-    except Exception:
-        return None
+        text = repr(value)
+    except Exception as e:  # a repr that fails must not break the display
+        text = f"<{type(value).__name__}: repr failed: {e}>"
+    try:
+        source = dot_source(value, where="jupyter")  # type: ignore[arg-type]
+        svg = run_dot(source, "svg", DOT_TIMEOUT, where="jupyter").decode("utf-8")
+    except Exception as e:
+        return {"text/plain": f"{text} — graph not drawn: {_reason(e)}"}
+    return {"image/svg+xml": svg, "text/plain": text}
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, GraphTooLarge):
+        return (f"{error.count} nodes, over the limit of {error.limit} "
+                f"(draw_dot(value, max_nodes={error.count}) draws it)")
+    if isinstance(error, GraphvizMissing):
+        return f"Graphviz's dot program is missing: {INSTALL_DOT}"
+    if isinstance(error, GraphvizTimeout):
+        return f"dot timed out after {DOT_TIMEOUT:g} s (render(value, 'graph.dot') writes its source)"
+    return str(error).split(": ", 1)[-1] or type(error).__name__

@@ -1,0 +1,255 @@
+"""The DOT text of a computation graph: what `viz` draws, built with nothing outside the stdlib.
+
+One box per Value (its label, data and grad), one ellipse per operation, an arrow from each input
+to the operation and one from the operation to its result. Nodes are named by their position in
+`topological_order(root)` (``v3``, its operation ``v3op``), so the same graph gives the same text
+in every run. Two rules keep big pictures readable, and quick for Graphviz to lay out:
+
+- an input used k times by one operation (``x * x``, ``total([a, a, a])``) is one arrow marked ×k;
+- a Value used by operations at three or more depths of the graph (a weight shared along a chain)
+  reaches them along a wire: a line of junction points ``v0t0, v0t1, ...``, one per depth, with an
+  arrow from each junction to the operations at that depth. Drawn as separate arrows, each use
+  would span the chain up to it; Graphviz's layout time grows with the square of the total span
+  (x added to itself 90 times: over 30 s), and with the wire it grows with the chain's length.
+
+>>> from autograd_mini import Value
+>>> x = Value(2.0, label='x')
+>>> src = dot_source(x * x)
+>>> src.splitlines()[0], [line.strip() for line in src.splitlines() if "->" in line]
+('digraph autograd_mini {', ['v0 -> v1op [headlabel="×2"]', 'v1op -> v1'])
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Dict, List, Optional, Tuple
+
+from .engine import Value, op_text, topological_order
+
+MAX_NODES = 300
+RANKDIRS = ("LR", "RL", "TB", "BT")
+WIRE_MIN_DEPTHS = 3  # a Value used at this many depths or more reaches its uses along a wire
+
+# MLP nodes from autograd_mini.nn are labelled L{layer}.N{neuron}.{w1|b|z|a...}, 1-based.
+_NN_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.")
+_TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+
+Group = Optional[Tuple[int, int]]  # (layer, neuron) of a cluster, None for the top level
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than `max_nodes`; `count` and `limit` say how many."""
+
+    def __init__(self, message: str, count: int, limit: int) -> None:
+        super().__init__(message)
+        self.count = count
+        self.limit = limit
+
+
+# ---- text of the boxes ----
+
+
+def clean(text: str) -> str:
+    """`text` shown as typed inside an HTML-like label.
+
+    HTML's special characters become entities. A backslash is doubled: Graphviz replaces ``\\G``,
+    ``\\N``, ``\\E``... by names even inside HTML labels (and entities are decoded first). Control
+    characters, U+FFFE/U+FFFF and lone surrogates cannot go into SVG (XML) or UTF-8, so they are
+    shown as escapes (``\\x07``, ``\\ud800``).
+    """
+    if not text.isprintable():
+        text = "".join(_visible(c) for c in text)
+    return html.escape(text, quote=True).replace("\\", "\\\\")
+
+
+def _visible(c: str) -> str:
+    if c == " " or (unicodedata.category(c) not in ("Cc", "Cs") and c not in "\ufffe\uffff"):
+        return c
+    return c.encode("unicode_escape").decode("ascii")
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _attrs(pairs: Dict[str, str]) -> str:
+    return " ".join(f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in pairs.items())
+
+
+def _value_label(v: Value, show_grad: bool, fill: Optional[str]) -> str:
+    cells = []
+    if v.label:
+        cells.append(f"<TD><B>{clean(v.label)}</B></TD>")
+    cells.append(f"<TD>data {_num(v.data)}</TD>")
+    if show_grad:
+        color = f' BGCOLOR="{fill}"' if fill else ""
+        cells.append(f"<TD{color}>grad {_num(v.grad)}</TD>")
+    return f"<{_TABLE}<TR>{''.join(cells)}</TR></TABLE>>"
+
+
+def _grad_fill(g: float, largest: float) -> Optional[str]:
+    """A fill colour for a gradient: red for positive, blue for negative, stronger when larger."""
+    if not largest or g != g or g == 0.0:
+        return None
+    share = min(abs(g) / largest, 1.0)  # an infinite gradient gets the strongest colour
+    fade = round(255 - 150 * share)  # at most this far from white, so the text stays readable
+    return f"#ff{fade:02x}{fade:02x}" if g > 0 else f"#{fade:02x}{fade:02x}ff"
+
+
+# ---- the graph ----
+
+
+def check_arguments(where: str, root: object, rankdir: str, max_nodes: object) -> None:
+    if type(root) is not Value:
+        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__} {root!r:.60}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{where}: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r:.60}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r:.60}")
+
+
+def check_size(where: str, order: List[Value], max_nodes: int) -> None:
+    ops = sum(1 for v in order if not v.is_leaf())
+    count = len(order) + ops
+    if count > max_nodes:
+        raise GraphTooLarge(
+            f"{where}: the graph has {count} nodes ({len(order)} values and {ops} operations), more "
+            f"than max_nodes={max_nodes}; pass max_nodes={count} (or more) to draw it anyway, "
+            f"knowing that Graphviz gets slow on big graphs",
+            count,
+            max_nodes,
+        )
+
+
+def dot_source(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    max_nodes: int = MAX_NODES,
+    group: bool = True,
+    color_grad: bool = True,
+    where: str = "dot_source",
+) -> str:
+    """The DOT text of `root`'s graph (see the module doc); the options are `viz.draw_dot`'s."""
+    return "digraph autograd_mini {\n" + "".join(body(root, rankdir, show_grad, max_nodes, group,
+                                                       color_grad, where)) + "}\n"
+
+
+def body(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    max_nodes: int = MAX_NODES,
+    group: bool = True,
+    color_grad: bool = True,
+    where: str = "dot_source",
+) -> List[str]:
+    """The lines between the braces of `dot_source`, each ending in a newline."""
+    check_arguments(where, root, rankdir, max_nodes)
+    order = topological_order(root)
+    check_size(where, order, max_nodes)
+    name = {v: f"v{i}" for i, v in enumerate(order)}
+    depth = _depths(order)
+    wires = _wires(order, depth)
+    groups = _node_lines(order, name, wires, show_grad, color_grad, group)
+    # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
+    # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
+    # minutes when many cross many ranks; ordinary graphs come out the same either way.
+    lines = [f'\tgraph [rankdir={_quote(rankdir)} nslimit="1"]\n', '\tnode [fontsize="11"]\n']
+    lines += ["\t" + line for line in groups.pop(None, [])]
+    lines += _clusters(groups)
+    lines += ["\t" + line for line in _edge_lines(order, name, depth, wires)]
+    return lines
+
+
+def _depths(order: List[Value]) -> Dict[Value, int]:
+    """How deep each Value sits: 0 for a leaf, 2 more than its deepest input otherwise (its
+    operation sits in between). About where Graphviz's layout puts each node."""
+    depth: Dict[Value, int] = {}
+    for v in order:
+        depth[v] = 2 + max(depth[p] for p in v.parents) if v.parents else 0
+    return depth
+
+
+def _wires(order: List[Value], depth: Dict[Value, int]) -> Dict[Value, Dict[int, int]]:
+    """{value: {depth of a use: number of its junction}} for each Value used at many depths."""
+    uses: Dict[Value, set] = {}
+    for v in order:
+        for p in v.parents:
+            uses.setdefault(p, set()).add(depth[v])
+    return {
+        p: {d: k for k, d in enumerate(sorted(ds))} for p, ds in uses.items() if len(ds) >= WIRE_MIN_DEPTHS
+    }
+
+
+def _group_of(v: Value, group: bool) -> Group:
+    m = _NN_LABEL.match(v.label) if group and v.label else None
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _node_lines(
+    order: List[Value], name: Dict[Value, str], wires: Dict[Value, Dict[int, int]],
+    show_grad: bool, color_grad: bool, group: bool,
+) -> Dict[Group, List[str]]:
+    """The node statements of each cluster: values, operations and a wire's junctions."""
+    largest = 0.0
+    if show_grad and color_grad:
+        finite = [abs(v.grad) for v in order if abs(v.grad) != float("inf") and v.grad == v.grad]
+        largest = max(finite, default=0.0)
+    groups: Dict[Group, List[str]] = {}
+    for v in order:
+        lines = groups.setdefault(_group_of(v, group), [])
+        fill = _grad_fill(v.grad, largest) if largest else None
+        lines.append(f"{name[v]} [{_attrs({'label': _value_label(v, show_grad, fill), 'shape': 'plain'})}]\n")
+        if not v.is_leaf():  # the op goes with the Value it produced
+            attrs = {"label": f"<{clean(op_text(v))}>", "shape": "ellipse", "height": "0.3", "margin": "0.04"}
+            lines.append(f"{name[v]}op [{_attrs(attrs)}]\n")
+        if v in wires:  # outside any cluster: a wire runs along the chain of its uses
+            point = _attrs({"shape": "point", "width": "0.05", "height": "0.05", "label": ""})
+            groups.setdefault(None, []).extend(f"{name[v]}t{k} [{point}]\n" for k in range(len(wires[v])))
+    return groups
+
+
+def _clusters(groups: Dict[Group, List[str]]) -> List[str]:
+    lines: List[str] = []
+    keys = sorted(k for k in groups if k is not None)
+    for layer in sorted({k[0] for k in keys}):
+        lines.append(f"\tsubgraph cluster_L{layer} {{\n")
+        lines.append(f"\t\t{_attrs({'label': f'L{layer}', 'style': 'rounded', 'color': 'gray40'})}\n")
+        for key in (k for k in keys if k[0] == layer):
+            lines.append(f"\t\tsubgraph cluster_L{layer}_N{key[1]} {{\n")
+            style = {"label": f"L{layer}.N{key[1]}", "style": "rounded,dashed", "color": "gray60"}
+            lines.append(f"\t\t\t{_attrs(style)}\n")
+            lines += ["\t\t\t" + line for line in groups[key]]
+            lines.append("\t\t}\n")
+        lines.append("\t}\n")
+    return lines
+
+
+def _edge_lines(
+    order: List[Value], name: Dict[Value, str], depth: Dict[Value, int], wires: Dict[Value, Dict[int, int]]
+) -> List[str]:
+    """An arrow from each distinct input to its operation (×k for k uses), one from each operation
+    to its result, and the segments of each wire."""
+    lines: List[str] = []
+    for p, junctions in wires.items():
+        chain = [name[p]] + [f"{name[p]}t{k}" for k in range(len(junctions))]
+        lines += [f'{a} -> {b} [arrowhead="none"]\n' for a, b in zip(chain, chain[1:])]
+    for v in order:
+        if v.is_leaf():
+            continue
+        uses: Dict[Value, int] = {}
+        for p in v.parents:  # in order of first use; a + a is one arrow marked ×2
+            uses[p] = uses.get(p, 0) + 1
+        for p, k in uses.items():
+            tail = f"{name[p]}t{wires[p][depth[v]]}" if p in wires else name[p]
+            mark = f' [headlabel="×{k}"]' if k > 1 else ""
+            lines.append(f"{tail} -> {name[v]}op{mark}\n")
+        lines.append(f"{name[v]}op -> {name[v]}\n")
+    return lines
