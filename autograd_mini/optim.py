@@ -1,7 +1,14 @@
-"""Optimizers: they read each parameter's `.grad` and change its `.data`.
+"""Optimizers: they read each parameter's `.grad` and change its `.data`, with PyTorch's formulas.
 
-The learning rate `lr` is a positive number or a schedule: a callable taking the step number and
-returning the rate. Steps count from 0: the first `step()` uses ``lr(0)``, the next ``lr(1)``, ...
+`SGD`, `Adam` and `AdamW` give the numbers of ``torch.optim.SGD``, ``Adam`` and ``AdamW`` (the tests
+compare them step by step in float64). The learning rate `lr` is a positive number or a schedule: a
+callable taking the step number and returning the rate. Steps count from 0: the first `step()` uses
+``lr(0)``, the next ``lr(1)``, ...
+
+`state_dict()` is plain JSON data (the step count, the numeric hyperparameters and one buffer entry
+per parameter), so training can stop and resume exactly with `load_state_dict()`. A schedule is a
+function and cannot be saved: it is stored as ``None`` and the step count is kept, so pass the same
+schedule again when you build the optimizer that loads the state.
 
 >>> from autograd_mini import Value
 >>> w = Value(3.0)
@@ -15,47 +22,81 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Callable, Iterable, List, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Sequence, Tuple, Union
 
+from .checks import finite, integer, positive, shown
 from .engine import Value
 
 LR = Union[float, Callable[[int], float]]
+Check = Callable[[Any, str], Any]
+
+MAX_STEPS = 2**53  # a step count beyond this is not an exact float: b**t would be meaningless
 
 
-def _real(x: object, name: str, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{where}: {name} must be a real number, got {type(x).__name__} {x!r}")
-    return float(x)
+def check_lr(lr: object, where: str) -> LR:
+    """A schedule (any callable) or a finite number > 0."""
+    return lr if callable(lr) else positive(lr, where)  # type: ignore[return-value]
+
+
+def check_decay(x: object, where: str) -> float:
+    """A weight decay: a finite number >= 0."""
+    value = finite(x, where, "a finite number >= 0")
+    if value < 0.0:
+        raise ValueError(f"{where}: expected a finite number >= 0, got {value!r}")
+    return value
+
+
+def check_unit(x: object, where: str) -> float:
+    """A momentum or a beta: a number in [0, 1)."""
+    value = finite(x, where, "a number in [0, 1)")
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{where}: expected a number in [0, 1), got {value!r}")
+    return value
+
+
+def check_betas(betas: object, where: str) -> Tuple[float, float]:
+    """A pair (b1, b2), each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"{where}: expected a pair (b1, b2), got {shown(betas)}")
+    return check_unit(betas[0], where), check_unit(betas[1], where)
+
+
+def _param_list(params: Iterable[Value], where: str) -> List[Value]:
+    if isinstance(params, Value) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"{where}: expected an iterable of Values (e.g. model.parameters()), got {shown(params)}"
+        )
+    ps = list(params)
+    if not ps:
+        raise ValueError(f"{where}: params is empty")
+    seen = set()
+    for p in ps:
+        if type(p) is not Value:
+            raise TypeError(f"{where}: params must be Values, got {shown(p)}")
+        if p in seen:  # it would be updated twice per step
+            raise ValueError(f"{where}: parameter {p!r} appears more than once")
+        seen.add(p)
+    return ps
 
 
 class Optimizer:
-    """What SGD and Adam share: the parameter list, the step counter, the rate and `zero_grad()`."""
+    """What every optimizer shares: the parameters, the step counter, the rate, `zero_grad()` and
+    the state dict. A subclass names its hyperparameters with their checks (`HYPERPARAMETERS`) and
+    its per-parameter buffers (`BUFFERS`, lists of floats), and writes `step()`."""
 
-    def __init__(self, params: Iterable[Value], lr: LR, weight_decay: float, where: str) -> None:
-        if isinstance(params, Value) or not hasattr(params, "__iter__"):
-            raise TypeError(f"{where}: params must be an iterable of Values (e.g. model.parameters())")
-        ps = list(params)
-        if not ps:
-            raise ValueError(f"{where}: params is empty")
-        seen = set()
-        for p in ps:
-            if type(p) is not Value:
-                raise TypeError(f"{where}: params must be Values, got {type(p).__name__} {p!r}")
-            if p in seen:  # it would be updated twice per step
-                raise ValueError(f"{where}: parameter {p!r} appears more than once")
-            seen.add(p)
-        if not callable(lr):
-            lr = _real(lr, "lr", where)
-            if not (lr > 0.0 and math.isfinite(lr)):
-                raise ValueError(f"{where}: lr must be a finite number > 0, got {lr!r}")
-        wd = _real(weight_decay, "weight_decay", where)
-        if not (wd >= 0.0 and math.isfinite(wd)):
-            raise ValueError(f"{where}: weight_decay must be a finite number >= 0, got {weight_decay!r}")
-        self.params: List[Value] = ps
-        self.lr = lr
-        self.weight_decay = wd
+    HYPERPARAMETERS: ClassVar[Dict[str, Check]] = {"lr": check_lr}
+    BUFFERS: ClassVar[Tuple[str, ...]] = ()
+
+    def __init__(self, params: Iterable[Value], **hyperparameters: Any) -> None:
+        where = type(self).__name__
+        self.params: List[Value] = _param_list(params, where)
+        for name, check in self.HYPERPARAMETERS.items():
+            setattr(self, name, check(hyperparameters[name], f"{where}: {name}"))
+        for name in self.BUFFERS:
+            setattr(self, name, [0.0] * len(self.params))
         self.steps = 0  # how many step() calls have been made
-        self._where = where
+
+    lr: LR
 
     def current_lr(self) -> float:
         """The rate the next `step()` will use: `lr`, or ``lr(self.steps)`` for a schedule."""
@@ -64,7 +105,7 @@ class Optimizer:
         rate = self.lr(self.steps)
         if isinstance(rate, bool) or not isinstance(rate, Real) or not (rate >= 0.0 and math.isfinite(rate)):
             raise ValueError(
-                f"{self._where}: the schedule gave lr {rate!r} at step {self.steps}; "
+                f"{type(self).__name__}: the schedule gave lr {rate!r} at step {self.steps}; "
                 "need a finite number >= 0"
             )
         return float(rate)
@@ -77,9 +118,107 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def hyperparameters(self) -> Dict[str, Any]:
+        """The hyperparameters as JSON data: a schedule shows as None (it cannot be saved)."""
+        out: Dict[str, Any] = {}
+        for name in self.HYPERPARAMETERS:
+            value = getattr(self, name)
+            out[name] = None if callable(value) else list(value) if isinstance(value, tuple) else value
+        return out
+
+    def state_dict(self) -> Dict[str, Any]:
+        """Everything needed to resume: plain JSON data (`json.dumps` works on it).
+
+        ``{"optimizer": class name, "steps": n, "hyperparameters": {...}, "buffers": {name: [one
+        float per parameter, in the order of params]}}``. A schedule is stored as ``"lr": None``.
+        """
+        return {
+            "optimizer": type(self).__name__,
+            "steps": self.steps,
+            "hyperparameters": self.hyperparameters(),
+            "buffers": {name: list(getattr(self, name)) for name in self.BUFFERS},
+        }
+
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restore what `state_dict` gave, for the same parameters in the same order.
+
+        Numeric hyperparameters replace the optimizer's own; ``"lr": None`` (a schedule was saved)
+        keeps this optimizer's `lr`, so pass the schedule again when you build it. Everything is
+        checked before anything changes: a problem raises `ValueError` naming the key, and the
+        optimizer is left as it was.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{where}: expected a dict made by state_dict(), got {shown(state)}")
+        _same_keys(state, ("optimizer", "steps", "hyperparameters", "buffers"), where, "")
+        if state["optimizer"] != type(self).__name__:
+            raise ValueError(
+                f"{where}: 'optimizer' is {state['optimizer']!r:.60}, expected {type(self).__name__!r}"
+            )
+        steps = _checked(integer, state["steps"], f"{where}: 'steps'", 0)
+        if steps > MAX_STEPS:
+            raise ValueError(f"{where}: 'steps' must be at most 2**53, got {shown(steps)}")
+        hyper = self._checked_hyperparameters(state["hyperparameters"], where)
+        buffers = self._checked_buffers(state["buffers"], where)
+        for name, value in hyper.items():  # all checked: now write
+            setattr(self, name, value)
+        for name, values in buffers.items():
+            setattr(self, name, values)
+        self.steps = steps
+
+    def _checked_hyperparameters(self, given: Any, where: str) -> Dict[str, Any]:
+        _same_keys(given, tuple(self.HYPERPARAMETERS), where, "hyperparameters.")
+        out = {}
+        for name, check in self.HYPERPARAMETERS.items():
+            if name == "lr" and given[name] is None:
+                continue  # a schedule was saved: keep this optimizer's lr
+            if name == "lr" and callable(given[name]):
+                raise ValueError(
+                    f"{where}: 'hyperparameters.lr' must be a number or None, got {shown(given[name])}"
+                )
+            out[name] = _checked(check, given[name], f"{where}: 'hyperparameters.{name}'")
+        return out
+
+    def _checked_buffers(self, given: Any, where: str) -> Dict[str, List[float]]:
+        _same_keys(given, self.BUFFERS, where, "buffers.")
+        out = {}
+        n = len(self.params)
+        for name in self.BUFFERS:
+            values = given[name]
+            key = f"{where}: 'buffers.{name}'"
+            if not isinstance(values, list) or len(values) != n:
+                got = f"a list of {len(values)}" if isinstance(values, list) else shown(values)
+                raise ValueError(f"{key}: expected a list of {n} numbers (one per parameter), got {got}")
+            out[name] = [_checked(finite, x, f"{key}[{i}]") for i, x in enumerate(values)]
+        return out
+
+
+def _checked(check: Callable[..., Any], value: Any, where: str, *args: Any) -> Any:
+    """Run a check and report every kind of failure as a ValueError: it is bad data, not bad code."""
+    try:
+        return check(value, where, *args)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(str(e)) from None
+    except RecursionError:  # the message's repr of a list nested thousands deep
+        raise ValueError(
+            f"{where}: expected a number, got a {type(value).__name__} nested too deeply"
+        ) from None
+
+
+def _same_keys(given: Any, expected: Sequence[str], where: str, prefix: str) -> None:
+    if not isinstance(given, dict):
+        raise ValueError(f"{where}: {prefix.rstrip('.') or 'state'!r} must be a dict, got {shown(given)}")
+    for key in expected:
+        if key not in given:
+            raise ValueError(f"{where}: missing key {prefix + key!r}")
+    for key in given:
+        if key not in expected:
+            raise ValueError(f"{where}: unexpected key {prefix + str(key)!r} (expected {list(expected)})")
+
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum and L2 weight decay.
+    """Stochastic gradient descent with optional momentum and L2 weight decay, as torch.optim.SGD
+    (dampening 0, no Nesterov).
 
     For each parameter p with gradient g: ``g += weight_decay·p``; with momentum,
     ``v = momentum·v + g`` and ``p -= lr·v``; without, ``p -= lr·g``.
@@ -91,15 +230,16 @@ class SGD(Optimizer):
     -0.45
     """
 
+    HYPERPARAMETERS = {"lr": check_lr, "momentum": check_unit, "weight_decay": check_decay}
+    BUFFERS = ("velocity",)
+    momentum: float
+    weight_decay: float
+    velocity: List[float]
+
     def __init__(
         self, params: Iterable[Value], lr: LR, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
-        super().__init__(params, lr, weight_decay, "SGD")
-        mu = _real(momentum, "momentum", "SGD")
-        if not 0.0 <= mu < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = mu
-        self.velocity = [0.0] * len(self.params)
+        super().__init__(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
     def step(self) -> None:
         lr, mu, wd = self.current_lr(), self.momentum, self.weight_decay
@@ -123,12 +263,13 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam with decoupled weight decay (AdamW).
+    """Adam, as torch.optim.Adam: `weight_decay` adds ``weight_decay·p`` to the gradient (L2), so the
+    decay passes through m and v. (Earlier versions of autograd_mini applied it to p directly, as
+    `AdamW` does: use `AdamW` for that.)
 
-    With g the gradient and t the step counted from 1 (for the bias correction):
-    ``m = b1·m + (1-b1)·g``, ``v = b2·v + (1-b2)·g²``, ``m̂ = m/(1-b1^t)``, ``v̂ = v/(1-b2^t)``, then
-    ``p -= lr·(m̂/(sqrt(v̂) + eps) + weight_decay·p)``: the decay shrinks p directly and does not pass
-    through m and v, as in AdamW.
+    With g the gradient (plus the decay term) and t the step counted from 1:
+    ``m = b1·m + (1-b1)·g``, ``v = b2·v + (1-b2)·g²``, then
+    ``p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
 
     >>> w = Value(1.0)
     >>> opt = Adam([w], lr=0.1)
@@ -136,6 +277,15 @@ class Adam(Optimizer):
     >>> round(w.data, 6)     # the first step moves by about lr, whatever the gradient's size
     0.9
     """
+
+    HYPERPARAMETERS = {"lr": check_lr, "betas": check_betas, "eps": positive, "weight_decay": check_decay}
+    BUFFERS = ("m", "v")
+    DECOUPLED: ClassVar[bool] = False  # AdamW: the decay shrinks p instead of entering g
+    betas: Tuple[float, float]
+    eps: float
+    weight_decay: float
+    m: List[float]
+    v: List[float]
 
     def __init__(
         self,
@@ -145,35 +295,50 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr, weight_decay, "Adam")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"Adam: betas must be a pair (b1, b2), got {betas!r}")
-        b1, b2 = (_real(b, "betas", "Adam") for b in betas)
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {tuple(betas)!r}")
-        e = _real(eps, "eps", "Adam")
-        if not (e > 0.0 and math.isfinite(e)):
-            raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}")
-        self.betas = (b1, b2)
-        self.eps = e
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
     def step(self) -> None:
         lr = self.current_lr()
         b1, b2 = self.betas
         t = self.steps + 1
-        c1, c2 = 1.0 - b1**t, 1.0 - b2**t
-        eps, wd, m, v = self.eps, self.weight_decay, self.m, self.v
+        step_size = lr / (1.0 - b1**t)
+        root_c2 = math.sqrt(1.0 - b2**t)
+        eps, m, v = self.eps, self.m, self.v
+        l2, shrink = (0.0, 1.0 - lr * self.weight_decay) if self.DECOUPLED else (self.weight_decay, 1.0)
         for i, p in enumerate(self.params):
-            g = p.grad
+            g = p.grad + l2 * p.data
             m[i] = mi = b1 * m[i] + (1.0 - b1) * g
             v[i] = vi = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= lr * ((mi / c1) / (math.sqrt(vi / c2) + eps) + wd * p.data)
+            p.data = p.data * shrink - step_size * (mi / (math.sqrt(vi) / root_c2 + eps))
         self.steps = t
 
     def __repr__(self) -> str:
         return (
-            f"Adam({len(self.params)} params, lr={self.lr!r}, betas={self.betas}, eps={self.eps}, "
-            f"weight_decay={self.weight_decay})"
+            f"{type(self).__name__}({len(self.params)} params, lr={self.lr!r}, betas={self.betas}, "
+            f"eps={self.eps}, weight_decay={self.weight_decay})"
         )
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as torch.optim.AdamW (default weight_decay 0.01): each step
+    first shrinks p to ``p·(1 - lr·weight_decay)``, then takes Adam's step; the decay does not pass
+    through m and v.
+
+    >>> w = Value(1.0)
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = 0.0; opt.step()
+    >>> w.data               # no gradient: only the decay, 1 - 0.1·0.5
+    0.95
+    """
+
+    DECOUPLED = True
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: LR = 1e-3,
+        betas: Tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

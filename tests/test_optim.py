@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import random
 from typing import List
 
@@ -34,19 +35,46 @@ def test_sgd_momentum_and_weight_decay_by_hand() -> None:
         assert w.data == pytest.approx(p, rel=1e-14)
 
 
-def test_adam_by_hand_with_decoupled_weight_decay() -> None:
+def adam_by_hand(decoupled: bool) -> None:
     w = Value(2.0)
     lr, b1, b2, eps, wd = 0.01, 0.8, 0.9, 1e-8, 0.5
-    opt = optim.Adam([w], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    make = optim.AdamW if decoupled else optim.Adam
+    opt = make([w], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
     p, m, v = 2.0, 0.0, 0.0
     for t, g in enumerate((0.3, -1.0, 4.0), start=1):  # bias correction counts steps from 1
         w.grad = g
         opt.step()
+        if not decoupled:
+            g = g + wd * p  # Adam: L2, the decay enters the gradient and so m and v
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         step = (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
-        p = p - lr * step - lr * wd * p  # the decay is applied to p directly, not through m and v
+        p = p - lr * step - (lr * wd * p if decoupled else 0.0)  # AdamW: the decay shrinks p itself
         assert w.data == pytest.approx(p, rel=1e-14)
+        assert opt.m == [pytest.approx(m, rel=1e-15)]
+
+
+def test_adam_by_hand_with_l2_weight_decay() -> None:
+    adam_by_hand(decoupled=False)
+
+
+def test_adamw_by_hand_with_decoupled_weight_decay() -> None:
+    adam_by_hand(decoupled=True)
+
+
+def test_adam_and_adamw_differ_only_with_weight_decay() -> None:
+    def run(make, wd: float) -> float:  # type: ignore[no-untyped-def]
+        w = Value(1.5)
+        opt = make([w], lr=0.1, weight_decay=wd)
+        for _ in range(5):
+            w.grad = math.cos(w.data)
+            opt.step()
+        return w.data
+
+    assert run(optim.Adam, 0.0) == run(optim.AdamW, 0.0)
+    assert run(optim.Adam, 0.2) != run(optim.AdamW, 0.2)
+    assert optim.AdamW([Value(1.0)]).weight_decay == 0.01  # PyTorch's default
+    assert optim.Adam([Value(1.0)]).weight_decay == 0.0
 
 
 def test_adam_first_step_is_about_lr() -> None:
@@ -119,21 +147,39 @@ def test_each_optimizer_lowers_the_loss(make) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize(
     "make, error, message",
     [
-        (lambda: optim.SGD([Value(1.0)], lr=0.0), ValueError, "lr must be a finite number > 0, got 0.0"),
-        (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "lr must be"),
-        (lambda: optim.SGD([Value(1.0)], lr=float("inf")), ValueError, "lr must be"),
-        (lambda: optim.SGD([Value(1.0)], lr="0.1"), TypeError, "lr must be a real number"),
-        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),
-        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-0.1), ValueError, "momentum"),
-        (lambda: optim.SGD([Value(1.0)], lr=0.1, weight_decay=-1e-3), ValueError, "weight_decay"),
+        (
+            lambda: optim.SGD([Value(1.0)], lr=0.0),
+            ValueError,
+            "SGD: lr: expected a finite number > 0, got 0.0",
+        ),
+        (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "SGD: lr: expected a finite number > 0"),
+        (lambda: optim.SGD([Value(1.0)], lr=float("inf")), ValueError, "SGD: lr: expected a finite"),
+        (
+            lambda: optim.SGD([Value(1.0)], lr="0.1"),
+            TypeError,
+            "SGD: lr: expected a finite number > 0, got str",
+        ),
+        (
+            lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=1.0),
+            ValueError,
+            r"momentum: expected a number in \[0, 1\)",
+        ),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=-0.1), ValueError, "SGD: momentum"),
+        (lambda: optim.SGD([Value(1.0)], lr=0.1, weight_decay=-1e-3), ValueError, "SGD: weight_decay"),
         (lambda: optim.SGD([], lr=0.1), ValueError, "params is empty"),
         (lambda: optim.SGD([1.0], lr=0.1), TypeError, "params must be Values"),
         (lambda: optim.SGD(Value(1.0), lr=0.1), TypeError, "iterable of Values"),
-        (lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)), ValueError, r"betas must be in \[0, 1\)"),
-        (lambda: optim.Adam([Value(1.0)], betas=(-0.1, 0.9)), ValueError, "betas"),
-        (lambda: optim.Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
-        (lambda: optim.Adam([Value(1.0)], eps=0.0), ValueError, "eps must be"),
-        (lambda: optim.Adam([Value(1.0)], lr=0.0), ValueError, "lr must be"),
+        (
+            lambda: optim.Adam([Value(1.0)], betas=(0.9, 1.0)),
+            ValueError,
+            r"Adam: betas: expected a number in \[0, 1\)",
+        ),
+        (lambda: optim.Adam([Value(1.0)], betas=(-0.1, 0.9)), ValueError, "Adam: betas"),
+        (lambda: optim.Adam([Value(1.0)], betas=0.9), TypeError, r"betas: expected a pair \(b1, b2\)"),
+        (lambda: optim.Adam([Value(1.0)], eps=0.0), ValueError, "Adam: eps: expected a finite number > 0"),
+        (lambda: optim.Adam([Value(1.0)], lr=0.0), ValueError, "Adam: lr"),
+        (lambda: optim.AdamW([Value(1.0)], weight_decay=float("nan")), ValueError, "AdamW: weight_decay"),
+        (lambda: optim.AdamW([Value(1.0)], lr=True), TypeError, "AdamW: lr"),
     ],
 )
 def test_argument_checks(make, error, message) -> None:  # type: ignore[no-untyped-def]
@@ -145,3 +191,55 @@ def test_duplicate_parameter_is_rejected() -> None:
     w = Value(1.0)
     with pytest.raises(ValueError, match="appears more than once"):
         optim.Adam([w, w])
+
+
+def need_torch():  # type: ignore[no-untyped-def]
+    """torch, or a skip with the reason; under CI=true a missing torch fails instead."""
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("torch is not installed, and CI=true needs the comparison with PyTorch")
+        pytest.skip("torch is not installed (pip install 'autograd_mini[torch]')")
+    return torch
+
+
+START = [0.7, -1.3, 2.1, 0.23, -0.4]
+WEIGHTS = [1.0, -2.0, 0.5, 3.0, 1.5]
+
+
+def our_loss(ps: List[Value]) -> Value:
+    # Σ c_i·sin(p_i) + p_i²/2: a different gradient for every parameter, never zero for long
+    return sum(((p.sin() * c + p * p * 0.5) for p, c in zip(ps, WEIGHTS)), Value(0.0))
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SGD", {"lr": 0.1}),
+        ("SGD", {"lr": 0.05, "momentum": 0.9}),
+        ("SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1}),
+        ("SGD", {"lr": 0.02, "weight_decay": 0.3}),
+        ("Adam", {"lr": 0.05}),
+        ("Adam", {"lr": 0.05, "betas": (0.8, 0.95), "eps": 1e-6, "weight_decay": 0.1}),
+        ("AdamW", {"lr": 0.05}),
+        ("AdamW", {"lr": 0.05, "betas": (0.85, 0.99), "weight_decay": 0.3}),
+    ],
+)
+def test_each_optimizer_matches_torch_step_by_step(name: str, kwargs: dict) -> None:
+    torch = need_torch()
+    ps = [Value(x) for x in START]
+    opt = getattr(optim, name)(ps, **kwargs)
+    tp = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+    c = torch.tensor(WEIGHTS, dtype=torch.float64)
+    for step in range(20):
+        opt.zero_grad()
+        our_loss(ps).backward()
+        opt.step()
+        topt.zero_grad()
+        (c * torch.sin(tp) + tp * tp * 0.5).sum().backward()
+        topt.step()
+        ours, theirs = [p.data for p in ps], tp.tolist()
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-300), f"{name} {kwargs} step {step + 1}"
+    assert max(abs(a - b) for a, b in zip(ours, START)) > 0.1  # the parameters did move

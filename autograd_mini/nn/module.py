@@ -17,9 +17,10 @@ import json
 import math
 import os
 from numbers import Real
-from typing import Any, Dict, Iterator, List, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Tuple, Union
 
 from ..atomic import write_atomic
+from ..checks import flag
 from ..engine import Value
 
 Tensor = Union[Value, List[Any]]  # a Value, or a (nested) list of Values
@@ -65,28 +66,39 @@ class Module:
         """The parameter values as plain JSON-serialisable data: ``{tensor name: nested floats}``."""
         return {name: _numbers(tensor) for name, tensor in self._tensors()}
 
-    def load_state_dict(self, state: Dict[str, Any]) -> None:
+    def load_state_dict(self, state: Dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy the numbers of `state` (as made by `state_dict`) into the parameters.
 
-        Everything is checked before anything is written: the keys (none missing, none
-        unexpected), each entry's shape, and that every number is a finite int or float (not a
-        bool). The first problem found raises `ValueError` naming it, and the model is untouched.
+        Everything is checked before anything is written: each entry's shape, and that every number
+        is a finite int or float (not a bool) that a float can hold. With ``strict=True`` (the
+        default) the keys must match exactly; with ``strict=False`` the tensors whose keys match
+        are loaded and the others are left alone. Either way the result is an `IncompatibleKeys`
+        ``(missing_keys, unexpected_keys)``, as PyTorch returns. A problem raises `ValueError`
+        naming the key (`TypeError` if `state` is not a dict), and the model is untouched.
+
+        >>> from autograd_mini import nn
+        >>> model = nn.Linear(2, 1)
+        >>> model.load_state_dict({"bias": [0.5], "scale": 2.0}, strict=False)
+        IncompatibleKeys(missing_keys=['weight'], unexpected_keys=['scale'])
         """
         if not isinstance(state, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
+            raise TypeError(f"load_state_dict: expected a dict, got {_describe(state)}")
+        flag(strict, "load_state_dict: strict")
         tensors = self._tensors()
         names = [name for name, _ in tensors]
-        for name in names:
-            if name not in state:
-                raise ValueError(f"load_state_dict: missing key {name!r}")
-        for key in state:
-            if key not in names:
-                raise ValueError(f"load_state_dict: unexpected key {key!r} (expected {names})")
+        missing = [name for name in names if name not in state]
+        unexpected = [key for key in state if key not in names]
+        if strict and missing:
+            raise ValueError(f"load_state_dict: missing key {missing[0]!r}")
+        if strict and unexpected:
+            raise ValueError(f"load_state_dict: unexpected key {_describe(unexpected[0])} (expected {names})")
         writes: List[Tuple[Value, float]] = []
         for name, tensor in tensors:
-            _collect(name, tensor, state[name], writes)
+            if name in state:
+                _collect(name, tensor, state[name], writes)
         for v, x in writes:  # all checked: now write
             v.data = x
+        return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the state dict to `path` as JSON, atomically (a temporary file, then a rename).
@@ -108,26 +120,67 @@ class Module:
         write_atomic(path, text + "\n")
 
     def load(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Read parameters saved by `save`. A corrupt or mismatched file raises `ValueError`
-        (and a missing one `FileNotFoundError`) and leaves the model as it was."""
+        """Read parameters saved by `save`. A file that is not such a save (a directory, empty,
+        not UTF-8, not JSON, nested too deeply, or a state dict that does not fit this model)
+        raises `ValueError` naming the path and, where there is one, the key; a missing file
+        raises `FileNotFoundError`. Either way the model is left as it was."""
         path = os.fspath(path)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
         try:
-            doc = json.loads(text)
-        except ValueError as e:  # json.JSONDecodeError, or bad UTF-8
-            raise ValueError(f"load: {path!r} is not valid JSON: {e}") from None
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or "state_dict" not in doc:
-            raise ValueError(f"load: {path!r} does not hold an autograd_mini state dict")
-        if doc.get("version") != _VERSION:
-            raise ValueError(f"load: {path!r} has format version {doc.get('version')!r}, expected {_VERSION}")
-        state = doc["state_dict"]
-        if not isinstance(state, dict):
-            raise ValueError(f"load: {path!r}: 'state_dict' is a {type(state).__name__}, expected an object")
+            with open(path, "rb") as f:
+                raw = f.read()
+        except IsADirectoryError:
+            raise ValueError(f"load: {path!r} is a directory, not a saved model") from None
+        state = _saved_state(raw, path)
         try:
             self.load_state_dict(state)
         except ValueError as e:
             raise ValueError(f"load: {path!r}: {e}") from None
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict` did not match: the model's keys missing from the state dict, and the
+    state dict's keys this model does not have (both empty after a strict load)."""
+
+    missing_keys: List[str]
+    unexpected_keys: List[Any]
+
+
+def _saved_state(raw: bytes, path: str) -> Dict[str, Any]:
+    """The state dict inside the bytes of a file written by `save`; ValueError naming `path`."""
+    if not raw.strip():
+        raise ValueError(f"load: {path!r} is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"load: {path!r} is not UTF-8 text (byte {e.start}: {e.reason})") from None
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"load: {path!r} is not a saved model: its JSON is nested too deeply") from None
+    except ValueError as e:  # json.JSONDecodeError, or an integer too long to read
+        raise ValueError(f"load: {path!r} is not valid JSON: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != _FORMAT or "state_dict" not in doc:
+        raise ValueError(f"load: {path!r} does not hold an autograd_mini state dict")
+    if doc.get("version") != _VERSION:
+        raise ValueError(
+            f"load: {path!r} has format version {_describe(doc.get('version'))}, expected {_VERSION}"
+        )
+    state = doc["state_dict"]
+    if not isinstance(state, dict):
+        raise ValueError(f"load: {path!r}: 'state_dict' is {_describe(state)}, expected an object")
+    return state
+
+
+def _describe(x: object) -> str:
+    """A value for a message, short whatever it is: a container by its length (its repr could be
+    huge, or too deep to build), a huge int by its size (Python refuses to print one of 4,300+
+    digits), anything else by its repr, cut to 60 characters."""
+    if isinstance(x, (list, tuple, dict)):
+        return f"a {type(x).__name__} of {len(x)}"
+    if isinstance(x, int) and abs(x) >= 10**60:
+        return f"an int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(x)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
@@ -148,19 +201,17 @@ def _collect(name: str, tensor: Tensor, given: Any, writes: List[Tuple[Value, fl
     """Check `given` against the shape of `tensor`; queue the writes; raise on the first problem."""
     if isinstance(tensor, Value):
         if isinstance(given, bool) or not isinstance(given, Real):
-            raise ValueError(
-                f"load_state_dict: {name!r} must be a number, got {type(given).__name__} {given!r:.60}"
-            )
-        x = float(given)
+            raise ValueError(f"load_state_dict: {name!r} must be a number, got {_describe(given)}")
+        try:
+            x = float(given)
+        except OverflowError:  # an int beyond 1.8e308
+            raise ValueError(f"load_state_dict: {name!r} must be finite, got {_describe(given)}") from None
         if not math.isfinite(x):
             raise ValueError(f"load_state_dict: {name!r} must be finite, got {given!r}")
         writes.append((tensor, x))
         return
     if not isinstance(given, (list, tuple)):
-        raise ValueError(
-            f"load_state_dict: {name!r} must be a list of {len(tensor)}, "
-            f"got {type(given).__name__} {given!r:.60}"
-        )
+        raise ValueError(f"load_state_dict: {name!r} must be a list of {len(tensor)}, got {_describe(given)}")
     if len(given) != len(tensor):
         raise ValueError(f"load_state_dict: {name!r} has {len(given)} entries, expected {len(tensor)}")
     for i, (t, g) in enumerate(zip(tensor, given)):
