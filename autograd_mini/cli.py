@@ -3,229 +3,74 @@
     autograd-mini graph 'tanh(w*x + b)' --set x=0.5 --set w=-3 --set b=2 -o graph.svg
     autograd-mini explain 'x*y + sin(x)' --set x=1 --set y=2
 
-The formula is parsed with Python's `ast` and walked through a whitelist (numbers, variable names,
-``+ - * / **``, unary ``-``/``+`` and one-argument calls of the engine's functions); it is never
-given to `eval`. Every error is one line on stderr, ``autograd-mini: error: ...``; bad input
-exits with status 2, a picture that could not be written with status 1.
+The formula is read by `autograd_mini.formula` (a whitelist of numbers, names, arithmetic and the
+engine's functions; never `eval`). Every error is one line on stderr, ``autograd-mini: error: ...``;
+bad input (an unwritable output included) exits with status 2, a picture Graphviz could not draw
+with status 1. Each subcommand is a function ``run_NAME(args)`` registered in `COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
-import math
-import operator
 import sys
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Union
+from pathlib import Path
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 
 from . import __version__
 from .engine import Value
-from .viz import MAX_NODES, RANKDIRS
+from .formula import FUNCTIONS, ExprError, Formula, parse_settings, short
+from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, GraphTooLarge, render
 
 PROG = "autograd-mini"
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
-_BINARY = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-}
-# What a learner might type, by the ast node's class: named in the error instead of 'Attribute'.
-_SYNTAX_NAMES = {
-    "Attribute": "attribute access (a.b)",
-    "Subscript": "indexing (a[i])",
-    "Lambda": "lambda",
-    "Compare": "comparisons",
-    "BoolOp": "and/or",
-    "IfExp": "if-else expressions",
-    "FloorDiv": "the operator //",
-    "Mod": "the operator %",
-    "MatMult": "the operator @",
-    "Not": "not",
-    "Tuple": "tuples",
-    "List": "lists",
-    "JoinedStr": "f-strings",
-    "NamedExpr": "the operator :=",
-    "Invert": "the operator ~",
-}
-
-Number = Union[float, Value]
-
-
-class ExprError(ValueError):
-    """A formula the command cannot compute: the message is shown to the user as is."""
-
-
-class _Evaluator:
-    """Computes a parsed formula: numbers stay floats, each variable is one leaf Value."""
-
-    def __init__(self, values: Dict[str, float]) -> None:
-        self.values = values
-        self.leaves: Dict[str, Value] = {}  # in the order the formula first uses them
-
-    def run(self, node: ast.AST) -> Number:
-        if isinstance(node, ast.Expression):
-            return self.run(node.body)
-        if isinstance(node, ast.Constant):
-            c = node.value
-            if isinstance(c, bool) or not isinstance(c, (int, float)):
-                raise ExprError(f"unsupported constant {c!r}: only numbers are allowed")
-            try:
-                x = float(c)
-            except OverflowError:
-                raise ExprError(f"the number {c} is too large") from None
-            if not math.isfinite(x):
-                raise ExprError(f"the number {ast.unparse(node)} is too large")
-            return x
-        if isinstance(node, ast.Name):
-            return self.variable(node.id)
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            a, b = self.run(node.left), self.run(node.right)
-            return _apply(_BINARY[type(node.op)], a, b)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            a = self.run(node.operand)
-            return -a if isinstance(node.op, ast.USub) else a
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        what = type(node.op).__name__ if isinstance(node, (ast.BinOp, ast.UnaryOp)) else type(node).__name__
-        raise ExprError(f"unsupported syntax: {_SYNTAX_NAMES.get(what, what)}")
-
-    def variable(self, name: str) -> Value:
-        if name in self.leaves:
-            return self.leaves[name]
-        if name in FUNCTIONS:
-            raise ExprError(f"{name} is a function: call it, as in {name}(x)")
-        if name not in self.values:
-            raise ExprError(f"variable {name!r} is not set: add --set {name}=VALUE")
-        v = self.leaves[name] = Value(self.values[name], label=name)
-        return v
-
-    def call(self, node: ast.Call) -> Number:
-        f = node.func
-        if not isinstance(f, ast.Name):
-            raise ExprError(f"unsupported call of {ast.unparse(f)!r}: call one of {', '.join(FUNCTIONS)}")
-        if f.id not in FUNCTIONS:
-            raise ExprError(f"unknown function {f.id!r}: use one of {', '.join(FUNCTIONS)}")
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExprError(f"{f.id}() takes exactly one argument")
-        x = self.run(node.args[0])
-        if isinstance(x, Value):
-            return abs(x) if f.id == "abs" else getattr(x, f.id)()
-        # a constant: computed by the engine too, for the same domain checks and messages
-        c = Value(x)
-        return (abs(c) if f.id == "abs" else getattr(c, f.id)()).data
-
-
-def _apply(op: Callable[[Any, Any], Any], a: Number, b: Number) -> Number:
-    if not isinstance(a, Value) and not isinstance(b, Value):  # constants: the engine's checks
-        return op(Value(a), b).data
-    return op(a, b)
-
-
-def parse_expression(text: str, values: Dict[str, float]) -> Tuple[Value, Dict[str, Value]]:
-    """Compute `text` with the variables in `values`: (result Value, {name: leaf Value}).
-
-    Raises ExprError (a ValueError) for anything outside the whitelist, and the engine's
-    ValueError/ZeroDivisionError/OverflowError for values out of a function's domain.
-
-    >>> y, leaves = parse_expression('x**2 + 1', {'x': 3.0})
-    >>> y.data, list(leaves)
-    (10.0, ['x'])
-    """
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as e:
-        raise ExprError(f"invalid syntax in {_short(text)}: {e.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ExprError("the expression is nested too deeply") from None
-    ev = _Evaluator(values)
-    try:
-        result = ev.run(tree)
-    except RecursionError:
-        raise ExprError("the expression is nested too deeply") from None
-    if not isinstance(result, Value):
-        raise ExprError(f"{_short(text)} uses no variable, so there is nothing to differentiate")
-    return result, ev.leaves
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def parse_settings(settings: Sequence[str]) -> Dict[str, float]:
-    """``['x=0.5', 'w=-3']`` -> ``{'x': 0.5, 'w': -3.0}``; ExprError for a malformed one."""
-    values: Dict[str, float] = {}
-    for s in settings:
-        name, eq, text = s.partition("=")
-        name, text = name.strip(), text.strip()
-        if not eq or not name.isidentifier():
-            raise ExprError(f"bad --set {s!r}: expected NAME=NUMBER, as in --set x=0.5")
-        if name in FUNCTIONS:
-            raise ExprError(f"bad --set {s!r}: {name} is a function name")
-        if name in values:
-            raise ExprError(f"bad --set {s!r}: {name} is set twice")
-        try:
-            x = float(text)
-        except ValueError:
-            raise ExprError(f"bad --set {s!r}: {text!r} is not a number") from None
-        if not math.isfinite(x):
-            raise ExprError(f"bad --set {s!r}: the value must be a finite number")
-        values[name] = x
-    return values
+EPILOG = (
+    f"A formula may use numbers, variables, + - * / **, unary minus and the functions "
+    f"{', '.join(FUNCTIONS)}. A formula that starts with '-' goes last, after --: "
+    "graph --set x=1 -- '-x*x'."
+)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but its errors are one line like the command's own."""
 
     def error(self, message: str) -> NoReturn:
-        hint = f" (see {self.prog} --help)"
-        _fail(f"{message}{hint}", 2)
+        _fail(f"{message} (see {self.prog} --help)", 2)
+
+
+def one_line(message: str) -> str:
+    """`message`'s lines joined into one: after a full stop with a space, else with '; '."""
+    parts = [part.strip() for part in str(message).splitlines() if part.strip()]
+    line = parts[0] if parts else ""
+    for part in parts[1:]:
+        line += " " + part if line.endswith((".", ":", ";", ",")) else "; " + part
+    return line
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    one_line = "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
-    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
     raise SystemExit(status)
+
+
+def _add_formula_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("expression", help="the formula, e.g. 'tanh(w*x + b)' (quote it for the shell)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="the value of a variable; repeat for each variable")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Draw or explain the gradient of a formula, node by node.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    epilog = (
-        f"A formula may use numbers, variables, + - * / **, unary minus and the functions "
-        f"{', '.join(FUNCTIONS)}. A formula that starts with '-' goes last, after --: "
-        "graph --set x=1 -- '-x*x'."
-    )
-    g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=epilog)
-    e = sub.add_parser(
-        "explain", help="print the backward pass as a table of chain-rule steps", epilog=epilog
-    )
-    for p in (g, e):
-        p.add_argument("expression", help="the formula, e.g. 'tanh(w*x + b)' (quote it for the shell)")
-        p.add_argument(
-            "--set",
-            action="append",
-            default=[],
-            metavar="NAME=VALUE",
-            help="the value of a variable; repeat for each variable",
-        )
-    g.add_argument(
-        "-o",
-        "--output",
-        default="graph.svg",
-        help="picture to write: .svg, .png or .pdf, or .dot for the source (default: graph.svg)",
-    )
-    g.add_argument(
-        "--rankdir",
-        default="LR",
-        choices=RANKDIRS,
-        help="direction of the data flow (default: LR, left to right)",
-    )
-    g.add_argument(
-        "--max-nodes", type=int, default=MAX_NODES, help=f"refuse larger graphs (default: {MAX_NODES})"
-    )
+    g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=EPILOG)
+    _add_formula_arguments(g)
+    g.add_argument("-o", "--output", default="graph.svg",
+                   help="picture to write: .svg, .png or .pdf, or .dot for the source (default: graph.svg)")
+    g.add_argument("--rankdir", default="LR", choices=RANKDIRS,
+                   help="direction of the data flow (default: LR, left to right)")
+    g.add_argument("--max-nodes", type=int, default=MAX_NODES,
+                   help=f"refuse larger graphs (default: {MAX_NODES})")
+    e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
+                       epilog=EPILOG)
+    _add_formula_arguments(e)
     return parser
 
 
@@ -239,45 +84,63 @@ def _report(result: Value, leaves: Dict[str, Value]) -> List[str]:
     return lines
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
-    from .viz import FORMATS, SOURCE_SUFFIXES, render
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        _fail(f"choose a command, graph or explain (see {PROG} --help)", 2)
-    try:
-        values = parse_settings(args.set)
-        if args.command == "graph":
-            from pathlib import Path
-
-            suffix = Path(args.output).suffix.lower()
-            if suffix not in FORMATS and suffix not in SOURCE_SUFFIXES:
-                raise ExprError(f"-o {args.output!r}: unknown file type; use .svg, .png, .pdf or .dot")
-            if args.max_nodes < 1:
-                raise ExprError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-        result, leaves = parse_expression(args.expression, values)
-        unused = sorted(set(values) - set(leaves))
-        if args.command == "explain":
-            from .explanation import explain
-
-            print(explain(result))
-        else:
-            result.backward()
-            print("\n".join(_report(result, leaves)))
-    except (ValueError, ArithmeticError) as e:  # ExprError, and the engine's domain errors
-        _fail(str(e), 2)
+def _note_unused(formula: Formula) -> None:
+    unused = sorted(set(formula.values) - set(formula.leaves))
     if unused:
         print(f"{PROG}: note: set but not used: {', '.join(unused)}", file=sys.stderr)
-    if args.command == "graph":
-        try:
-            path = render(result, args.output, rankdir=args.rankdir, max_nodes=args.max_nodes)
-        except ValueError as e:  # too many nodes: the user can raise the limit
-            _fail(str(e).replace("pass max_nodes=", "pass --max-nodes "), 2)
-        except (RuntimeError, OSError) as e:  # GraphvizMissing, dot failing, an unwritable path
-            _fail(str(e), 1)
-        print(f"wrote {path}")
+
+
+def run_explain(args: argparse.Namespace) -> None:
+    formula = Formula(args.expression, parse_settings(args.set))
+    print(formula.explain())
+    _note_unused(formula)
+
+
+def _check_output(args: argparse.Namespace) -> Path:
+    """The picture's path, checked before any work: a known suffix, in a folder that exists."""
+    path = Path(args.output)
+    where = f"-o {short(args.output)}"
+    if path.suffix.lower() not in FORMATS and path.suffix.lower() not in SOURCE_SUFFIXES:
+        raise ExprError(f"{where}: unknown file type; use .svg, .png, .pdf or .dot")
+    if not path.parent.is_dir():
+        raise ExprError(f"{where}: there is no folder {short(str(path.parent))} to write it in")
+    if path.is_dir():
+        raise ExprError(f"{where} is a folder; name a file in it, such as {path / 'graph.svg'}")
+    if args.max_nodes < 1:
+        raise ExprError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    return path
+
+
+def run_graph(args: argparse.Namespace) -> None:
+    path = _check_output(args)
+    formula = Formula(args.expression, parse_settings(args.set))
+    formula.backward()
+    print("\n".join(_report(formula.result, formula.leaves)))
+    _note_unused(formula)
+    try:
+        written = render(formula.result, path, rankdir=args.rankdir, max_nodes=args.max_nodes)
+    except GraphTooLarge as e:  # the user can raise the limit
+        _fail(f"the graph has {e.count} nodes, more than --max-nodes {e.limit}; pass --max-nodes {e.count} "
+              f"to draw it anyway (Graphviz gets slow on big graphs), or -o with .dot for its source", 2)
+    except OSError as e:  # an unwritable path: render names it
+        _fail(str(e), 2)
+    except RuntimeError as e:  # Graphviz missing, too slow or failing
+        _fail(str(e), 1)
+    print(f"wrote {written}")
+
+
+COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {"graph": run_graph, "explain": run_explain}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        _fail(f"choose a command, {' or '.join(COMMANDS)} (see {PROG} --help)", 2)
+    try:
+        COMMANDS[args.command](args)
+    except (ValueError, ArithmeticError) as e:  # ExprError, and the engine's domain errors
+        _fail(str(e), 2)
     return 0
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,11 +16,19 @@ from typing import Dict, List
 import pytest
 
 import autograd_mini
-from autograd_mini.cli import ExprError, main, parse_expression, parse_settings
+from autograd_mini.cli import main, one_line
+from autograd_mini.formula import ExprError, Formula, parse_expression, parse_settings
 
-PATH = os.environ.get("PATH", "").split(os.pathsep)
-HAS_DOT = any(os.access(os.path.join(d, "dot"), os.X_OK) for d in PATH)
-needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
+
+@pytest.fixture
+def dot_program() -> None:
+    if shutil.which("dot") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
+        pytest.skip("Graphviz's dot program is not installed")
+
+
+needs_dot = pytest.mark.usefixtures("dot_program")
 NEURON = ["tanh(w*x + b)", "--set", "x=0.5", "--set", "w=-3", "--set", "b=2"]
 
 
@@ -195,7 +205,135 @@ def test_parse_expression_in_process() -> None:
         parse_expression("-" * 100_000 + "x", {"x": 1.0})
 
 
-def test_unwritable_output_is_one_line_and_status_1(tmp_path: Path) -> None:
-    r = run("graph", "x*x", "--set", "x=3", "-o", "no/such/dir/g.dot", cwd=tmp_path)
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+@pytest.mark.parametrize("output", ["no/such/dir/g.dot", "/nonexistent/g.svg", "a_file/g.svg", "a_dir.svg"])
+def test_unwritable_output_is_one_line_naming_it_and_status_2(tmp_path: Path, output: str) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    (tmp_path / "a_dir.svg").mkdir()
+    r = run("graph", "x*x", "--set", "x=3", "-o", output, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("autograd-mini: error: ")
+    assert repr(output) in r.stderr and ".tmp" not in r.stderr
+    assert r.stdout == ""  # refused before any work
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir.svg", "a_file"]
+
+
+# ---- names as Python reads them (NFKC) ----
+
+
+@pytest.mark.parametrize(
+    "formula, setting",
+    [("ｘ*3", "ｘ=2"), ("x*3", "ｘ=2"), ("ｘ*3", "x=2"), ("𝐱*3", "x=2"), ("x*3", "ｘ = 2")],
+)
+def test_set_names_are_read_as_python_reads_names(tmp_path: Path, formula: str, setting: str) -> None:
+    r = run("explain", formula, "--set", setting, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""  # no 'set but not used'
+    tail = r.stdout.splitlines()[-1].split()
+    assert tail[0] == "x" and float(tail[2]) == 2.0 and float(tail[-1]) == 3.0
+
+
+def test_set_names_that_are_the_same_name_or_not_names() -> None:
+    with pytest.raises(ExprError, match="x is set twice"):
+        parse_settings(["x=1", "ｘ=2"])
+    with pytest.raises(ExprError, match="exp is a function name"):
+        parse_settings(["ｅｘｐ=1"])
+    with pytest.raises(ExprError, match="if is a Python keyword"):
+        parse_settings(["if=1"])
+    with pytest.raises(ExprError, match="variable 'ｙ' is not set: add --set ｙ=VALUE"):
+        parse_expression("x + ｙ", {"x": 1.0})  # named as typed
+
+
+# ---- domain errors name the operation as the user wrote it ----
+
+AS_WRITTEN = [
+    (["explain", "sqrt(x)", "--set", "x=0"], "local derivative of 'sqrt(x)' (here sqrt(0.0)) is infinite"),
+    (["graph", "sqrt(x)", "--set", "x=0", "-o", "g.dot"], "'sqrt(x)' (here sqrt(0.0)) is infinite"),
+    (["explain", "x**0.5", "--set", "x=0"], "the local derivative of 'x**0.5' (here 0.0 ** 0.5) is infinite"),
+    (["explain", "2*x**-3", "--set", "x=1e-100"], "'x**-3' (here 1e-100 ** -3.0) is too large for a float"),
+    (["graph", "1e999*x", "--set", "x=1"], "the number '1e999' is too large for a float"),
+    (["explain", "log(x) + 1", "--set", "x=-1"], "in 'log(x)': log: needs a positive input, got -1.0"),
+    (["explain", "x / (x - 1)", "--set", "x=1"], "in 'x / (x - 1)': /: division by zero"),
+    (["explain", "exp(x) * 2", "--set", "x=800"], "in 'exp(x)': exp: exp(800.0) is too large for a float"),
+    # of two sqrt at 0, the one the gradient reaches (the other is multiplied by 0)
+    (["explain", "sqrt(y) + sqrt(x) * 0", "--set", "x=0", "--set", "y=0"], "derivative of 'sqrt(y)'"),
+    (["explain", "sqrt(x) * 0 + sqrt(y)", "--set", "x=0", "--set", "y=0"], "derivative of 'sqrt(y)'"),
+]
+
+
+@pytest.mark.parametrize("argv, expected", AS_WRITTEN, ids=[" ".join(a[:2]) for a, _ in AS_WRITTEN])
+def test_domain_errors_name_the_operation_as_written(tmp_path: Path, argv: List[str], expected: str) -> None:
+    r = run(*argv, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and expected in lines[0], r.stderr
+    assert "1e309" not in lines[0] and "negative" not in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_multiplied_by_zero_is_not_an_error() -> None:
+    f = Formula("sqrt(x) * 0 + y", {"x": 0.0, "y": 1.0})
+    f.backward()
+    assert f.leaves["x"].grad == 0.0 and f.leaves["y"].grad == 1.0
+
+
+# ---- one short line ----
+
+
+def test_no_error_line_joins_sentences_with_a_stop_and_a_semicolon(tmp_path: Path) -> None:
+    assert one_line("First sentence.\nSecond one: here\n\nthird") == "First sentence. Second one: here; third"
+    env = dict(os.environ, PATH=str(tmp_path / "no-bin"))
+    r = run("graph", "x*x", "--set", "x=3", "-o", "g.svg", cwd=tmp_path, env=env)
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
+    assert ".;" not in r.stderr and "g.dot" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["graph", "0x" + "f" * 1200 + " * x", "--set", "x=1"],
+        ["graph", "9" * 1200 + " * x", "--set", "x=1"],
+        ["explain", "x", "--set", "x=" + "9" * 1200],
+        ["explain", "x", "--set", "x=0x" + "f" * 1200],
+        ["explain", "x +", "--set", "x=1" + "0" * 1200],
+    ],
+    ids=["hex-literal", "decimal-literal", "decimal-set", "hex-set", "syntax"],
+)
+def test_huge_numbers_give_a_short_line(tmp_path: Path, args: List[str]) -> None:
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.splitlines()) == 1 and len(r.stderr) < 200, r.stderr
+
+
+# ---- any formula Python's parser accepts ----
+
+
+def longest_sum_python_parses() -> int:
+    low, high = 1000, 100_000  # Python parses 1,000 terms; its AST builder gives up long before 100,000
+    while high - low > 1:
+        mid = (low + high) // 2
+        try:
+            ast.parse("+".join(["x"] * mid), mode="eval")
+            low = mid
+        except (RecursionError, MemoryError, SyntaxError):
+            high = mid
+    return low
+
+
+@pytest.mark.parametrize("terms", [900, 1000, "longest"])
+def test_flat_sums_as_long_as_python_parses_them(terms) -> None:
+    # Python's limit depends on how deep the stack already is: leave room for a few more frames
+    n = longest_sum_python_parses() - 30 if terms == "longest" else terms
+    f = Formula("+".join(["x"] * n), {"x": 0.5})
+    assert f.result.data == 0.5 * n
+    f.backward()
+    assert f.leaves["x"].grad == n
+    assert f.explain().grad(f.leaves["x"]) == n
+    deep = Formula("-" * 999 + "x", {"x": 2.0})  # unary minus, as deep as the sum above
+    assert deep.result.data == -2.0
+
+
+def test_the_command_explains_a_sum_of_1000_terms(tmp_path: Path) -> None:
+    r = run("explain", " + ".join(f"x*{i % 7}" for i in range(1000)), "--set", "x=1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    tail = r.stdout.splitlines()[-1].split()
+    assert tail[0] == "x" and float(tail[-1]) == sum(i % 7 for i in range(1000))
