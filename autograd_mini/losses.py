@@ -13,10 +13,13 @@ positive number, so logits of magnitude 1,000 give finite values and gradients.
 from __future__ import annotations
 
 import math
+import operator
 from numbers import Real
-from typing import List, Sequence, Union
+from typing import Any, List, Sequence, Union
 
+from . import checks
 from .engine import Value, dot, total
+from .tape import hooks
 
 Scalar = Union[Value, int, float]
 
@@ -44,24 +47,46 @@ def _number(x: object, where: str, what: str) -> float:
     return v
 
 
-def _labels(ys: Union[Scalar, Sequence[Scalar]], n: int, allowed: tuple, where: str) -> List[float]:
-    """The labels as floats, checked: one per sample, each in `allowed`."""
-    if isinstance(ys, (int, float)) and not isinstance(ys, bool):
+def _labels(ys: Any, n: int, allowed: tuple, where: str) -> List[Any]:
+    """The labels, checked: one per sample, each in `allowed`. Numbers come back as floats; a Value
+    (an argument of a traced function) stays a Value, checked by the number behind it."""
+    if (isinstance(ys, (int, float)) and not isinstance(ys, bool)) or type(ys) is Value:
         ys = [ys]
     if isinstance(ys, (str, bytes)) or not hasattr(ys, "__iter__"):
         raise TypeError(f"{where}: labels must be a sequence of numbers, got {type(ys).__name__}")
-    ys = list(ys)  # type: ignore[arg-type]
+    ys = list(ys)
     if len(ys) != n:
         raise ValueError(f"{where}: {n} predictions but {len(ys)} labels")
-    out = []
-    for y in ys:
-        if (type(y) is float or type(y) is int) and y in allowed:  # the common case, checked fast
-            out.append(float(y))
-            continue
-        if isinstance(y, bool) or not isinstance(y, Real) or float(y) not in allowed:
-            raise ValueError(f"{where}: labels must be {' or '.join(map(repr, allowed))}, got {y!r}")
-        out.append(float(y))
+    out = [y if type(y) is Value else _label(y, allowed, where) for y in ys]
+    values = [y for y in ys if type(y) is Value]
+    if values:
+        for y in values:
+            _label(hooks.raw(y), allowed, where)
+        hooks.guard(values, lambda raws: _all_labels(raws, allowed, where), where)
     return out
+
+
+def _label(y: object, allowed: tuple, where: str) -> float:
+    if (type(y) is float or type(y) is int) and y in allowed:  # the common case, checked fast
+        return float(y)  # type: ignore[arg-type]
+    if isinstance(y, bool) or not isinstance(y, Real) or float(y) not in allowed:
+        raise ValueError(f"{where}: labels must be {' or '.join(map(repr, allowed))}, got {y!r}")
+    return float(y)
+
+
+def _all_labels(ys: List[Any], allowed: tuple, where: str) -> bool:
+    """Whether `_labels` accepts every one of `ys` (a traced program's check before each call)."""
+    if set(map(type, ys)) <= _INT_FLOAT and set(ys) <= set(allowed):
+        return True
+    try:
+        for y in ys:
+            _label(y, allowed, where)
+    except ValueError:
+        return False
+    return True
+
+
+_INT_FLOAT = {int, float}
 
 
 def mse_loss(preds: Union[Value, Sequence[Scalar]], targets: Union[Scalar, Sequence[Scalar]]) -> Value:
@@ -78,8 +103,19 @@ def mse_loss(preds: Union[Value, Sequence[Scalar]], targets: Union[Scalar, Seque
     ts = [t if type(t) is Value else _number(t, "mse_loss", "targets") for t in targets]  # type: ignore[union-attr]
     if len(ts) != len(ps):
         raise ValueError(f"mse_loss: {len(ps)} predictions but {len(ts)} targets")
+    traced = [t for t in ts if type(t) is Value and hooks.recorder() is not None]
+    if traced:  # the arguments of a traced function: checked as the numbers they stand for
+        for t in traced:
+            _number(hooks.raw(t), "mse_loss", "targets")
+        hooks.guard(traced, _all_finite, "mse_loss")
     diffs = [p - t for p, t in zip(ps, ts)]
     return total([d * d for d in diffs]) * (1.0 / len(ps))
+
+
+def _all_finite(ts: List[Any]) -> bool:
+    if set(map(type, ts)) <= _INT_FLOAT:
+        return all(map(math.isfinite, ts))
+    return all(isinstance(t, Real) and not isinstance(t, bool) and math.isfinite(t) for t in ts)
 
 
 def hinge_loss(scores: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Sequence[Scalar]]) -> Value:
@@ -91,8 +127,11 @@ def hinge_loss(scores: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Seq
     """
     ss = _values(scores, "hinge_loss", "scores")
     ys = _labels(labels, len(ss), (-1.0, 1.0), "hinge_loss")
-    # (s·(-y) + 1).relu(): three cheap nodes per sample (the constants live inside the nodes)
-    return total([(s * -y + 1.0).relu() for s, y in zip(ss, ys)]) * (1.0 / len(ss))
+    # (s·(-y) + 1).relu(): three cheap nodes per sample (the constants live inside the nodes); a
+    # label that is a Value (a traced argument) enters as a node, -y, and is multiplied in
+    return total([(s * (-y if type(y) is Value else -y) + 1.0).relu() for s, y in zip(ss, ys)]) * (
+        1.0 / len(ss)
+    )
 
 
 def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Sequence[Scalar]]) -> Value:
@@ -110,47 +149,82 @@ def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar
     return total(terms) * (1.0 / len(zs))
 
 
-def _bce_term(z: Value, y: float) -> Value:
-    # relu(z) - z·y + log(1 + exp(-|z|)), with the sign of z chosen from its value: written with
-    # relu and abs, the derivative at z = 0 would take both kinks' 0 and miss the true σ(0) - y.
-    if z.data >= 0.0:
-        return z * (1.0 - y) + ((-z).exp() + 1.0).log()
-    return z * -y + (z.exp() + 1.0).log()
+def _bce_term(z: Value, y: Any) -> Value:
+    # relu(z) = (z + |z|)/2, with no branch on the sign of z, so a trace holds for every z. At z = 0
+    # the kinks' derivatives (abs' = 0) give d/dz = 1/2 - y + 0 = σ(0) - y, as they should; where
+    # relu' and abs' would both be 0, the derivative would miss the 1/2. For y in {0, 1} the value
+    # is exact: (z + |z|)/2 - z·y is z, 0 or -z without rounding.
+    a = abs(z)
+    return ((z + a) * 0.5 - z * y) + ((-a).exp() + 1.0).log()
 
 
 def _class_index(c: object, k: int, where: str) -> int:
-    if isinstance(c, bool) or not isinstance(c, int):
-        raise TypeError(f"{where}: a class index must be an int, got {type(c).__name__} {c!r}")
-    if not 0 <= c < k:
+    """`c` as an index in 0..k-1: any integral number but a bool (numpy integers too)."""
+    if isinstance(c, bool):
+        raise TypeError(f"{where}: a class index must be an int, got {checks.shown(c)}")
+    try:
+        i = operator.index(c)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where}: a class index must be an int, got {checks.shown(c)}") from None
+    if not 0 <= i < k:
         raise ValueError(f"{where}: class index must be in 0..{k - 1}, got {c!r}")
-    return c
+    return i
+
+
+def _all_indices(cs: List[Any], k: int, where: str) -> bool:
+    """Whether `_class_index` accepts every one of `cs` (a traced program's check before each call)."""
+    if set(map(type, cs)) == _INT:
+        return min(cs) >= 0 and max(cs) < k
+    try:
+        for c in cs:
+            _class_index(c, k, where)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_INT = {int}
+
+
+def _pick(zs: List[Value], c: object, where: str) -> Value:
+    """zs[c]. A Value c (a traced argument) picks without its number deciding the graph:
+    Σ z_i·onehot_i with onehot_i = relu(1 - |c - i|), exactly 1 at i = c and 0 elsewhere, gives
+    the same value and the same gradients to every z_i (and 0 to c)."""
+    if type(c) is not Value:
+        return zs[_class_index(c, len(zs), where)]
+    _class_index(hooks.raw(c), len(zs), where)
+    onehot = [(1.0 - abs(c - i)).relu() for i in range(len(zs))]
+    return dot(zs, onehot, Value(0.0))
 
 
 def _one_cross_entropy(logits: Sequence[Scalar], target: object, where: str) -> Value:
     zs = _values(logits, where, "logits")
-    c = _class_index(target, len(zs), where)
+    picked = _pick(zs, target, where)
+    if type(target) is Value:
+        k = len(zs)
+        hooks.guard([target], lambda cs: _all_indices(cs, k, where), where)
     # log Σ exp(z_i) = m + log Σ exp(z_i - m) with m = max z_i: every exponent is <= 0, and
-    # one of them is 0, so the sum lies in [1, k]. m is a constant; the gradient does not need it.
-    m = max(z.data for z in zs)
+    # one of them is 0, so the sum lies in [1, k]. m is a constant; the gradient does not need it
+    # (in a trace it is recomputed from the logits at every call: see tape.hooks).
+    m = hooks.derived_max(zs)
     lse = total([(z - m).exp() for z in zs]).log() + m
-    return lse - zs[c]
+    return lse - picked
 
 
-def softmax_cross_entropy(
-    logits: Union[Sequence[Scalar], Sequence[Sequence[Scalar]]], target: Union[int, Sequence[int]]
-) -> Value:
+def softmax_cross_entropy(logits: Any, target: Any) -> Value:
     """-log softmax(logits)[target]: the cross-entropy of a k-class prediction.
 
-    One sample: `logits` is a list of k Values and `target` an int in 0..k-1. A batch: `logits` is
-    a list of such lists and `target` a list of ints; the result is the mean over the samples.
+    One sample: `logits` is a list of k Values and `target` an integer in 0..k-1 (an int or a
+    numpy integer). A batch: `logits` is a list of such lists and `target` a list of integers; the
+    result is the mean over the samples.
 
     >>> round(softmax_cross_entropy([Value(1.0), Value(1.0)], 0).data, 6)  # log 2
     0.693147
     """
     where = "softmax_cross_entropy"
     if isinstance(target, (str, bytes)) or not hasattr(target, "__iter__"):
-        return _one_cross_entropy(logits, target, where)  # type: ignore[arg-type]
-    targets = list(target)  # type: ignore[arg-type]
+        return _one_cross_entropy(logits, target, where)
+    targets = list(target)
     batch = list(logits)
     if not batch:
         raise ValueError(f"{where}: the batch is empty")
@@ -159,7 +233,7 @@ def softmax_cross_entropy(
     for row in batch:
         if type(row) is Value or isinstance(row, (int, float)):
             raise TypeError(f"{where}: with a list of class indices, logits must be a list of lists")
-    losses = [_one_cross_entropy(row, t, where) for row, t in zip(batch, targets)]  # type: ignore[arg-type]
+    losses = [_one_cross_entropy(row, t, where) for row, t in zip(batch, targets)]
     return total(losses) * (1.0 / len(losses))
 
 

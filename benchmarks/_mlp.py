@@ -1,5 +1,5 @@
-"""micrograd's demo step, four ways: autograd_mini (fused neurons, and z and a nodes), micrograd
-0.1.0 and the hand-written loop.
+"""micrograd's demo step, six ways: autograd_mini (fused neurons, and z and a nodes), the same
+step traced into a generated program (Python, and C), micrograd 0.1.0 and the hand-written loop.
 
 MLP 2-16-16-1 (ReLU hidden layers, linear output), 100 moons points, hinge loss
 mean(relu(1 - y·score)) + 1e-4·Σp², full batch, forward + backward + SGD (p -= lr·grad, then
@@ -90,7 +90,37 @@ def make_step(engine: str) -> Tuple[Callable[[], float], str]:
 
         mode = "fused=True" if fused else "the default: z and a nodes"
         return step, f"nn.MLP ({mode}) called on the batch, losses.hinge_loss + l2_regularization"
+    if engine in ("tape_python", "tape_c"):
+        return _tape_step(engine[5:])
     raise ValueError(f"make_step: unknown engine {engine!r}")
+
+
+def traced_loss(backend: str) -> Tuple[Any, List[Any], List[List[float]], List[float], float]:
+    """autograd_mini's loss traced once into a program: (the step, parameters, X, y, seconds to
+    trace and write the program, compiling included)."""
+    from autograd_mini.tape import trace
+
+    X, y = dataset()
+    model = new_model(True)
+    params = model.parameters()
+
+    def loss_of(X: List[List[float]], y: List[float]) -> Any:
+        return losses.hinge_loss(model(X), y) + losses.l2_regularization(params, ALPHA)
+
+    t0 = time.perf_counter()
+    step = trace(loss_of, X, y, backend=backend)
+    return step, params, X, y, time.perf_counter() - t0
+
+
+def _tape_step(backend: str) -> Tuple[Callable[[], float], str]:
+    traced, params, X, y, _ = traced_loss(backend)
+
+    def step() -> float:
+        loss = traced(X, y)
+        update(params)
+        return loss
+
+    return step, f"the same loss traced once (autograd_mini.tape, backend={backend!r}), then its program"
 
 
 def _micrograd_step() -> Callable[[], float]:

@@ -1,0 +1,84 @@
+"""The arguments of a traced function: numbers, or nested lists of numbers.
+
+`read(args)` gives their shape (the key a step's programs are cached by), the numbers in order
+(flat) and the arguments as the program indexes them (nested lists; a numpy array becomes one).
+`wrap(args, names)` turns every number into a leaf Value, labelled by where it sits (``X[3][1]``),
+so that each operation on it is recorded as a node of the graph.
+
+>>> shape, flat, _ = read(([[1.0, 2.0], [3.0, 4.0]], [1, -1]))
+>>> shape, flat
+(((2, 2), 2), [1.0, 2.0, 3.0, 4.0, 1, -1])
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from numbers import Real
+from typing import Any, Dict, List, Sequence, Tuple
+
+from ..engine import Value
+
+_NUMBERS = {float, int}
+_LISTS = {list, tuple}
+
+
+class NotNumbers(Exception):
+    """An argument that is not a number or a nested list of numbers (the interpreter decides)."""
+
+
+def read(args: Sequence[Any]) -> Tuple[Tuple[Any, ...], List[Any], List[Any]]:
+    """(shape, flat numbers, arguments as lists). NotNumbers for anything else."""
+    shape, flat, plain = [], [], []  # type: ignore[var-annotated]
+    for a in args:
+        key, numbers, as_list = _read(a)
+        shape.append(key)
+        flat.extend(numbers)
+        plain.append(as_list)
+    return tuple(shape), flat, plain
+
+
+def _read(x: Any) -> Tuple[Any, List[Any], Any]:
+    """(shape key, numbers, x as lists): a number has key None, a list its length (of numbers) or
+    a pair (rows, columns) for a matrix, else the tuple of its items' keys."""
+    t = type(x)
+    if t is float or t is int:
+        return None, [x], x
+    if t is list or t is tuple:
+        kinds = set(map(type, x))
+        if kinds <= _NUMBERS:
+            return len(x), list(x), x
+        if kinds <= _LISTS:  # a matrix of numbers, checked at C speed
+            lengths = set(map(len, x))
+            flat = list(chain.from_iterable(x))
+            if len(lengths) == 1 and set(map(type, flat)) <= _NUMBERS:
+                return (len(x), lengths.pop()), flat, x
+        parts = [_read(item) for item in x]
+        return tuple(p[0] for p in parts), list(chain.from_iterable(p[1] for p in parts)), [p[2] for p in parts]
+    if hasattr(x, "tolist") and not isinstance(x, (str, bytes)):  # a numpy array or number
+        listed = x.tolist()
+        if type(listed) is not t:
+            return _read(listed)
+    if isinstance(x, Real) and not isinstance(x, bool):  # a Fraction, a numpy float: as given
+        return None, [x], x
+    raise NotNumbers(x)
+
+
+def wrap(args: Sequence[Any], names: Sequence[str]) -> Tuple[List[Any], Dict[Value, Any], List[Tuple[str, Tuple[int, ...]]]]:
+    """The arguments with every number replaced by a leaf Value labelled by its place.
+
+    Returns (wrapped arguments, {leaf: the number given}, [(argument name, index path)] in flat
+    order, so that the k-th leaf read in order is flat number k).
+    """
+    raw: Dict[Value, Any] = {}
+    places: List[Tuple[str, Tuple[int, ...]]] = []
+
+    def leaf(x: Any, name: str, path: Tuple[int, ...]) -> Any:
+        if type(x) is list or type(x) is tuple:
+            return [leaf(item, name, (*path, i)) for i, item in enumerate(x)]
+        v = Value(x, label=name + "".join(f"[{i}]" for i in path))
+        raw[v] = x
+        places.append((name, path))
+        return v
+
+    wrapped = [leaf(a, name, ()) for a, name in zip(args, names)]
+    return wrapped, raw, places

@@ -1,0 +1,46 @@
+"""The C program of a plan, compiled, loaded and wrapped to run like the Python one.
+
+A call packs the parameters' values, their gradients and the call's numbers into one buffer of
+doubles (`struct`, at C speed), calls the library, and unpacks the value and the gradients.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+from typing import Any, List, Sequence
+
+from . import cbuild
+from .c_gen import CProgram
+from .plan import Plan
+from .program import Program
+
+
+def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
+    n = plan.graph.n_numbers
+    writer = CProgram(plan, n, title)
+    source = writer.source()
+    path, seconds = cbuild.library(source)
+    fn = cbuild.load(path)
+    prog = Program(plan, source, "c")
+    prog.compile_seconds = seconds
+    np_ = len(plan.layout)
+    pack = struct.Struct(f"{2 * np_ + n}d").pack
+    unpack = struct.Struct(f"{1 + np_}d").unpack_from
+    size = 8 * (1 + np_)
+    buffer = ctypes.create_string_buffer
+
+    def run(P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None) -> Any:
+        try:
+            data = pack(*P, *G, *flat)
+        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
+            return None
+        out = buffer(size)
+        if fn(data, out, keep) != 0:
+            return None
+        result = unpack(out)
+        return result[0], result[1:]
+
+    prog.run_program = run
+    prog.writer = writer
+    return prog

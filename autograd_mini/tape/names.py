@@ -1,0 +1,61 @@
+"""Names for the program's variables, from the nodes' labels where they have them.
+
+A node labelled ``L1.N3.z`` is ``L1_N3_z``; a block of neurons labelled ``L2.N<j>.a`` is the
+layer ``L2``, whose arrays are ``L2_W``, ``L2_B``, ``L2_a`` and so on; a node with no label is
+``v<k>``, k its place in the topological order (as `explain` counts them).
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from typing import Dict, Iterable, List
+
+from .graph import DERIVED, OP
+from .plan import Plan
+
+_LAYER = re.compile(r"^(L\d+)\.N\d+\.[az]$")
+RESERVED = {  # names the Python program defines at its top level (comprehensions have their own)
+    *keyword.kwlist, *dir(builtins), "P", "G", "program", "mul", "exp", "log", "sqrt", "tanh", "sin",
+    "cos", "inf", "nan", "relu", "sigmoid", "j", "o", "q", "dz", "dZT", "kept", "WT", "_",
+}
+
+
+def identifier(text: str) -> str:
+    """`text` as a Python (and C) identifier: other characters become ``_``."""
+    name = re.sub(r"\W", "_", text, flags=re.ASCII).strip("_") or "v"
+    return "v_" + name if name[0].isdigit() else name
+
+
+class Names:
+    """The name of every scalar node and every block of a plan; unique, none a reserved word."""
+
+    def __init__(self, plan: Plan, taken: Iterable[str] = ()) -> None:
+        self.used = set(RESERVED) | set(taken)
+        nodes = plan.graph.nodes
+        counts: Dict[str, int] = {}
+        for v, nd in enumerate(nodes):
+            if nd.kind in (OP, DERIVED) and v not in plan.block_of and nd.label:
+                counts[nd.label] = counts.get(nd.label, 0) + 1
+        self.node: Dict[int, str] = {}
+        for v, nd in enumerate(nodes):
+            if nd.kind in (OP, DERIVED) and v not in plan.block_of:
+                label = nd.label if nd.label and counts[nd.label] == 1 else ""
+                self.node[v] = self.fresh(identifier(label) if label else f"v{v}", v)
+        self.block: List[str] = []
+        for k, b in enumerate(plan.blocks):
+            found = _LAYER.match(nodes[b.nodes[0][0]].label)
+            self.block.append(self.fresh(found.group(1) if found else f"layer{k + 1}", k))
+
+    def fresh(self, base: str, k: int) -> str:
+        """`base`, or `base_<k>` (then `base_<k>_2`, ...) if it is taken."""
+        name = base
+        if name in self.used:
+            name = f"{base}_{k + 1}"
+        n = 2
+        while name in self.used:
+            name = f"{base}_{k + 1}_{n}"
+            n += 1
+        self.used.add(name)
+        return name

@@ -1,0 +1,120 @@
+"""A generated program, ready to run: the Python one executed, or the C one compiled and loaded.
+
+`Program.run` checks the guards, reads the parameters' ``.data`` and ``.grad``, runs the program,
+and writes the gradients back only if it finished with finite numbers. It returns None, and
+changes nothing, wherever the interpreter must decide: a guard fails (a label that is not ±1), the
+program raises (log of a negative number) or a number is not finite (an overflow, a NaN given in).
+The step then runs the interpreter, whose answer (or error) is the right one by definition.
+"""
+
+from __future__ import annotations
+
+import linecache
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from ..engine import Value
+from .plan import Plan
+from .python_gen import PythonProgram
+
+Guard = Tuple[Any, Callable[[List[Any]], bool]]
+
+
+class Program:
+    """One shape's program: its source, its parameters, and `run`."""
+
+    def __init__(self, plan: Plan, source: str, backend: str) -> None:
+        graph = plan.graph
+        self.plan = plan
+        self.source = source
+        self.backend = backend
+        self.params: List[Value] = [graph.params[k] for k in plan.layout]
+        self.guards: List[Guard] = [(_positions(pos), ok) for pos, ok, _ in graph.guards]
+        self.run_program: Callable[..., Any] = _no_program
+        self.arg_names: List[str] = []
+        self.compile_seconds = 0.0
+        self.writer: Any = None  # what wrote the source: it knows where each node is kept
+
+    def guards_hold(self, flat: Sequence[Any]) -> bool:
+        for pos, ok in self.guards:
+            if not ok(flat[pos] if isinstance(pos, slice) else [flat[k] for k in pos]):
+                return False
+        return True
+
+    def run(self, flat: Sequence[Any], plain: Sequence[Any]) -> Optional[float]:
+        """The value, with the gradients added to the parameters; None if the interpreter must
+        answer this call (see the module doc)."""
+        if self.guards and not self.guards_hold(flat):
+            return None
+        params = self.params
+        G = [p.grad for p in params]
+        result = self.run_program([p.data for p in params], G, flat, plain)
+        if result is None:
+            return None
+        loss, grads = result
+        for p, g in zip(params, grads):
+            p.grad = g
+        return loss
+
+
+def build(plan: Plan, names: Sequence[str], title: str, backend: str) -> Program:
+    """The program of `plan` for `backend` ('python', 'c' or 'auto')."""
+    prog = None
+    if backend != "python":
+        from .cbuild import CompilerNotFound
+        from .cprogram import c_program
+
+        try:
+            prog = c_program(plan, names, title)
+        except CompilerNotFound:
+            if backend == "c":
+                raise
+    if prog is None:
+        prog = python_program(plan, names, title)
+    prog.arg_names = list(names)
+    return prog
+
+
+def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
+    writer = PythonProgram(plan, names, title)
+    source = writer.source()
+    prog = Program(plan, source, "python")
+    fn = load_python(source, title)
+
+    def run(P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any]) -> Any:
+        try:
+            loss = fn(P, G, *plain)
+        except (ArithmeticError, ValueError, TypeError):  # log(-1), 0 ** -1, a complex power
+            return None
+        if type(loss) is int:
+            loss = float(loss)
+        total = sum(G)
+        if type(loss) is not float or type(total) is not float or loss - loss != 0.0 or total - total != 0.0:
+            return None  # NaN or inf (a sum too large for a float is a false alarm the interpreter clears)
+        return loss, G
+
+    prog.run_program = run
+    prog.writer = writer
+    return prog
+
+
+def load_python(source: str, title: str) -> Callable[..., Any]:
+    """The `program` function of a generated source; tracebacks show its lines."""
+    filename = f"<autograd_mini.tape program of {title}, {abs(hash(source)):x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["program"]  # type: ignore[no-any-return]
+
+
+def _positions(pos: Sequence[int]) -> Any:
+    """A slice where the positions follow each other (the common case: a list of labels)."""
+    if pos and list(pos) == list(range(pos[0], pos[0] + len(pos))):
+        return slice(pos[0], pos[0] + len(pos))
+    return list(pos)
+
+
+def _no_program(*args: Any) -> Any:
+    raise RuntimeError("trace: the program was not loaded")
+
+
+

@@ -1,0 +1,186 @@
+"""`trace`: record a function's graph once, then run it as a generated program at every call.
+
+Like ``torch.jit.trace``, a trace runs the function once and records what happened: **values flow,
+control flow is recorded.** An ``if`` on an argument's value, a loop whose length depends on one, a
+number read from a node's data and used as a constant: each takes the path (or the number) of the
+traced call, for every later call. `Step.check` runs the interpreter on a call and says where the
+graph or a number would differ. Library code whose graph depends on values (a loss picking the
+logit of the label) is written so that it does not, or tells the trace (`tape.hooks`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from .. import checks
+from ..engine import Value, enable_grad
+from . import args as arguments
+from . import graph as graphs
+from . import hooks
+from .plan import Plan
+from .program import Program, build
+
+BACKENDS = ("python", "c", "auto")
+
+
+def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: bool = False) -> Step:
+    """Run ``fn(*args)`` once, record its graph and write it as a program; returns the `Step`.
+
+    `fn` takes numbers (or nested lists of numbers) and returns a scalar Value; the Values it
+    reaches that are not made from its arguments (a model's weights) are its parameters. Calling
+    the step, ``step(*args)``, returns ``fn(*args).data`` and adds d fn / d p to ``p.grad`` of each
+    parameter, as ``fn(*args).backward()`` does, without building a Value. `backend` is 'python',
+    'c' (compiled with the system's C compiler, cached) or 'auto' (C where a compiler is found).
+    With ``check=True`` every call also runs the interpreter and compares (slow: for debugging).
+
+    Values flow, control flow is recorded: see the module doc. A call whose arguments have
+    another shape traces again (a program per shape).
+
+    >>> from autograd_mini import Value
+    >>> w = Value(-3.0, label="w")
+    >>> step = trace(lambda x: (w * x + 2.0).tanh(), 0.5)
+    >>> loss = step(0.5)
+    >>> round(loss, 6), round(w.grad, 6)
+    (0.462117, 0.393224)
+    """
+    step = Step(fn, backend, check)
+    step.program(args)
+    return step
+
+
+class Step:
+    """A traced function: call it like the function; see `trace`."""
+
+    def __init__(self, fn: Callable[..., Value], backend: str = "python", check: bool = False) -> None:
+        if not callable(fn):
+            raise TypeError(f"trace: fn must be callable, got {checks.shown(fn)}")
+        checks.one_of(backend, BACKENDS, "trace: backend")
+        self.fn = fn
+        self.backend = backend
+        self.checking = checks.flag(check, "trace: check")
+        self.programs: Dict[Tuple[Any, ...], Program] = {}
+        self.last: Optional[Program] = None
+        self.fallbacks = 0  # calls the interpreter answered (a failed check, an error, a NaN)
+
+    @property
+    def source(self) -> str:
+        """The program of the latest call's shape, as text (Python, or C for the C backend)."""
+        return self._latest().source
+
+    @property
+    def parameters(self) -> List[Value]:
+        """The Values the program reads (``.data``) and adds gradients to (``.grad``), in its order."""
+        return list(self._latest().params)
+
+    @property
+    def backend_used(self) -> str:
+        """'python' or 'c': what runs the latest call's shape ('auto' picks one)."""
+        return self._latest().backend
+
+    def __call__(self, *args: Any) -> float:
+        try:
+            shape, flat, plain = arguments.read(args)
+        except arguments.NotNumbers:
+            return self.interpret(args)  # the interpreter says what is wrong, as always
+        prog = self.programs.get(shape)
+        if prog is None:
+            prog = self.program(args)
+        self.last = prog
+        if self.checking:
+            from .checking import check_call
+
+            check_call(self, prog, args)
+        result = prog.run(flat, plain)
+        if result is None:
+            self.fallbacks += 1
+            return self.interpret(args)
+        return result
+
+    def check(self, *args: Any) -> None:
+        """Run the interpreter on this call too and raise `TraceMismatch` where it and the program
+        differ: a node the graph no longer has (the function took another path), or the first
+        value or gradient that differs. Changes no ``.grad``."""
+        from .checking import check_call
+
+        try:
+            shape = arguments.read(args)[0]
+        except arguments.NotNumbers as e:
+            raise TypeError(f"trace: arguments must be numbers or nested lists of numbers, got "
+                            f"{checks.shown(e.args[0])}") from None
+        check_call(self, self.programs.get(shape) or self.program(args), args)
+
+    def interpret(self, args: Sequence[Any]) -> float:
+        """The call as the interpreter runs it: ``out = fn(*args); out.backward(); out.data``."""
+        out = self.fn(*args)
+        if type(out) is not Value:
+            raise TypeError(f"trace: fn must return a Value, got {checks.shown(out)}")
+        out.backward()
+        return out.data
+
+    def program(self, args: Sequence[Any]) -> Program:
+        """The program for calls shaped like `args`: recorded now if there is none yet."""
+        try:
+            shape, _, plain = arguments.read(args)
+        except arguments.NotNumbers as e:
+            raise TypeError(f"trace: arguments must be numbers or nested lists of numbers, got "
+                            f"{checks.shown(e.args[0])}") from None
+        graph, names = record(self.fn, plain)
+        prog = build(Plan(graph), names, _title(self.fn), self.backend)
+        self.programs[shape] = self.last = prog
+        return prog
+
+    def _latest(self) -> Program:
+        if self.last is None:
+            raise ValueError("trace: nothing traced yet")
+        return self.last
+
+
+def record(fn: Callable[..., Value], plain: Sequence[Any]) -> Tuple[graphs.Graph, List[str]]:
+    """Run `fn` on argument leaves and read the graph it returns (parameters settled)."""
+    from .python_gen import argument_names
+
+    names = argument_names(_parameter_names(fn, len(plain)))
+    wrapped, raw, places = arguments.wrap(plain, names)
+    rec = hooks.Recorder(raw)
+    before = hooks.start(rec)
+    try:
+        with enable_grad():
+            out = fn(*wrapped)
+    except Exception as e:
+        hooks.start(before)
+        _explain_failure(fn, plain, e)
+        raise
+    finally:
+        hooks.start(before)
+    if type(out) is not Value:
+        raise TypeError(f"trace: fn must return a Value, got {checks.shown(out)}")
+    graph, loose = graphs.read(out, rec, places)
+    del out, rec, wrapped, raw  # so that the leaves made inside fn die with the graph
+    graphs.settle(graph, loose)
+    return graph, names
+
+
+def _explain_failure(fn: Callable[..., Any], plain: Sequence[Any], error: Exception) -> None:
+    """fn failed on Values: run it on the numbers, which raises the interpreter's own error, or,
+    if that works, say that the function cannot take Values."""
+    try:
+        fn(*plain)
+    except Exception:
+        raise
+    raise TypeError(f"trace: {_title(fn)} works on numbers but fails when its arguments are Values "
+                    f"(as a trace passes them): {type(error).__name__}: {error}") from error
+
+
+def _parameter_names(fn: Callable[..., Any], n: int) -> List[str]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [names[k] if k < len(names) else f"arg{k}" for k in range(n)]
+
+
+def _title(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", "") or type(fn).__name__
+    return "the function" if name == "<lambda>" else name
