@@ -21,19 +21,28 @@ import math
 import random
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from autograd_mini import Value, nn, total
 
 Matrix = List[List[float]]
+MAX_NODES = 2000  # the largest picture this demo asks Graphviz for
 
 # g and g' for each activation, as plain functions of z (the formulas side needs no engine).
 ACTIVATIONS: Dict[str, Tuple[Callable[[float], float], Callable[[float], float]]] = {
     "none": (lambda z: z, lambda z: 1.0),
     "relu": (lambda z: max(z, 0.0), lambda z: 1.0 if z > 0.0 else 0.0),
     "tanh": (math.tanh, lambda z: 1.0 - math.tanh(z) ** 2),
-    "sigmoid": (lambda z: 1.0 / (1.0 + math.exp(-z)), lambda z: math.exp(-z) / (1.0 + math.exp(-z)) ** 2),
+    "sigmoid": (lambda z: _sigmoid(z), lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
 }
+
+
+def _sigmoid(z: float) -> float:
+    """1 / (1 + e^-z), written so that e^x never overflows (z = -800 gives 0, not an error)."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
 def matmul(P: Matrix, Q: Matrix) -> Matrix:
@@ -91,18 +100,68 @@ def by_engine(layer: nn.Linear, A: Matrix, Y: Matrix) -> Tuple[Value, Dict[str, 
     }
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(description="The back-propagation formulas, checked against the engine.")
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, as the demo's own are (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    p = OneLineParser(
+        prog="backprop_by_hand.py", description="The back-propagation formulas, checked against the engine."
+    )
     p.add_argument("--activation", default="tanh", choices=sorted(ACTIVATIONS))
     p.add_argument("--inputs", type=int, default=3, help="m, inputs per neuron (default 3)")
     p.add_argument("--neurons", type=int, default=2, help="n, neurons in the layer (default 2)")
     p.add_argument("--batch", type=int, default=4, help="N, observations in the batch (default 4)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out", help="folder for layer_graph.svg (default out/)")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def check_options(args: argparse.Namespace) -> Optional[str]:
+    """What is wrong with the options, in one line (None if nothing); makes the --out folder."""
     for name in ("inputs", "neurons", "batch"):
         if getattr(args, name) < 1:
-            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+            return f"--{name} must be at least 1, got {getattr(args, name)}"
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return f"--out {str(out)!r} is a file; name a folder (it is made if missing)"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"--out {str(out)!r} cannot be made: {e.strerror or e}"
+    return None
+
+
+def draw(cost: Value, out: Path) -> None:
+    """Write layer_graph.svg, or say in one line what was written instead, or why nothing was."""
+    from autograd_mini.viz import GraphTooLarge, GraphvizMissing, GraphvizTimeout, render
+
+    path, source = out / "layer_graph.svg", out / "layer_graph.dot"
+    source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
+    try:
+        render(cost, path, max_nodes=MAX_NODES)
+        print(f"wrote {path}")
+    except GraphTooLarge as err:
+        print(f"picture skipped: the graph has {err.count} nodes, more than the {err.limit} this demo "
+              f"draws; try fewer --inputs, --neurons or --batch")
+    except (GraphvizMissing, GraphvizTimeout) as err:
+        first = str(err).splitlines()[0]
+        done = f" Wrote {source} instead: dot -Tsvg {source} -o {path} draws it." if source.exists() else ""
+        print(f"picture skipped: {first}{done}")
+    except (RuntimeError, OSError) as err:  # dot failed, or the folder is not writable
+        print(f"picture skipped: {err}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    problem = check_options(args)
+    if problem:
+        print(f"backprop_by_hand.py: error: {problem}", file=sys.stderr)
+        return 2
     m, n, N = args.inputs, args.neurons, args.batch
     rng = random.Random(args.seed)
     activation = None if args.activation == "none" else args.activation
@@ -114,10 +173,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     f = by_formulas(W, B, A, Y, args.activation)
     cost, e = by_engine(layer, A, Y)
+    worst = print_report(args, cost, A, W, B, f, e)
+    draw(cost, Path(args.out))
+    return 0 if worst < 1e-12 else 1
 
+
+def print_report(
+    args: argparse.Namespace, cost: Value, A: Matrix, W: Matrix, B: List[float],
+    f: Dict[str, Matrix], e: Dict[str, Matrix],
+) -> float:
+    """Print the forward quantities and each gradient both ways; returns the largest difference."""
     print(
-        f"One Linear layer: n={n} neurons × m={m} inputs, activation {args.activation}, "
-        f"batch of N={N}; cost = mean over the batch of ½‖A_out - Y‖² = {cost.data:.6f}\n"
+        f"One Linear layer: n={args.neurons} neurons × m={args.inputs} inputs, activation {args.activation}, "
+        f"batch of N={args.batch}; cost = mean over the batch of ½‖A_out - Y‖² = {cost.data:.6f}\n"
     )
     for name, M in (
         ("A (inputs, one column per observation)", A),
@@ -137,20 +205,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(show(f"{key}, from the engine's .grad", e[key]))
         print(f"largest difference: {diff:.2e}\n")
     print(f"Largest difference over dW, dB and dA_prev: {worst:.2e}")
-
-    try:
-        from autograd_mini.viz import GraphvizMissing, render
-    except ImportError as err:  # the viz module itself needs nothing, but stay safe
-        print(f"graph skipped: {err}")
-        return 0
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        render(cost, out / "layer_graph.svg", max_nodes=2000)
-        print(f"wrote {out / 'layer_graph.svg'}")
-    except GraphvizMissing as err:
-        print(f"graph: {str(err).splitlines()[0]}")
-    return 0 if worst < 1e-12 else 1
+    return worst
 
 
 if __name__ == "__main__":

@@ -6,18 +6,22 @@
 Writes into --out (default out/): metrics.json, model.json, decision_boundary.png, loss_curve.png
 (with matplotlib), and neuron_graph.svg: the forward and backward pass of one neuron for one sample
 (with Graphviz's `dot`; without it the graph's .dot source is written instead).
+
+If training diverges (the loss overflows: the learning rate is too large), it stops with one line
+saying so, writes the loss curve up to that step, and exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from autograd_mini import Value, datasets, losses, nn, no_grad, optim
 from autograd_mini.atomic import write_atomic
@@ -30,12 +34,20 @@ DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, as the demo's own are (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 class OptionError(Exception):
     """A bad command-line option, reported in one line before any training."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="moons_classifier.py",
         description="Train an autograd_mini MLP on a toy 2-D dataset and plot what it learned.",
     )
@@ -66,8 +78,8 @@ def check_options(a: argparse.Namespace) -> List[int]:
         raise OptionError(f"--samples must be at least 10, got {a.samples}")
     if not 0.0 <= a.noise < 10.0:
         raise OptionError(f"--noise must be in [0, 10), got {a.noise}")
-    if a.lr is not None and not a.lr > 0.0:
-        raise OptionError(f"--lr must be positive, got {a.lr}")
+    if a.lr is not None and not (math.isfinite(a.lr) and a.lr > 0.0):
+        raise OptionError(f"--lr must be a finite number > 0, got {a.lr}")
     try:
         hidden = [int(h) for h in a.hidden.split(",") if h.strip()]
     except ValueError:
@@ -105,15 +117,15 @@ def progress(step: int, steps: int, loss: float, acc: float, t0: float) -> None:
     done = step / steps
     bar = "#" * int(done * 24)
     elapsed = time.perf_counter() - t0
-    line = f"step {step:>4}/{steps} [{bar:<24}] loss {loss:.4f}  train acc {acc:6.1%}  {elapsed:5.1f}s"
+    line = f"step {step:>4}/{steps} [{bar:<24}] loss {loss:.4g}  train acc {acc:6.1%}  {elapsed:5.1f}s"
     if sys.stdout.isatty():
         print("\r" + line, end="" if step < steps else "\n", flush=True)
     elif step == steps or step % max(1, steps // 10) == 0 or step == 1:
         print(line, flush=True)
 
 
-def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -> List[str]:
-    """Write decision_boundary.png and loss_curve.png; returns the names written."""
+def pyplot() -> Any:
+    """matplotlib's pyplot drawing into files, or None (with a note) when it is not installed."""
     try:
         import matplotlib
 
@@ -121,6 +133,14 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -
         import matplotlib.pyplot as plt
     except ImportError:
         print("plots skipped: matplotlib is not installed (pip install matplotlib)")
+        return None
+    return plt
+
+
+def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -> List[str]:
+    """Write decision_boundary.png and loss_curve.png; returns the names written."""
+    plt = pyplot()
+    if plt is None:
         return []
     xs = [p[0] for p in data["X_train"] + data["X_test"]]
     ys = [p[1] for p in data["X_train"] + data["X_test"]]
@@ -153,22 +173,30 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -
     fig.tight_layout()
     fig.savefig(out / "decision_boundary.png", dpi=110)
     plt.close(fig)
+    return ["decision_boundary.png", *plot_loss(plt, history, out, "Training loss")]
 
+
+def plot_loss(plt: Any, history: List[float], out: Path, title: str) -> List[str]:
+    """Write loss_curve.png (the loss at each step, on a log scale); returns the name written."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, len(history) + 1), history)
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_yscale("log")
-    ax.set_title("Training loss")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(out / "loss_curve.png", dpi=110)
     plt.close(fig)
-    return ["decision_boundary.png", "loss_curve.png"]
+    return ["loss_curve.png"]
 
 
-def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> str:
-    """Draw one first-layer neuron on one sample, forward and backward, where gradient flows."""
-    from autograd_mini.viz import GraphvizMissing, render
+def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> List[str]:
+    """Draw one first-layer neuron on one sample, forward and backward, where gradient flows.
+
+    Returns the name of the file written: the SVG, or the DOT source when Graphviz's `dot` is
+    missing or too slow (render writes it then), or nothing, with a note saying why.
+    """
+    from autograd_mini.viz import GraphvizMissing, GraphvizTimeout, render
 
     neurons = model.layers[0].neurons
     with no_grad():  # the first (sample, neuron) whose relu is open, so the gradients are not all 0
@@ -181,15 +209,60 @@ def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> str:
         p.grad = 0.0
     a = neuron([Value(v, label=f"x{i + 1}") for i, v in enumerate(X[k])])
     a.backward()
+    source = out / "neuron_graph.dot"
+    source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
     try:
         render(a, out / "neuron_graph.svg")
-        return "neuron_graph.svg"
-    except GraphvizMissing as e:
-        print(f"graph: {str(e).splitlines()[0]} (wrote neuron_graph.dot instead)")
-        return "neuron_graph.dot"
+        return ["neuron_graph.svg"]
+    except (GraphvizMissing, GraphvizTimeout) as e:
+        first = str(e).splitlines()[0]
+        if source.exists():  # render wrote the source before raising
+            print(f"graph: {first} Wrote neuron_graph.dot instead: dot -Tsvg {source} -o graph.svg draws it")
+            return ["neuron_graph.dot"]
+        print(f"graph skipped: {first}")
+    except (RuntimeError, OSError) as e:  # dot failed, or the folder stopped being writable
+        print(f"graph skipped: {e}")
     finally:
         for p, g in zip(neuron.parameters(), saved):
             p.grad = g
+    return []
+
+
+def train(
+    model: nn.MLP, opt: Any, X: List[List[float]], y: List[int], args: argparse.Namespace
+) -> Tuple[List[float], Optional[str]]:
+    """Full-batch training: (the loss at each step, None), or, when the loss overflows, (the
+    losses of the steps before, what went wrong)."""
+    history: List[float] = []
+    t0 = time.perf_counter()
+    for step in range(1, args.steps + 1):
+        try:
+            loss = batch_loss(model, X, y, args.loss)
+            if not math.isfinite(loss.data):  # weights already inf or NaN: no error, NaN in NaN out
+                return history, f"at step {step}: the loss is {loss.data}"
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            history.append(loss.data)
+            if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
+                progress(step, args.steps, loss.data, accuracy(model, X, y), t0)
+        except (ArithmeticError, ValueError) as e:  # the engine refuses to overflow: it raises
+            return history, f"at step {step}: {e}"
+    return history, None
+
+
+def diverged(failure: str, history: List[float], lr: float, out: Path) -> int:
+    """Write the loss curve up to the failure, say what happened in one line; the exit status."""
+    plt = pyplot() if history else None
+    if plt is not None:
+        title = f"Training loss: diverged after step {len(history)}"
+        print(f"wrote {', '.join(plot_loss(plt, history, out, title))} to {out}/")
+    print(
+        f"moons_classifier.py: error: training diverged {failure}; the learning rate is too large: "
+        f"lower --lr (it is {lr:g}; try {lr / 10:g})",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,16 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.optimizer} lr={lr}, {args.loss} loss, {len(params)} parameters"
     )
 
-    history: List[float] = []
     t0 = time.perf_counter()
-    for step in range(1, args.steps + 1):
-        loss = batch_loss(model, X_train, y_train, args.loss)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        history.append(loss.data)
-        if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
-            progress(step, args.steps, loss.data, accuracy(model, X_train, y_train), t0)
+    history, failure = train(model, opt, X_train, y_train, args)
+    if failure is not None:
+        return diverged(failure, history, lr, out)
     seconds = time.perf_counter() - t0
 
     with no_grad():
@@ -245,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out)]
-    written.append(neuron_graph(model, X_train, out))
+    written += neuron_graph(model, X_train, out)
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
         f"final loss {final_loss:.4f}, {seconds:.1f}s"

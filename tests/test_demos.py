@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +32,26 @@ def run(
     )
 
 
-def test_default_run_learns_moons(tmp_path: Path) -> None:
+@pytest.fixture
+def dot_program() -> None:
+    if shutil.which("dot") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
+        pytest.skip("Graphviz's dot program is not installed")
+
+
+def python_only_path(tmp_path: Path) -> Dict[str, str]:
+    """The environment with a PATH holding python and nothing else, so no `dot`."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(sys.executable, bindir / "python")
+    return {**os.environ, "PATH": str(bindir)}
+
+
+NO_GRAPHVIZ_PACKAGE = "import sys; sys.modules['graphviz'] = None"
+
+
+def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:
     """The README's first command, with only --out changed: ≥ 97 % held out, every file written."""
     r = run(CLASSIFIER, "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
@@ -80,6 +102,13 @@ def test_other_options_run(tmp_path: Path, args: List[str]) -> None:
         (["--hidden", "16,0"], "--hidden"),
         (["--hidden", "a,b"], "--hidden"),
         (["--lr", "-1"], "--lr"),
+        (["--lr", "0"], "--lr"),
+        (["--lr", "inf"], "--lr"),
+        (["--lr", "nan"], "--lr"),
+        (["--lr=-inf"], "--lr"),
+        (["--lr", "fast"], "--lr"),
+        (["--steps", "1.5"], "--steps"),
+        (["--noise", "nan"], "--noise"),
         (["--optimizer", "rmsprop"], "--optimizer"),
         (["--loss", "mse"], "--loss"),
     ],
@@ -103,19 +132,42 @@ def test_unwritable_out_fails_before_training(tmp_path: Path) -> None:
     assert "step" not in r.stdout
 
 
-def test_without_dot_it_still_trains_and_writes_the_dot_source(tmp_path: Path) -> None:
-    bindir = tmp_path / "bin"  # a PATH holding python and nothing else, so no `dot`
-    bindir.mkdir()
-    os.symlink(sys.executable, bindir / "python")
-    env = {**os.environ, "PATH": str(bindir)}
-    r = run(CLASSIFIER, "--steps", "3", "--samples", "40", "--out", str(tmp_path / "o"), env=env)
-    assert r.returncode == 0, r.stderr
+@pytest.mark.parametrize("package", ["with", "without"])
+def test_without_dot_it_still_trains_and_writes_the_dot_source(tmp_path: Path, package: str) -> None:
+    pre = NO_GRAPHVIZ_PACKAGE if package == "without" else ""
     out = tmp_path / "o"
+    r = run(CLASSIFIER, "--steps", "3", "--samples", "40", "--out", str(out), env=python_only_path(tmp_path),
+            pre=pre)
+    assert r.returncode == 0, r.stderr
     assert (out / "metrics.json").exists() and (out / "model.json").exists()
     assert not (out / "neuron_graph.svg").exists()
-    assert "digraph" in (out / "neuron_graph.dot").read_text()
+    assert "digraph" in (out / "neuron_graph.dot").read_text()  # the source needs neither dot nor graphviz
     graph_lines = [line for line in r.stdout.splitlines() if line.startswith("graph:")]
     assert len(graph_lines) == 1 and "graphviz" in graph_lines[0].lower()
+    assert "Wrote neuron_graph.dot instead" in graph_lines[0]
+    assert r.stdout.splitlines()[-1].startswith("wrote metrics.json, model.json,")
+    assert r.stdout.splitlines()[-1].endswith(f"neuron_graph.dot to {out}/")
+
+
+def test_without_the_graphviz_package_the_picture_is_drawn_by_dot(tmp_path: Path, dot_program) -> None:
+    r = run(CLASSIFIER, "--steps", "3", "--samples", "40", "--out", str(tmp_path), pre=NO_GRAPHVIZ_PACKAGE)
+    assert r.returncode == 0, r.stderr
+    assert "<svg" in (tmp_path / "neuron_graph.svg").read_text()
+    assert not (tmp_path / "neuron_graph.dot").exists()
+    assert r.stdout.splitlines()[-1].endswith(f"neuron_graph.svg to {tmp_path}/")
+
+
+def test_a_diverging_run_stops_with_one_line_and_keeps_the_loss_curve(tmp_path: Path) -> None:
+    r = run(CLASSIFIER, "--lr", "100", "--out", str(tmp_path))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("moons_classifier.py: error: training diverged at step ")
+    assert "lower --lr (it is 100; try 10)" in lines[0]
+    assert (tmp_path / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "model.json").exists()
+    # every progress line stays short: no 300-digit losses
+    assert all(len(line) < 120 for line in r.stdout.splitlines())
+    assert f"wrote loss_curve.png to {tmp_path}/" in r.stdout
 
 
 def test_without_matplotlib_it_still_trains(tmp_path: Path) -> None:
@@ -135,7 +187,7 @@ def test_without_matplotlib_it_still_trains(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("activation", ["none", "relu", "tanh", "sigmoid"])
-def test_backprop_by_hand_agrees_with_the_engine(tmp_path: Path, activation: str) -> None:
+def test_backprop_by_hand_agrees_with_the_engine(tmp_path: Path, activation: str, dot_program) -> None:
     r = run(BY_HAND, "--activation", activation, "--out", str(tmp_path))
     assert r.returncode == 0, r.stdout + r.stderr
     diffs = [
@@ -147,3 +199,55 @@ def test_backprop_by_hand_agrees_with_the_engine(tmp_path: Path, activation: str
     for name in ("dW = (1/N)·dZ·Aᵀ", "dB = (1/N)·Σ dZ", "dA_prev = Wᵀ·dZ", "dZ = dA ⊙ g'(Z)"):
         assert name in r.stdout
     assert "<svg" in (tmp_path / "layer_graph.svg").read_text()
+
+
+def test_backprop_by_hand_skips_a_picture_too_big_to_draw(tmp_path: Path) -> None:
+    r = run(BY_HAND, "--inputs", "100", "--neurons", "10", "--batch", "10", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert "dW = (1/N)·dZ·Aᵀ, by the formula (10×100)" in r.stdout  # the matrices are printed
+    last = r.stdout.splitlines()[-1]
+    assert last.startswith("picture skipped: the graph has ") and "more than the 2000" in last
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["file", "below a file"])
+def test_backprop_by_hand_out_must_be_a_folder(tmp_path: Path, kind: str) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    out = blocker if kind == "file" else blocker / "sub"
+    r = run(BY_HAND, "--out", str(out))
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"backprop_by_hand.py: error: --out {str(out)!r}")
+    assert blocker.read_text() == "not a folder"
+
+
+def test_backprop_by_hand_says_it_wrote_the_dot_source(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    r = run(BY_HAND, "--out", str(out), env=python_only_path(tmp_path), pre=NO_GRAPHVIZ_PACKAGE)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.splitlines()[-1]
+    assert last.startswith("picture skipped: render: the Graphviz program 'dot' was not found on PATH")
+    assert f"Wrote {out / 'layer_graph.dot'} instead" in last
+    assert (out / "layer_graph.dot").read_text("utf-8").startswith("digraph")
+    assert sorted(p.name for p in out.iterdir()) == ["layer_graph.dot"]
+
+
+def test_backprop_by_hand_sigmoid_formulas_never_overflow() -> None:
+    spec = importlib.util.spec_from_file_location("backprop_by_hand", BY_HAND)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    g, g_prime = demo.ACTIVATIONS["sigmoid"]
+    assert g(-800.0) == 0.0 and g_prime(-800.0) == 0.0 and g(800.0) == 1.0
+    for z in (-3.0, -0.5, 0.0, 2.0):
+        s = 1.0 / (1.0 + math.exp(-z))
+        assert abs(g(z) - s) < 1e-15 and abs(g_prime(z) - s * (1 - s)) < 1e-15
+
+
+@pytest.mark.parametrize("args", [["--inputs", "0"], ["--batch", "many"], ["--activation", "swish"]])
+def test_backprop_by_hand_bad_options_are_one_line(tmp_path: Path, args: List[str]) -> None:
+    r = run(BY_HAND, *args, "--out", str(tmp_path))
+    assert r.returncode == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("backprop_by_hand.py: error: ") and args[0] in lines[0]

@@ -1,6 +1,7 @@
-"""Pictures that once hung or lied: every graph under the node limit draws in seconds (real `dot`),
-shows every use of every input, and a `dot` that runs too long is stopped with a way out; labels
-are drawn as typed; a notebook says why a Value has no picture."""
+"""Running `dot`, and pictures that once hung or lied: every graph under the node limit draws in
+seconds (real `dot`) and shows every use of every input; a `dot` that is missing, fails or runs too
+long gives an error with a way out (the DOT source is kept); labels are drawn as typed; a notebook
+says why a Value has no picture."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Dict, List
 import pytest
 
 from autograd_mini import Value, topological_order
-from autograd_mini.viz import MAX_NODES, GraphvizTimeout, dot_source, jupyter_bundle, render
+from autograd_mini.viz import MAX_NODES, GraphvizMissing, GraphvizTimeout, dot_source, jupyter_bundle, render
 
 SVG = "{http://www.w3.org/2000/svg}"
 LIMIT = 5.0  # seconds: what any graph under the node limit may take to draw
@@ -208,6 +209,40 @@ def test_a_notebook_gives_up_on_a_slow_dot_and_says_so(tmp_path: Path, monkeypat
     assert time.perf_counter() - start < 5.0
     assert shown == {"text/plain": f"{y!r} — graph not drawn: dot timed out after 0.5 s "
                                    "(render(value, 'graph.dot') writes its source)"}
+
+
+def test_missing_dot_says_how_to_install_and_writes_the_source(tmp_path: Path, monkeypatch) -> None:
+    y = shared_weight_chain(2)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GraphvizMissing) as err:
+        render(y, tmp_path / "g.svg")
+    msg = str(err.value)
+    assert "apt-get install graphviz" in msg and "brew install graphviz" in msg
+    assert "conda install -c conda-forge graphviz" in msg
+    source = tmp_path / "g.dot"
+    assert str(source) in msg
+    assert source.read_text("utf-8") == dot_source(y)
+    assert not (tmp_path / "g.svg").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]
+    # and Jupyter shows the text repr, saying why, instead of failing
+    text = jupyter_bundle(y)["text/plain"]
+    assert text.startswith(f"{y!r} — graph not drawn: Graphviz's dot program is missing")
+    assert "apt-get install graphviz" in text
+
+
+def test_a_failing_dot_is_a_runtime_error_with_its_message(tmp_path: Path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text("#!/bin/sh\necho 'dot: out of crayons' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    y = shared_weight_chain(2)
+    with pytest.raises(RuntimeError, match="dot failed with status 3: dot: out of crayons"):
+        render(y, tmp_path / "g.svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+    why = "Graphviz's dot failed with status 3: dot: out of crayons"
+    assert jupyter_bundle(y) == {"text/plain": f"{y!r} — graph not drawn: {why}"}
 
 
 def test_a_notebook_never_raises() -> None:
