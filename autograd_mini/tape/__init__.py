@@ -13,6 +13,7 @@ generated Python or C.
 See `trace` for what a trace records (values flow, control flow is recorded).
 """
 
-from .trace import Step, trace
+from .checking import TraceMismatch
+from .trace import Step, source_of, trace
 
-__all__ = ["Step", "trace"]
+__all__ = ["Step", "TraceMismatch", "source_of", "trace"]

@@ -23,6 +23,14 @@ class _Access:
 
 
 def _parts(cp: Any, b: Block) -> tuple:
+    """(name, weights, biases, inputs, where A starts), made once per block."""
+    made = cp.__dict__.setdefault("parts", {})
+    if b.uid not in made:
+        made[b.uid] = _make_parts(cp, b)
+    return made[b.uid]  # type: ignore[no-any-return]
+
+
+def _make_parts(cp: Any, b: Block) -> tuple:
     L = cp.block_name(b)
     W = _Access(cp, [w for row in b.weights for w in row], f"{L}_W")
     B = _Access(cp, list(b.biases), f"{L}_B")

@@ -84,7 +84,7 @@ def _compile(cc: str, source: str, path: str) -> None:
             cmd: List[str] = [cc, *FLAGS, "-o", tmp, src, "-lm"]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
             if proc.returncode != 0:
-                lines = (proc.stderr or proc.stdout).strip().splitlines()[:20]
+                lines = [line[:200] for line in (proc.stderr or proc.stdout).strip().splitlines()[:20]]
                 raise CompileError("trace: the C compiler rejected the generated program:\n" + "\n".join(lines))
             os.chmod(tmp, 0o755)
             os.replace(tmp, path)

@@ -78,8 +78,11 @@ def _same_graph(prog: Program, order: List[Value], rec: hooks.Recorder) -> None:
         elif nd.kind == DERIVED:
             if v not in rec.derived:
                 why = "no longer a constant recomputed from the data"
-        elif (rule, act, numbers) != (nd.rule, nd.act, nd.numbers) or not _same_const(const, nd.const):
-            why = f"{op_text(v) or 'a leaf'} now, traced as another operation or constant"
+        elif (rule, act, numbers) != (nd.rule, nd.act, nd.numbers):
+            why = f"{op_text(v) or 'a leaf'} now, another operation ({nd.rule or nd.kind}) when traced"
+        elif not _same_const(const, nd.const):
+            why = (f"made with a constant {const!r} now, {nd.const!r} when traced (a number read from "
+                   "the data is frozen in the program)")
         elif tuple(index[p] for p in v.parents) != nd.parents:
             why = "made from other nodes than when traced"
         if why is not None:

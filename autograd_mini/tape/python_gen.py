@@ -37,6 +37,8 @@ class PythonProgram:
         self.assigned: Set[int] = set()  # scalar gradients that have a value already
         self.made: Set[int] = set()  # blocks whose dA array exists
         self.znames: Dict[int, str] = {}  # sigmoid neurons: the variable that keeps z
+        self.formulas: Dict[int, str] = {}  # scalar node -> its forward line, recalled in the backward
+        self.small = not plan.blocks and len(self.names.node) <= 40  # then each step says its formula
         self.bound = self._bind_params()
 
     # ---- references ----
@@ -172,7 +174,8 @@ class PythonProgram:
             self.neuron_forward(v, name)
             return
         refs = [self.val(p) for p in nd.parents]
-        self.emit(f"{name} = {pyrules.forward(nd, refs, self)}")
+        self.formulas[v] = f"{name} = {pyrules.forward(nd, refs, self)}"
+        self.emit(self.formulas[v])
 
     def neuron_forward(self, v: int, name: str) -> None:
         nd = self.nodes[v]
@@ -202,6 +205,8 @@ class PythonProgram:
             self.neuron_backward(v, g)
             return
         refs = [self.val(p) for p in nd.parents]
+        if self.small and v in self.formulas:
+            self.comment(self.formulas[v])
         terms = pyrules.backward(nd, g, self.val(v), refs, self)
         for p, term in zip(nd.parents, terms):
             self.add(p, term, nd.rule in UNSAFE)

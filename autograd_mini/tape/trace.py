@@ -136,6 +136,30 @@ class Step:
         return self.last
 
 
+def source_of(root: Value, title: str = "the formula", backend: str = "python") -> str:
+    """The program of `root`'s graph as text, every leaf a parameter (what ``autograd-mini compile``
+    prints). `backend` is 'python' or 'c'.
+
+    >>> from autograd_mini import Value
+    >>> x = Value(2.0, label="x")
+    >>> print(source_of(x * x).splitlines()[-1])
+        return v1
+    """
+    checks.one_of(backend, ("python", "c"), "source_of: backend")
+    if type(root) is not Value:
+        raise TypeError(f"source_of: root must be a Value, got {checks.shown(root)}")
+    graph, loose = graphs.read(root, None, [])
+    graphs.settle(graph, loose)
+    plan = Plan(graph)
+    if backend == "c":
+        from .c_gen import CProgram
+
+        return CProgram(plan, 0, title).source()
+    from .python_gen import PythonProgram
+
+    return PythonProgram(plan, [], title).source()
+
+
 def record(fn: Callable[..., Value], plain: Sequence[Any]) -> Tuple[graphs.Graph, List[str]]:
     """Run `fn` on argument leaves and read the graph it returns (parameters settled)."""
     from .python_gen import argument_names
