@@ -12,6 +12,7 @@ with status 1. Each subcommand is a function ``run_NAME(args)`` registered in `C
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence
@@ -141,6 +142,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         COMMANDS[args.command](args)
     except (ValueError, ArithmeticError) as e:  # ExprError, and the engine's domain errors
         _fail(str(e), 2)
+    except BrokenPipeError:  # the reader stopped reading (| head): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141  # 128 + SIGPIPE
     return 0
 
 

@@ -81,6 +81,8 @@ class Formula:
             tree = ast.parse(self.text, mode="eval")
         except SyntaxError as e:
             raise ExprError(f"invalid syntax in {short(self.text)}: {e.msg}") from None
+        except ValueError as e:  # a NUL character, on Pythons that do not call it a SyntaxError
+            raise ExprError(f"invalid formula {short(self.text)}: {e}") from None
         except (RecursionError, MemoryError):  # Python's own parser gave up
             raise ExprError("the expression is nested too deeply for Python's parser") from None
         result = self._run(tree.body)

@@ -24,6 +24,7 @@ file needs nothing at all.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -119,6 +120,7 @@ def run_dot(
     Stopped after `timeout` seconds (None: no limit) with `GraphvizTimeout`; `GraphvizMissing` when
     `dot` is not on PATH; RuntimeError with dot's own message when it fails.
     """
+    _check_timeout(timeout, where)
     program = shutil.which("dot")
     if program is None:
         raise GraphvizMissing(f"{where}: the Graphviz program 'dot' was not found on PATH; {INSTALL_DOT}")
@@ -162,8 +164,7 @@ def render(
     if suffix not in FORMATS and suffix not in SOURCE_SUFFIXES:
         known = ", ".join([*FORMATS, *SOURCE_SUFFIXES])
         raise ValueError(f"render: unknown file type {path.suffix!r} in {str(path)!r}; use one of {known}")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"render: timeout must be a number of seconds > 0 or None, got {timeout!r:.60}")
+    _check_timeout(timeout, "render")
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"render: cannot write {str(path)!r}: there is no folder {str(folder)!r}")
@@ -177,6 +178,14 @@ def render(
         raise type(e)(_fallback(e, path, source)) from None
     _write(path, data)
     return path
+
+
+def _check_timeout(timeout: object, where: str) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"{where}: timeout must be a number of seconds > 0 (finite) or None, "
+                         f"got {timeout!r:.60}")
 
 
 def _fallback(error: Exception, path: Path, source: str) -> str:

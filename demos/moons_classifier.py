@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import tempfile
@@ -322,4 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(141)  # 128 + SIGPIPE
+    except KeyboardInterrupt:  # Ctrl-C while training: one line, not a traceback
+        print("\nmoons_classifier.py: interrupted", file=sys.stderr)
+        sys.exit(130)  # 128 + SIGINT

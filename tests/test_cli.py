@@ -337,3 +337,18 @@ def test_the_command_explains_a_sum_of_1000_terms(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     tail = r.stdout.splitlines()[-1].split()
     assert tail[0] == "x" and float(tail[-1]) == sum(i % 7 for i in range(1000))
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    env = dict(os.environ, EXPR=" + ".join(["x*2"] * 1500))  # a table of 3,000 rows: more than a pipe holds
+    command = f'{sys.executable} -m autograd_mini explain "$EXPR" --set x=1'
+    shell = f"{command} | head -1; exit ${{PIPESTATUS[0]}}"
+    r = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=tmp_path, env=env,
+                       timeout=60)
+    assert r.stdout.startswith("Backward pass from ") and len(r.stdout.splitlines()) == 1
+    assert r.stderr == "" and r.returncode == 141  # 128 + SIGPIPE, as a program killed by it
+
+
+def test_a_formula_with_a_nul_character_is_an_expression_error() -> None:
+    with pytest.raises(ExprError, match="x"):
+        Formula("x\0", {"x": 1.0})

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -251,3 +252,25 @@ def test_backprop_by_hand_bad_options_are_one_line(tmp_path: Path, args: List[st
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("backprop_by_hand.py: error: ") and args[0] in lines[0]
+
+
+def test_backprop_by_hand_into_a_reader_that_stops_early(tmp_path: Path) -> None:
+    shell = (f"{sys.executable} {BY_HAND} --inputs 50 --neurons 10 --batch 10 --out {tmp_path} | head -1; "
+             "exit ${PIPESTATUS[0]}")
+    r = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert r.stdout.startswith("One Linear layer: n=10 neurons × m=50 inputs")
+    assert r.stderr == "" and r.returncode == 141
+
+
+def test_ctrl_c_while_training_is_one_line(tmp_path: Path) -> None:
+    p = subprocess.Popen([sys.executable, str(CLASSIFIER), "--steps", "100000", "--out", str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().startswith("moons: ")  # the model is built: training starts
+        assert p.stdout.readline().startswith("step    1/100000")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 130
+    assert err.strip() == "moons_classifier.py: interrupted"

@@ -194,8 +194,10 @@ def test_a_dot_that_runs_too_long_is_stopped_and_the_source_kept(tmp_path: Path,
     assert f"run: dot -Tsvg {source} -o {tmp_path / 'g.svg'}" in msg
     assert source.read_text("utf-8") == dot_source(y)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.dot"]
-    with pytest.raises(ValueError, match="render: timeout must be a number of seconds > 0 or None, got 0"):
-        render(y, tmp_path / "g.svg", timeout=0)
+    expected = r"render: timeout must be a number of seconds > 0 \(finite\) or None"
+    for bad in (0, -1.0, float("inf"), float("nan"), True, "5"):
+        with pytest.raises(ValueError, match=expected):
+            render(y, tmp_path / "g.svg", timeout=bad)
 
 
 def test_a_notebook_gives_up_on_a_slow_dot_and_says_so(tmp_path: Path, monkeypatch) -> None:
@@ -243,6 +245,17 @@ def test_a_failing_dot_is_a_runtime_error_with_its_message(tmp_path: Path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
     why = "Graphviz's dot failed with status 3: dot: out of crayons"
     assert jupyter_bundle(y) == {"text/plain": f"{y!r} — graph not drawn: {why}"}
+
+
+def test_an_unwritable_path_is_named_as_given(tmp_path: Path) -> None:
+    y = shared_weight_chain(2)
+    (tmp_path / "taken.dot").mkdir()  # a folder where the file should go
+    with pytest.raises(OSError) as err:
+        render(y, tmp_path / "taken.dot")
+    assert str(err.value) == f"render: cannot write {str(tmp_path / 'taken.dot')!r}: Is a directory"
+    with pytest.raises(FileNotFoundError, match="render: cannot write .*: there is no folder"):
+        render(y, tmp_path / "no" / "g.svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.dot"]  # no temporary file left
 
 
 def test_a_notebook_never_raises() -> None:
