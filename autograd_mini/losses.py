@@ -167,7 +167,7 @@ def _class_index(c: object, k: int, where: str) -> int:
     except TypeError:
         raise TypeError(f"{where}: a class index must be an int, got {checks.shown(c)}") from None
     if not 0 <= i < k:
-        raise ValueError(f"{where}: class index must be in 0..{k - 1}, got {c!r}")
+        raise ValueError(f"{where}: class index must be in 0..{k - 1}, got {i!r}")
     return i
 
 
@@ -192,7 +192,10 @@ def _pick(zs: List[Value], c: object, where: str) -> Value:
     the same value and the same gradients to every z_i (and 0 to c)."""
     if type(c) is not Value:
         return zs[_class_index(c, len(zs), where)]
-    _class_index(hooks.raw(c), len(zs), where)
+    number = hooks.raw(c)  # what the caller passed to a trace; else the Value's data, a float
+    if not hooks.is_argument(c) and number.is_integer():
+        number = int(number)
+    _class_index(number, len(zs), where)
     onehot = [(1.0 - abs(c - i)).relu() for i in range(len(zs))]
     return dot(zs, onehot, Value(0.0))
 

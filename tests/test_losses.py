@@ -152,3 +152,90 @@ def test_softmax_cross_entropy_is_stable_for_huge_logits() -> None:
 def test_bad_labels_and_shapes(call, error, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- class indices, NaN, and labels given as Values (how a trace passes them) ----
+
+
+class _Index:
+    """An integral number that is not an int: operator.index() accepts it, as numpy's do."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __index__(self) -> int:
+        return self.n
+
+
+def test_softmax_cross_entropy_takes_any_integral_class_index() -> None:
+    np = pytest.importorskip("numpy")
+    want = losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), 1).data
+    assert losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), np.int64(1)).data == want
+    assert losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), _Index(1)).data == want
+    batch = [vals(1.0, 2.0, 0.5), vals(-1.0, 0.0, 3.0)]
+    assert losses.softmax_cross_entropy(batch, np.array([1, 2])).data == losses.softmax_cross_entropy(
+        [vals(1.0, 2.0, 0.5), vals(-1.0, 0.0, 3.0)], [1, 2]
+    ).data
+    with pytest.raises(TypeError, match="must be an int, got bool True"):
+        losses.softmax_cross_entropy(vals(1.0, 2.0), True)
+    with pytest.raises(ValueError, match="got 3"):
+        losses.softmax_cross_entropy(vals(1.0, 2.0), np.int64(3))
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda: losses.mse_loss([Value(NAN), Value(1.0)], [0.0, 1.0]),
+        lambda: losses.hinge_loss([Value(NAN), Value(2.0)], [1, -1]),
+        lambda: losses.bce_with_logits([Value(NAN), Value(2.0)], [1, 0]),
+        lambda: losses.softmax_cross_entropy([Value(NAN), Value(2.0), Value(0.5)], 1),
+        lambda: losses.softmax_cross_entropy([Value(2.0), Value(NAN), Value(0.5)], 0),
+        lambda: losses.l2_regularization([Value(NAN), Value(2.0)], 0.1),
+    ],
+)
+def test_nan_in_gives_nan_out(loss) -> None:  # type: ignore[no-untyped-def]
+    """A diverged model (a NaN score) never gets a finite loss, let alone a perfect one."""
+    out = loss()
+    assert math.isnan(out.data)
+    out.backward()  # and the backward pass lets the NaN through, as IEEE arithmetic does
+
+
+def test_bce_derivative_at_zero_is_sigmoid_of_zero_minus_y() -> None:
+    for y in (0, 1):
+        z = Value(0.0)
+        losses.bce_with_logits([z], [y]).backward()
+        assert z.grad == 0.5 - y
+
+
+@pytest.mark.parametrize(
+    "name, labels",
+    [("hinge_loss", [1.0, -1.0, 1.0]), ("bce_with_logits", [1.0, 0.0, 1.0]), ("mse_loss", [0.5, -1.0, 2.0])],
+)
+def test_labels_as_values_give_the_same_loss_and_gradients(name: str, labels: List[float]) -> None:
+    """A label that is a Value (a traced argument) is a node, not a folded constant: same numbers."""
+    loss = getattr(losses, name)
+    s1, s2 = vals(2.0, 0.25, -0.5), vals(2.0, 0.25, -0.5)
+    a, b = loss(s1, labels), loss(s2, [Value(y) for y in labels])
+    assert a.data == b.data
+    a.backward()
+    b.backward()
+    assert [s.grad for s in s1] == [s.grad for s in s2]
+
+
+def test_class_index_as_a_value_picks_the_same_logit() -> None:
+    """The one-hot pick Σ z_i·relu(1 - |c - i|) equals zs[c], in value and in every gradient."""
+    for c in range(3):
+        zs, ws = vals(1.0, 2.0, 0.5), vals(1.0, 2.0, 0.5)
+        a = losses.softmax_cross_entropy(zs, c)
+        index = Value(float(c))
+        b = losses.softmax_cross_entropy(ws, index)
+        assert a.data == b.data
+        a.backward()
+        b.backward()
+        assert [z.grad for z in zs] == [w.grad for w in ws]
+        assert index.grad == 0.0
+    with pytest.raises(ValueError, match="got 3"):
+        losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), Value(3.0))

@@ -60,6 +60,12 @@ def raw(v: Value) -> Any:
     return v.data
 
 
+def is_argument(v: Value) -> bool:
+    """Whether `v` is an argument leaf of the trace recording in this thread."""
+    rec = _state.recorder
+    return rec is not None and v in rec.raw
+
+
 def guard(values: Sequence[Value], ok: Check, where: str) -> None:
     """Have the program check ``ok([raw(v) for v in values])`` at every call (see module doc).
 
