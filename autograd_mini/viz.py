@@ -29,7 +29,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
 from .atomic import write_atomic
 from .engine import Value, op_text
@@ -109,7 +109,22 @@ def draw_dot(
     ['v0', 'v1', 'v1op', 'v0', 'v1op']
     """
     lines = body(root, rankdir, show_grad, max_nodes, group, color_grad, where="draw_dot")
-    return _graphviz().Digraph("autograd_mini", body=lines)
+    return _picture_class()("autograd_mini", body=lines)
+
+
+_PICTURE: List[type] = []  # the Digraph subclass, made once graphviz is imported
+
+
+def _picture_class() -> type:
+    """graphviz.Digraph, but shown in a notebook as `jupyter_bundle` shows a Value: `dot` runs
+    with the time limit, and a graph it cannot draw is text saying why."""
+    if not _PICTURE:
+        class Picture(_graphviz().Digraph):  # type: ignore[misc]
+            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Dict[str, str]:
+                return _svg_or_reason(lambda: str(self.source), repr(self))
+
+        _PICTURE.append(Picture)
+    return _PICTURE[0]
 
 
 def run_dot(
@@ -221,9 +236,12 @@ def jupyter_bundle(value: object, include: Any = None, exclude: Any = None) -> D
         text = repr(value)
     except Exception as e:  # a repr that fails must not break the display
         text = f"<{type(value).__name__}: repr failed: {e}>"
+    return _svg_or_reason(lambda: dot_source(value, where="jupyter"), text)  # type: ignore[arg-type]
+
+
+def _svg_or_reason(source: Callable[[], str], text: str) -> Dict[str, str]:
     try:
-        source = dot_source(value, where="jupyter")  # type: ignore[arg-type]
-        svg = run_dot(source, "svg", DOT_TIMEOUT, where="jupyter").decode("utf-8")
+        svg = run_dot(source(), "svg", DOT_TIMEOUT, where="jupyter").decode("utf-8")
     except Exception as e:
         return {"text/plain": f"{text} — graph not drawn: {_reason(e)}"}
     return {"image/svg+xml": svg, "text/plain": text}

@@ -258,6 +258,27 @@ def test_an_unwritable_path_is_named_as_given(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.dot"]  # no temporary file left
 
 
+def test_a_draw_dot_picture_in_a_notebook_has_the_same_time_limit(tmp_path: Path, monkeypatch) -> None:
+    try:
+        import graphviz  # draw_dot's return type needs it
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the graphviz package is not installed, and CI=true needs every test to run")
+        pytest.skip("the graphviz package is not installed")
+    import autograd_mini.viz as viz
+
+    y = shared_weight_chain(2)
+    picture = viz.draw_dot(y)
+    assert isinstance(picture, graphviz.Digraph)
+    monkeypatch.setenv("PATH", slow_dot(tmp_path / "bin"))
+    monkeypatch.setattr(viz, "DOT_TIMEOUT", 0.5)
+    start = time.perf_counter()
+    shown = picture._repr_mimebundle_()
+    assert time.perf_counter() - start < 5.0
+    assert shown == {"text/plain": f"{picture!r} — graph not drawn: dot timed out after 0.5 s "
+                                   "(render(value, 'graph.dot') writes its source)"}
+
+
 def test_a_notebook_never_raises() -> None:
     class Broken:
         def __repr__(self) -> str:

@@ -366,10 +366,10 @@ def test_inline_display_of_a_value_and_of_draw_dot() -> None:
 
 
 def test_a_real_mlp_is_clustered_by_layer_and_neuron() -> None:
-    layers = pytest.importorskip("autograd_mini.nn.layers")  # the nn library, written alongside
     import random
 
     from autograd_mini import explain
+    from autograd_mini.nn import layers
 
     model = layers.MLP(2, [3, 1], activation="tanh", rng=random.Random(0))
     loss = (model([0.5, -1.0]) - 1.0) ** 2
