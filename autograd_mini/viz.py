@@ -118,13 +118,14 @@ _PICTURE: List[type] = []  # the Digraph subclass, made once graphviz is importe
 def _picture_class() -> type:
     """graphviz.Digraph, but shown in a notebook as `jupyter_bundle` shows a Value: `dot` runs
     with the time limit, and a graph it cannot draw is text saying why."""
-    if not _PICTURE:
-        class Picture(_graphviz().Digraph):  # type: ignore[misc]
-            def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> Dict[str, str]:
-                return _svg_or_reason(lambda: str(self.source), repr(self))
-
-        _PICTURE.append(Picture)
+    package = _graphviz()  # every time: the package may have gone (a test hides it)
+    if not _PICTURE or _PICTURE[0].__base__ is not package.Digraph:
+        _PICTURE[:] = [type("Picture", (package.Digraph,), {"_repr_mimebundle_": _notebook_bundle})]
     return _PICTURE[0]
+
+
+def _notebook_bundle(self: Any, include: Any = None, exclude: Any = None, **_: Any) -> Dict[str, str]:
+    return _svg_or_reason(lambda: str(self.source), repr(self))
 
 
 def run_dot(

@@ -255,10 +255,11 @@ def test_backprop_by_hand_bad_options_are_one_line(tmp_path: Path, args: List[st
 
 
 def test_backprop_by_hand_into_a_reader_that_stops_early(tmp_path: Path) -> None:
-    shell = (f"{sys.executable} {BY_HAND} --inputs 50 --neurons 10 --batch 10 --out {tmp_path} | head -1; "
+    # matrices of 200×20 and 20×200: far more text than a pipe holds
+    shell = (f"{sys.executable} {BY_HAND} --inputs 200 --neurons 20 --batch 20 --out {tmp_path} | head -1; "
              "exit ${PIPESTATUS[0]}")
     r = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120)
-    assert r.stdout.startswith("One Linear layer: n=10 neurons × m=50 inputs")
+    assert r.stdout.startswith("One Linear layer: n=20 neurons × m=200 inputs")
     assert r.stderr == "" and r.returncode == 141
 
 

@@ -359,6 +359,7 @@ def test_inline_display_of_a_value_and_of_draw_dot() -> None:
     y, *_ = neuron()
     shown = jupyter_bundle(y)
     assert shown["text/plain"] == repr(y)
+    assert y._repr_mimebundle_(include=None, exclude=None) == shown  # what IPython calls
     root = parse_svg(shown["image/svg+xml"])
     assert len(groups(root, "node")) == 9 and "w" in texts(root)
     bundle = draw_dot(y)._repr_mimebundle_()
