@@ -2,7 +2,8 @@
 
     python benchmarks/_worker.py ENGINE WORKLOAD SIZE [plain]
 
-ENGINE is autograd_mini, micrograd or hand (the hand-written loop, mlp only). WORKLOAD:
+ENGINE is autograd_mini, micrograd, or (mlp only) autograd_mini_nodes, tape_python, tape_c (the step
+traced into a generated program) or hand (the hand-written loop). WORKLOAD:
   elementwise      SIZE repeats of y = (y * w + 0.1).relu() * 0.999 (4 ops each), timed
   elementwise_nogc the same with the cyclic garbage collector switched off (for the record)
   elementwise_mem  the same graph under tracemalloc: bytes held by the graph, peak in backward
@@ -105,6 +106,10 @@ def mlp(engine: str, steps: int) -> Dict[str, Any]:
         from _mlp import timed_split
 
         result["split_s"] = timed_split(steps)
+    if engine.startswith("tape_"):  # what the program costs before its first step
+        from _mlp import tape_timings
+
+        result.update(tape_timings(engine[5:]))
     return result
 
 

@@ -1,12 +1,13 @@
 """Instructions per MLP training step, counted by valgrind: a measure that machine noise cannot move.
 
-    python benchmarks/instructions.py [hand autograd_mini autograd_mini_nodes ...]
+    python benchmarks/instructions.py [hand autograd_mini autograd_mini_nodes tape_python tape_c ...]
 
 Timings on a shared machine scatter; the number of instructions a step executes does not. For each
 implementation of `_mlp.py` this runs the step 2 and 6 times under ``valgrind --tool=callgrind``
 (so start-up and imports cancel out) and prints the difference divided by 4, and the ratio to the
 hand-written loop. Needs valgrind on the PATH (Debian: ``apt-get install valgrind``); micrograd is
-left out by default (a minute per step under valgrind).
+left out by default (a minute per step under valgrind). The traced programs (tape_*) are traced,
+and the C one compiled or read from the cache, once per process: the difference leaves that out.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main(argv: List[str]) -> int:
     if shutil.which("valgrind") is None:
         print("instructions.py: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
-    engines = argv or ["hand", "autograd_mini", "autograd_mini_nodes"]
+    engines = argv or ["hand", "autograd_mini", "autograd_mini_nodes", "tape_python", "tape_c"]
     per_step = {e: (instructions(e, 6) - instructions(e, 2)) / 4 for e in engines}
     base = per_step.get("hand")
     for e, n in per_step.items():

@@ -35,7 +35,7 @@ ENGINES = {
     "elementwise_nogc": ["autograd_mini", "micrograd"],
     "elementwise_mem": ["autograd_mini", "micrograd"],
     "chain": ["autograd_mini", "micrograd"],
-    "mlp": ["autograd_mini", "autograd_mini_nodes", "micrograd", "hand"],
+    "mlp": ["autograd_mini", "autograd_mini_nodes", "tape_python", "tape_c", "micrograd", "hand"],
 }
 # Byte counts do not vary from run to run, so memory is measured in the first round only (under
 # tracemalloc micrograd's recursive backward takes about a minute: every allocation walks the stack).
@@ -211,6 +211,8 @@ def chain_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List
 
 def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[bool]) -> None:
     names = {"autograd_mini": "autograd_mini", "autograd_mini_nodes": "autograd_mini, z and a nodes",
+             "tape_python": "autograd_mini, traced: the Python program",
+             "tape_c": "autograd_mini, traced: the C program",
              "micrograd": "micrograd 0.1.0", "hand": "hand-written loop"}
 
     def step_ms(r: Dict) -> float:
@@ -246,7 +248,15 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
     if z and m and h:
         out.append(f"| z and a nodes: micrograd / autograd_mini, autograd_mini / hand-written loop "
                    f"| {m / z:.1f}×, {z / h:.1f}× | (for the record) |")
+    tp, tc = ms["tape_python"], ms["tape_c"]
+    if tp and h:
+        out.append(f"| traced, the Python program / hand-written loop | {tp / h:.2f}× "
+                   f"| ≤ 1.0×: {verdict(tp / h <= 1.0)} |")
+    if tc and h:
+        out.append(f"| traced, the C program / hand-written loop | {tc / h:.3f}× "
+                   f"| ≤ 0.05×: {verdict(tc / h <= 0.05)} |")
     out.append("")
+    tape_section(res, out)
     losses = {e: next((r["losses"] for r in res[("mlp", e)] if r["ok"]), None) for e in names}
     if all(v is not None and len(v) >= 4 for v in losses.values()):
         parts, ok = [], True
@@ -257,10 +267,30 @@ def mlp_section(res: Dict, sizes: Dict[str, int], out: List[str], checks: List[b
             parts.append(f"{when} {vals[0]:.12f} (largest relative difference {d:.1e})")
         checks.append(ok)
         status = "ok" if ok else "MISMATCH"
-        out.append(f"Check: all four give the same loss, {'; '.join(parts)}: {status}.\n")
+        out.append(f"Check: all {len(names)} give the same loss, {'; '.join(parts)}: {status}.\n")
     else:
         checks.append(False)
         out.append("Check: not possible, a run failed or made fewer than 4 steps.\n")
+
+
+def tape_section(res: Dict, out: List[str]) -> None:
+    """What a traced program costs before its first step: tracing and writing it, compiling it."""
+    py, c = res[("mlp", "tape_python")], res[("mlp", "tape_c")]
+    trace_py = median_of(py, lambda r: r["trace_s"])
+    trace_c = median_of(c, lambda r: r["trace_s"])
+    compile_c = median_of(c, lambda r: r["compile_s"])
+    cached = median_of(c, lambda r: r["cached_compile_s"])
+    if None in (trace_py, trace_c, compile_c, cached):
+        out.append(f"Traced programs: a run failed: {failure(py) or failure(c)}\n")
+        return
+    ok_trace = max(trace_py, trace_c) < 1.0  # type: ignore[type-var]
+    ok_compile = compile_c < 10.0 and cached == 0.0  # type: ignore[operator]
+    out.append(f"The traced programs, before their first step: tracing the step and writing its program "
+               f"takes {fmt(1e3 * trace_py, 'ms')} (Python) and {fmt(1e3 * trace_c, 'ms')} (C, compiling "
+               f"aside), target < 1 s: {verdict(ok_trace)}; compiling the C program takes "
+               f"{fmt(compile_c, 's')} into an empty cache and {fmt(cached, 's')} once cached, target < 10 s "
+               f"and 0 when cached: {verdict(ok_compile)}. Both programs give the interpreter's loss and "
+               "gradients to the bit (tests/test_tape*.py).\n")
 
 
 def environment(rounds: int) -> str:

@@ -59,8 +59,14 @@ def stepped(step: Any, args: Sequence[Any], params: Sequence[Value]) -> tuple:
     return loss, grads
 
 
-def assert_same(fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value], backend: str = "python",
-                exact: bool = False, step: Any = None) -> Any:
+def assert_same(
+    fn: Callable[..., Value],
+    args: Sequence[Any],
+    params: Sequence[Value],
+    backend: str = "python",
+    exact: bool = False,
+    step: Any = None,
+) -> Any:
     """The step's loss and every gradient equal the interpreter's (to 1e-12, or to the bit)."""
     step = step or trace(fn, *args, backend=backend)
     before = step.fallbacks
@@ -101,8 +107,22 @@ def test_every_op_on_arguments(op: Any, point: Sequence[float]) -> None:
 
 # ---- random graphs ----
 
-UNARY = ["neg", "abs", "tanh", "sigmoid", "relu", "sin", "cos", "exp_t", "log_s", "sqrt_s", "pow2", "pow3",
-         "rpow", "cdiv"]
+UNARY = [
+    "neg",
+    "abs",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sin",
+    "cos",
+    "exp_t",
+    "log_s",
+    "sqrt_s",
+    "pow2",
+    "pow3",
+    "rpow",
+    "cdiv",
+]
 BINARY = ["add", "sub", "mul", "div_s", "pow_v", "addc", "caddl", "csub", "mulc", "divc"]
 
 
@@ -137,16 +157,31 @@ def build(steps: List[tuple], pool: List[Any]) -> Value:
 
 
 def _apply(kind: str, idx: List[int], c: float, a: Any, b: Any, pool: List[Any]) -> Any:
-    squash = {"exp_t": lambda: a.tanh().exp(), "log_s": lambda: (a * a + 0.5).log(),
-              "sqrt_s": lambda: (a * a + 0.25).sqrt(), "pow2": lambda: a**2, "pow3": lambda: a.tanh() ** 3,
-              "rpow": lambda: 2.0 ** a.tanh(), "cdiv": lambda: c / (a * a + 1.0)}
+    squash = {
+        "exp_t": lambda: a.tanh().exp(),
+        "log_s": lambda: (a * a + 0.5).log(),
+        "sqrt_s": lambda: (a * a + 0.25).sqrt(),
+        "pow2": lambda: a**2,
+        "pow3": lambda: a.tanh() ** 3,
+        "rpow": lambda: 2.0 ** a.tanh(),
+        "cdiv": lambda: c / (a * a + 1.0),
+    }
     if kind in squash:
         return squash[kind]()
     if kind in ("neg", "abs", "tanh", "sigmoid", "relu", "sin", "cos"):
         return -a if kind == "neg" else abs(a) if kind == "abs" else getattr(a, kind)()
-    binary = {"add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "div_s": lambda: a / (b * b + 1.0),
-              "pow_v": lambda: (a * a + 0.5) ** b.tanh(), "addc": lambda: a + c, "caddl": lambda: c + a,
-              "csub": lambda: c - a, "mulc": lambda: c * a, "divc": lambda: a / c}
+    binary = {
+        "add": lambda: a + b,
+        "sub": lambda: a - b,
+        "mul": lambda: a * b,
+        "div_s": lambda: a / (b * b + 1.0),
+        "pow_v": lambda: (a * a + 0.5) ** b.tanh(),
+        "addc": lambda: a + c,
+        "caddl": lambda: c + a,
+        "csub": lambda: c - a,
+        "mulc": lambda: c * a,
+        "divc": lambda: a / c,
+    }
     if kind in binary:
         return binary[kind]()
     vs = [pool[i] for i in idx]
@@ -203,8 +238,9 @@ def softmax_model(activation: str = "tanh") -> tuple:
     return loss_of, [[list(map(float, row)) for row in X], list(y)], params
 
 
-def train_alongside(fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value], backend: str,
-                    steps: int = 3) -> Any:
+def train_alongside(
+    fn: Callable[..., Value], args: Sequence[Any], params: Sequence[Value], backend: str, steps: int = 3
+) -> Any:
     """A few SGD steps driven by the program: at each, the same numbers as the interpreter."""
     step = trace(fn, *args, backend=backend)
     for _ in range(steps):
@@ -271,9 +307,15 @@ def test_labels_and_class_indices_are_arguments() -> None:
 
 def test_softmax_recomputes_its_max_from_the_new_logits() -> None:
     w = Value(1.0)
-    step = trace(lambda z, c: losses.softmax_cross_entropy([w * z[0], w * z[1], w * z[2]], c), [0.1, 0.2, 0.3], 0)
-    assert_same(lambda z, c: losses.softmax_cross_entropy([w * z[0], w * z[1], w * z[2]], c),
-                [[1000.0, -1000.0, 999.0], 1], [w], step=step)  # finite: the max moved to z_0
+    step = trace(
+        lambda z, c: losses.softmax_cross_entropy([w * z[0], w * z[1], w * z[2]], c), [0.1, 0.2, 0.3], 0
+    )
+    assert_same(
+        lambda z, c: losses.softmax_cross_entropy([w * z[0], w * z[1], w * z[2]], c),
+        [[1000.0, -1000.0, 999.0], 1],
+        [w],
+        step=step,
+    )  # finite: the max moved to z_0
 
 
 # ---- bad arguments: the interpreter's errors ----
@@ -315,9 +357,13 @@ def test_bad_class_index_raises_as_the_interpreter_does() -> None:
 
 def test_domain_errors_raise_as_the_interpreter_does(backend: str = "python") -> None:
     w = Value(1.5, label="w")
-    cases = [(lambda x: (w * x).log(), 1.0, -2.0), (lambda x: (w * x).sqrt() * w, 1.0, 0.0),
-             (lambda x: (w * x).exp(), 1.0, 1000.0), (lambda x: w / x, 1.0, 0.0),
-             (lambda x: (w * x) ** 0.5, 1.0, -1.0)]
+    cases = [
+        (lambda x: (w * x).log(), 1.0, -2.0),
+        (lambda x: (w * x).sqrt() * w, 1.0, 0.0),
+        (lambda x: (w * x).exp(), 1.0, 1000.0),
+        (lambda x: w / x, 1.0, 0.0),
+        (lambda x: (w * x) ** 0.5, 1.0, -1.0),
+    ]
     for fn, good, bad in cases:
         step = trace(fn, good, backend=backend)
         same_error(fn, step, [bad])
@@ -418,15 +464,20 @@ def ruff() -> List[str]:
 
 
 def test_programs_are_ruff_clean(tmp_path: Path) -> None:
-    sources = {"tanh": tanh_program(), "moons": trace(*_flat(moons_model(False))).source,
-               "softmax": trace(*_flat(softmax_model("sigmoid"))).source}
+    sources = {
+        "tanh": tanh_program(),
+        "moons": trace(*_flat(moons_model(False))).source,
+        "softmax": trace(*_flat(softmax_model("sigmoid"))).source,
+    }
     for op in OPS:
         params = [Value(x) for x in op.points[0]]
         sources[re.sub(r"\W", "_", op.name)] = trace(lambda op=op, params=params: op.f(*params)).source
     for name, src in sources.items():
         compile(src, name, "exec")
         (tmp_path / f"{name}.py").write_text(src)
-    r = subprocess.run([*ruff(), "check", "--isolated", "--no-cache", str(tmp_path)], capture_output=True, text=True)
+    r = subprocess.run(
+        [*ruff(), "check", "--isolated", "--no-cache", str(tmp_path)], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout[-3000:]
 
 

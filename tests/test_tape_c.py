@@ -142,8 +142,10 @@ def test_two_processes_compiling_at_once(tmp_path: Path) -> None:
         "print(step(0.5), w.grad)\n"
     )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert outs[0] == outs[1] and outs[0].strip()
@@ -152,7 +154,9 @@ def test_two_processes_compiling_at_once(tmp_path: Path) -> None:
     assert not [f for f in files if f.endswith(".tmp")]
 
 
-def test_without_a_compiler_c_says_how_to_get_one_and_auto_uses_python(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_compiler_c_says_how_to_get_one_and_auto_uses_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CC", "/nonexistent/cc")
     w = Value(2.0)
     with pytest.raises(CompilerNotFound) as e:

@@ -53,7 +53,11 @@ def _read(x: Any) -> Tuple[Any, List[Any], Any]:
             if len(lengths) == 1 and set(map(type, flat)) <= _NUMBERS:
                 return (len(x), lengths.pop()), flat, x
         parts = [_read(item) for item in x]
-        return tuple(p[0] for p in parts), list(chain.from_iterable(p[1] for p in parts)), [p[2] for p in parts]
+        return (
+            tuple(p[0] for p in parts),
+            list(chain.from_iterable(p[1] for p in parts)),
+            [p[2] for p in parts],
+        )
     if hasattr(x, "tolist") and not isinstance(x, (str, bytes)):  # a numpy array or number
         listed = x.tolist()
         if type(listed) is not t:
@@ -63,7 +67,9 @@ def _read(x: Any) -> Tuple[Any, List[Any], Any]:
     raise NotNumbers(x)
 
 
-def wrap(args: Sequence[Any], names: Sequence[str]) -> Tuple[List[Any], Dict[Value, Any], List[Tuple[str, Tuple[int, ...]]]]:
+def wrap(
+    args: Sequence[Any], names: Sequence[str]
+) -> Tuple[List[Any], Dict[Value, Any], List[Tuple[str, Tuple[int, ...]]]]:
     """The arguments with every number replaced by a leaf Value labelled by its place.
 
     Returns (wrapped arguments, {leaf: the number given}, [(argument name, index path)] in flat

@@ -15,7 +15,8 @@ that is not finite means the interpreter must answer this call.
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from functools import partial
+from typing import Callable, Dict, List, Sequence
 
 from . import crules
 from .graph import ARG, CONST, DERIVED, PARAM
@@ -23,6 +24,7 @@ from .names import Names
 from .plan import UNSAFE, Block, Plan
 
 _TABLE_FROM = 6  # a sum or a neuron with more inputs than this loops over a table
+_PART_LINES = 400  # lines per function
 
 
 class CProgram:
@@ -79,56 +81,88 @@ class CProgram:
     def source(self) -> str:
         from .cblocks import block_backward, block_forward
 
-        self.emit("/* forward */")
-        for v, nd in enumerate(self.nodes):
-            if nd.kind == CONST:
-                self.emit(f"{self.v(v)} = {crules.literal(nd.data)};")
-        for u in self.plan.forward:
-            if u < 0:
-                block_forward(self, self.plan.block(u))
-            else:
-                self.scalar_forward(u)
-        root = self.graph.root
-        self.emit("/* backward, in the order backward() takes the steps */")
-        self.emit(f"{self.d(root)} += 1.0;")
-        for u in self.plan.backward:
-            if u < 0:
-                block_backward(self, self.plan.block(u))
-            else:
-                self.scalar_backward(u)
-        self.emit(f"out[0] = {self.v(root)};")
-        return self._file()
+        units: List[List[str]] = []  # each a whole step: a line, or a block's loops
 
-    def _file(self) -> str:
+        def unit(write: Callable[[], None]) -> None:
+            self.lines = []
+            write()
+            units.append(self.lines)
+
+        def constants() -> None:
+            self.emit("/* forward */")
+            for v, nd in enumerate(self.nodes):
+                if nd.kind == CONST:
+                    self.emit(f"{self.v(v)} = {crules.literal(nd.data)};")
+
+        unit(constants)
+        for u in self.plan.forward:
+            unit(
+                partial(block_forward, self, self.plan.block(u)) if u < 0 else partial(self.scalar_forward, u)
+            )
+        root = self.graph.root
+        unit(lambda: self.emit("/* backward, in the order backward() takes the steps */"))
+        unit(lambda: self.emit(f"{self.d(root)} += 1.0;"))
+        for u in self.plan.backward:
+            unit(
+                partial(block_backward, self, self.plan.block(u))
+                if u < 0
+                else partial(self.scalar_backward, u)
+            )
+        return self._file(units)
+
+    def _file(self, units: List[List[str]]) -> str:
+        """The program: the steps in functions of a few hundred lines each (a compiler optimizes a
+        long straight run of code in a time that grows faster than its length), then `program`."""
+        parts: List[List[str]] = [[]]
+        for lines in units:
+            if len(parts[-1]) + len(lines) > _PART_LINES and parts[-1]:
+                parts.append([])
+            parts[-1].extend(lines)
+        code = []
+        for k, lines in enumerate(parts):
+            code += [f"static void part{k}(double *v, double *d) {{", *lines, "}", ""]
         np_, nx, size = self.np, self.nx, self.size
-        head = [f"/* {self.title}: the forward and the backward pass, written out by autograd_mini.tape.",
-                "   in = [P, G, the call's numbers], out = [the value, G]; returns 1 where the",
-                "   interpreter must answer (a floating-point exception, a number that is not finite). */",
-                "#include <fenv.h>", "#include <math.h>", "#include <stdlib.h>", "#include <string.h>", "",
-                crules.HELPERS, *self.tables, "",
-                "int program(const double *in, double *out, double *keep) {",
-                f"    double *v = malloc(2 * {size} * sizeof(double));",
-                "    if (v == NULL) return 2;",
-                f"    double *d = v + {size};  /* d[k]: the gradient of the node whose value is v[k] */",
-                "    volatile double sink;  /* terms computed only to fail where the interpreter fails */",
-                "    (void)sink;",
-                "    fexcept_t flags;",
-                "    fegetexceptflag(&flags, FE_ALL_EXCEPT);",
-                "    feclearexcept(FE_ALL_EXCEPT);",
-                f"    memcpy(v, in, {np_} * sizeof(double));  /* P */",
-                f"    memcpy(v + {np_}, in + {2 * np_}, {nx} * sizeof(double));  /* the call's numbers */",
-                f"    memcpy(d, in + {np_}, {np_} * sizeof(double));  /* G */",
-                f"    memset(d + {np_}, 0, {size - np_} * sizeof(double));"]
-        tail = [f"    memcpy(out + 1, d, {np_} * sizeof(double));",
-                "    int status = fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO) != 0;",
-                f"    for (int k = 0; k <= {np_}; k++)",
-                "        if (!isfinite(out[k])) status = 1;",
-                "    fesetexceptflag(&flags, FE_ALL_EXCEPT);",
-                f"    if (keep != NULL) memcpy(keep, v, 2 * {size} * sizeof(double));",
-                "    free(v);",
-                "    return status;",
-                "}"]
-        return "\n".join(head + self.lines + tail) + "\n"
+        head = [
+            f"/* {self.title}: the forward and the backward pass, written out by autograd_mini.tape.",
+            "   in = [P, G, the call's numbers], out = [the value, G]; returns 1 where the",
+            "   interpreter must answer (a floating-point exception, a number that is not finite). */",
+            "#include <fenv.h>",
+            "#include <math.h>",
+            "#include <stdlib.h>",
+            "#include <string.h>",
+            "",
+            crules.HELPERS,
+            *self.tables,
+            "",
+            "static volatile double sink;  /* terms computed only to fail where the interpreter fails */",
+            "",
+            *code,
+            "int program(const double *in, double *out, double *keep) {",
+            f"    double *v = malloc(2 * {size} * sizeof(double));",
+            "    if (v == NULL) return 2;",
+            f"    double *d = v + {size};  /* d[k]: the gradient of the node whose value is v[k] */",
+            "    fexcept_t flags;",
+            "    fegetexceptflag(&flags, FE_ALL_EXCEPT);",
+            "    feclearexcept(FE_ALL_EXCEPT);",
+            f"    memcpy(v, in, {np_} * sizeof(double));  /* P */",
+            f"    memcpy(v + {np_}, in + {2 * np_}, {nx} * sizeof(double));  /* the call's numbers */",
+            f"    memcpy(d, in + {np_}, {np_} * sizeof(double));  /* G */",
+            f"    memset(d + {np_}, 0, {size - np_} * sizeof(double));",
+            *[f"    part{k}(v, d);" for k in range(len(parts))],
+            f"    out[0] = {self.v(self.graph.root)};",
+        ]
+        tail = [
+            f"    memcpy(out + 1, d, {np_} * sizeof(double));",
+            "    int status = fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO) != 0;",
+            f"    for (int k = 0; k <= {np_}; k++)",
+            "        if (!isfinite(out[k])) status = 1;",
+            "    fesetexceptflag(&flags, FE_ALL_EXCEPT);",
+            f"    if (keep != NULL) memcpy(keep, v, 2 * {size} * sizeof(double));",
+            "    free(v);",
+            "    return status;",
+            "}",
+        ]
+        return "\n".join(head + tail) + "\n"
 
     def name(self, v: int) -> str:
         return self.names.node.get(v, "")
@@ -146,10 +180,14 @@ class CProgram:
             c = f" + {crules.literal(nd.const)}" if nd.const else ""
             if len(ps) > _TABLE_FROM:
                 t = self.table(f"T{v}", [self.slot[p] for p in ps])
-                self.emit(f"{{ double s = 0.0; for (int k = 0; k < {len(ps)}; k++) s += v[{t}[k]]; "
-                          f"{self.v(v)} = s{c}; }}  /* {self.name(v)} */")
+                self.emit(
+                    f"{{ double s = 0.0; for (int k = 0; k < {len(ps)}; k++) s += v[{t}[k]]; "
+                    f"{self.v(v)} = s{c}; }}  /* {self.name(v)} */"
+                )
             else:
-                self.emit(f"{self.v(v)} = 0.0 + {' + '.join(self.v(p) for p in ps)}{c};  /* {self.name(v)} */")
+                self.emit(
+                    f"{self.v(v)} = 0.0 + {' + '.join(self.v(p) for p in ps)}{c};  /* {self.name(v)} */"
+                )
         else:
             self.emit(f"{self.v(v)} = {crules.forward(nd, [self.v(p) for p in ps])};  /* {self.name(v)} */")
 
@@ -168,8 +206,10 @@ class CProgram:
                 x = f"X{v}[k]"
             else:
                 x = f"v[{self.table(f'X{v}', [self.slot[x] for x in xs])}[k]]"
-            self.emit(f"{{ double z = 0.0; for (int k = 0; k < {len(ws)}; k++) z += v[{tw}[k]] * {x}; "
-                      f"z += {self.v(b)}; {store} }}  /* {self.name(v)} */")
+            self.emit(
+                f"{{ double z = 0.0; for (int k = 0; k < {len(ws)}; k++) z += v[{tw}[k]] * {x}; "
+                f"z += {self.v(b)}; {store} }}  /* {self.name(v)} */"
+            )
             return
         xr = [crules.literal(x) for x in nd.const] if nd.numbers else [self.v(x) for x in xs]
         terms = "".join(f" + {self.v(w)} * {x}" for w, x in zip(ws, xr))

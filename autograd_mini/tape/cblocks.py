@@ -43,8 +43,10 @@ def block_forward(cp: Any, b: Block) -> None:
     L, W, B, X, A = _parts(cp, b)
     N, n, m = b.N, b.n, b.m
     kind = f"{b.act}(w.x+b)" if b.act else "w.x+b"
-    cp.emit(f"/* {L}: {n} neurons {kind} on each of {N} observations: Z = W.A + B"
-            + (f", A = {b.act}(Z) */" if b.act else " */"))
+    cp.emit(
+        f"/* {L}: {n} neurons {kind} on each of {N} observations: Z = W.A + B"
+        + (f", A = {b.act}(Z) */" if b.act else " */")
+    )
     cp.emit(f"for (int i = 0; i < {N}; i++)")
     cp.emit(f"for (int j = 0; j < {n}; j++) {{", 2)
     cp.emit("double z = 0.0;", 3)
@@ -66,8 +68,9 @@ def block_backward(cp: Any, b: Block) -> None:
         cp.emit(f"/* dZ = dA * {b.act}'(Z) */")
         cp.emit(f"for (int i = 0; i < {N}; i++)")
         cp.emit(f"for (int j = 0; j < {n}; j++)", 2)
-        grad = crules.act_grad(b.act, f"d[{A} + i * {n} + j]", f"v[{A} + i * {n} + j]",
-                               f"v[{cp.extra[L + '_z']} + i * {n} + j]")
+        grad = crules.act_grad(
+            b.act, f"d[{A} + i * {n} + j]", f"v[{A} + i * {n} + j]", f"v[{cp.extra[L + '_z']} + i * {n} + j]"
+        )
         cp.emit(f"v[{DZ} + i * {n} + j] = {grad};", 3)
         dz = f"v[{DZ} + i * {n} + j]"
     obs = f"int i = {N - 1}; i >= 0; i--" if b.obs_desc else f"int i = 0; i < {N}; i++"

@@ -44,9 +44,15 @@ def compiler() -> str:
         found = shutil.which(name)  # type: ignore[arg-type]
         if found:
             return found
-    how = "xcode-select --install" if sys.platform == "darwin" else "apt-get install gcc (or your system's package)"
-    raise CompilerNotFound(f"trace: backend='c' needs a C compiler and found none ({', '.join(map(str, candidates))}):"
-                           f" install one ({how}), or use backend='python' or 'auto'")
+    how = (
+        "xcode-select --install"
+        if sys.platform == "darwin"
+        else "apt-get install gcc (or your system's package)"
+    )
+    raise CompilerNotFound(
+        f"trace: backend='c' needs a C compiler and found none ({', '.join(map(str, candidates))}):"
+        f" install one ({how}), or use backend='python' or 'auto'"
+    )
 
 
 def cache_dir() -> str:
@@ -85,7 +91,9 @@ def _compile(cc: str, source: str, path: str) -> None:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
             if proc.returncode != 0:
                 lines = [line[:200] for line in (proc.stderr or proc.stdout).strip().splitlines()[:20]]
-                raise CompileError("trace: the C compiler rejected the generated program:\n" + "\n".join(lines))
+                raise CompileError(
+                    "trace: the C compiler rejected the generated program:\n" + "\n".join(lines)
+                )
             os.chmod(tmp, 0o755)
             os.replace(tmp, path)
         finally:
@@ -99,5 +107,5 @@ def load(path: str) -> Callable[..., int]:
     fn = lib.program
     fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
     fn.restype = ctypes.c_int
-    fn.library = lib  # keep it loaded as long as the function lives
+    setattr(fn, "library", lib)  # keep it loaded as long as the function lives  # noqa: B010
     return fn  # type: ignore[no-any-return]

@@ -41,8 +41,10 @@ def check_call(step: Any, prog: Program, args: Sequence[Any]) -> None:
     order = topological_order(out)
     _same_graph(prog, order, rec)
     if not prog.guards_hold(flat):
-        raise TraceMismatch("step.check: a check the function makes on its arguments fails for this call "
-                            "(the interpreter raises for it; the program hands such calls to the interpreter)")
+        raise TraceMismatch(
+            "step.check: a check the function makes on its arguments fails for this call "
+            "(the interpreter raises for it; the program hands such calls to the interpreter)"
+        )
     grads = chain_rule(out, 1.0).grads
     values, kept = _program_numbers(prog, flat, plain)
     _same_numbers(prog, order, grads, values, kept)
@@ -57,12 +59,16 @@ def _same_graph(prog: Program, order: List[Value], rec: hooks.Recorder) -> None:
     graph = prog.plan.graph
     nodes = graph.nodes
     index = {v: i for i, v in enumerate(order)}
-    hint = ("the function took another path for these numbers (control flow is recorded, as in "
-            "torch.jit.trace); trace this shape again, or keep the graph the same for every call")
+    hint = (
+        "the function took another path for these numbers (control flow is recorded, as in "
+        "torch.jit.trace); trace this shape again, or keep the graph the same for every call"
+    )
     for i, v in enumerate(order):
         if i >= len(nodes):
-            raise TraceMismatch(f"step.check: {_where(v, i)} is new: the graph has {len(order)} nodes now, "
-                                f"{len(nodes)} when traced; {hint}")
+            raise TraceMismatch(
+                f"step.check: {_where(v, i)} is new: the graph has {len(order)} nodes now, "
+                f"{len(nodes)} when traced; {hint}"
+            )
         nd = nodes[i]
         rule, act, numbers, const = describe(v)
         why = None
@@ -81,14 +87,18 @@ def _same_graph(prog: Program, order: List[Value], rec: hooks.Recorder) -> None:
         elif (rule, act, numbers) != (nd.rule, nd.act, nd.numbers):
             why = f"{op_text(v) or 'a leaf'} now, another operation ({nd.rule or nd.kind}) when traced"
         elif not _same_const(const, nd.const):
-            why = (f"made with a constant {const!r} now, {nd.const!r} when traced (a number read from "
-                   "the data is frozen in the program)")
+            why = (
+                f"made with a constant {const!r} now, {nd.const!r} when traced (a number read from "
+                "the data is frozen in the program)"
+            )
         elif tuple(index[p] for p in v.parents) != nd.parents:
             why = "made from other nodes than when traced"
         if why is not None:
             raise TraceMismatch(f"step.check: {_where(v, i)} is {why}; {hint}")
     if len(order) != len(nodes):
-        raise TraceMismatch(f"step.check: the graph has {len(order)} nodes now, {len(nodes)} when traced; {hint}")
+        raise TraceMismatch(
+            f"step.check: the graph has {len(order)} nodes now, {len(nodes)} when traced; {hint}"
+        )
 
 
 def _same_const(a: Any, b: Any) -> bool:
@@ -114,8 +124,10 @@ def _program_numbers(prog: Program, flat: Sequence[Any], plain: Sequence[Any]) -
         keep = ctypes.create_string_buffer(16 * writer.size)
         result = prog.run_program(P, G, flat, plain, keep)
         if result is None:
-            raise TraceMismatch("step.check: the program hands this call to the interpreter (a number "
-                                "that is not finite, or a floating-point exception)")
+            raise TraceMismatch(
+                "step.check: the program hands this call to the interpreter (a number "
+                "that is not finite, or a floating-point exception)"
+            )
         return result, memoryview(keep.raw).cast("d").tolist()
     src = prog.source.rsplit("    return ", 1)[0] + "    return locals()\n"
     fn = load_python(src, "check")
@@ -123,15 +135,18 @@ def _program_numbers(prog: Program, flat: Sequence[Any], plain: Sequence[Any]) -
     return None, found
 
 
-def _same_numbers(prog: Program, order: List[Value], grads: Dict[Value, float], values: Any, kept: Any) -> None:
+def _same_numbers(
+    prog: Program, order: List[Value], grads: Dict[Value, float], values: Any, kept: Any
+) -> None:
     graph, writer = prog.plan.graph, prog.writer
     for i, v in enumerate(order):
         if graph.nodes[i].kind in (PARAM, ARG, CONST):
             continue
         mine = _value(prog, writer, i, kept, grad=False)
         if mine is not None and not _same(mine, v.data):
-            raise TraceMismatch(f"step.check: {_where(v, i)} is {mine!r} in the program, {v.data!r} in the "
-                                "interpreter")
+            raise TraceMismatch(
+                f"step.check: {_where(v, i)} is {mine!r} in the program, {v.data!r} in the interpreter"
+            )
     for i in reversed(range(len(order))):
         v = order[i]
         if not (prog.plan.live[i] or graph.nodes[i].kind == PARAM):
@@ -139,8 +154,10 @@ def _same_numbers(prog: Program, order: List[Value], grads: Dict[Value, float], 
         mine = _value(prog, writer, i, kept, grad=True)
         theirs = grads.get(v, 0.0)
         if mine is not None and not _same(mine, theirs):
-            raise TraceMismatch(f"step.check: the gradient of {_where(v, i)} is {mine!r} in the program, "
-                                f"{theirs!r} in the interpreter")
+            raise TraceMismatch(
+                f"step.check: the gradient of {_where(v, i)} is {mine!r} in the program, "
+                f"{theirs!r} in the interpreter"
+            )
 
 
 def _value(prog: Program, writer: Any, i: int, kept: Any, grad: bool) -> Optional[float]:

@@ -30,7 +30,9 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     size = 8 * (1 + np_)
     buffer = ctypes.create_string_buffer
 
-    def run(P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None) -> Any:
+    def run(
+        P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None
+    ) -> Any:
         try:
             data = pack(*P, *G, *flat)
         except (struct.error, TypeError, OverflowError):  # a number a double cannot hold

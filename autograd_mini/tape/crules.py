@@ -44,10 +44,20 @@ def forward(nd: Any, refs: Sequence[str]) -> str:
     a = refs[0] if refs else ""
     b = refs[1] if len(refs) > 1 else ""
     c = literal(nd.const) if isinstance(nd.const, (int, float)) else ""
-    simple = {"add": f"{a} + {b}", "add_const": f"{a} + {c}", "sub": f"{a} - {b}", "mul": f"{a} * {b}",
-              "mul_const": f"{a} * {c}", "div": f"{a} / {b}", "rdiv": f"{c} / {a}", "neg": f"-{a}",
-              "abs": f"fabs({a})", "pow": f"pow({a}, {b})", "pow_const": f"pow({a}, {c})",
-              "rpow": f"pow({c}, {a})"}
+    simple = {
+        "add": f"{a} + {b}",
+        "add_const": f"{a} + {c}",
+        "sub": f"{a} - {b}",
+        "mul": f"{a} * {b}",
+        "mul_const": f"{a} * {c}",
+        "div": f"{a} / {b}",
+        "rdiv": f"{c} / {a}",
+        "neg": f"-{a}",
+        "abs": f"fabs({a})",
+        "pow": f"pow({a}, {b})",
+        "pow_const": f"pow({a}, {c})",
+        "rpow": f"pow({c}, {a})",
+    }
     if rule in simple:
         return simple[rule]
     if rule in ("exp", "log", "sqrt", "tanh", "sin", "cos", "relu", "sigmoid"):
@@ -63,13 +73,21 @@ def backward(nd: Any, g: str, out: str, refs: Sequence[str]) -> List[str]:
     if rule in ("add", "add_const", "sum"):
         return [g] * len(refs)
     table = {
-        "sub": [g, f"-{g}"], "mul": [f"{g} * {b}", f"{g} * {a}"],
-        "div": [f"{g} / {b}", f"-{g} * {out} / {b}"], "rdiv": [f"-{g} * {out} / {a}"], "neg": [f"-{g}"],
+        "sub": [g, f"-{g}"],
+        "mul": [f"{g} * {b}", f"{g} * {a}"],
+        "div": [f"{g} / {b}", f"-{g} * {out} / {b}"],
+        "rdiv": [f"-{g} * {out} / {a}"],
+        "neg": [f"-{g}"],
         "abs": [f"({a} > 0.0 ? {g} : {a} < 0.0 ? -{g} : 0.0 * {a})"],
-        "pow": [f"(({b} > 0.0 || {b} < 0.0) ? {g} * {b} * pow({a}, {b} - 1.0) : 0.0 * {g})",
-                f"({a} > 0.0 ? {g} * {out} * log({a}) : 0.0 * {g})"],
-        "exp": [f"{g} * {out}"], "log": [f"{g} / {a}"], "sqrt": [f"{g} * 0.5 / {out}"],
-        "sin": [f"{g} * cos({a})"], "cos": [f"-{g} * sin({a})"],
+        "pow": [
+            f"(({b} > 0.0 || {b} < 0.0) ? {g} * {b} * pow({a}, {b} - 1.0) : 0.0 * {g})",
+            f"({a} > 0.0 ? {g} * {out} * log({a}) : 0.0 * {g})",
+        ],
+        "exp": [f"{g} * {out}"],
+        "log": [f"{g} / {a}"],
+        "sqrt": [f"{g} * 0.5 / {out}"],
+        "sin": [f"{g} * cos({a})"],
+        "cos": [f"-{g} * sin({a})"],
     }
     if rule in table:
         return table[rule]

@@ -30,7 +30,12 @@ def describe(v: Value) -> Tuple[str, Optional[str], bool, Any]:
     if rule is None:
         return "", None, False, None
     act = getattr(rule, "activation", None)
-    return rule.name, (act.name if act is not None else None), bool(getattr(rule, "number_inputs", False)), v.const
+    return (
+        rule.name,
+        (act.name if act is not None else None),
+        bool(getattr(rule, "number_inputs", False)),
+        v.const,
+    )
 
 
 class Node:
@@ -38,8 +43,17 @@ class Node:
 
     __slots__ = ("kind", "rule", "act", "numbers", "const", "parents", "label", "data", "flat", "path")
 
-    def __init__(self, kind: str, rule: str, act: Optional[str], numbers: bool, const: Any,
-                 parents: Tuple[int, ...], label: str, data: float) -> None:
+    def __init__(
+        self,
+        kind: str,
+        rule: str,
+        act: Optional[str],
+        numbers: bool,
+        const: Any,
+        parents: Tuple[int, ...],
+        label: str,
+        data: float,
+    ) -> None:
         self.kind = kind
         self.rule = rule
         self.act = act
@@ -67,8 +81,14 @@ class Graph:
     """The nodes in topological order, the order the backward pass applies their rules, and the
     leaves the program reads at every call: `params` (Values) and the call's numbers."""
 
-    def __init__(self, nodes: List[Node], root: int, backward: List[int], params: List[Value],
-                 guards: List[Tuple[Tuple[int, ...], Any, str]]) -> None:
+    def __init__(
+        self,
+        nodes: List[Node],
+        root: int,
+        backward: List[int],
+        params: List[Value],
+        guards: List[Tuple[Tuple[int, ...], Any, str]],
+    ) -> None:
         self.nodes = nodes
         self.root = root
         self.backward = backward
@@ -79,7 +99,9 @@ class Graph:
         self.n_numbers = 0  # how many numbers a call passes
 
 
-def read(root: Value, rec: Optional[Recorder], places: Sequence[Tuple[str, Tuple[int, ...]]]) -> Tuple[Graph, list]:
+def read(
+    root: Value, rec: Optional[Recorder], places: Sequence[Tuple[str, Tuple[int, ...]]]
+) -> Tuple[Graph, list]:
     """The graph of `root`, and weak references to the leaves that are parameters or constants.
 
     A leaf is an argument if the trace made it, derived if a hook did; the others are sorted out by
@@ -111,8 +133,10 @@ def read(root: Value, rec: Optional[Recorder], places: Sequence[Tuple[str, Tuple
             node.const = _folded_constant(v)
         nodes.append(node)
     backward = [index[v] for v in backward_order(root)]
-    guards = [(tuple(flat_of[v] if v in flat_of else _not_argument(where) for v in vs), ok, where)
-              for vs, ok, where in (rec.guards if rec is not None else [])]
+    guards = [
+        (tuple(flat_of[v] if v in flat_of else _not_argument(where) for v in vs), ok, where)
+        for vs, ok, where in (rec.guards if rec is not None else [])
+    ]
     graph = Graph(nodes, index[root], backward, [], guards)
     graph.n_numbers = len(places)
     for name, path in places:
@@ -147,5 +171,7 @@ def _index_of(v: Value, index: Dict[Value, int], what: str) -> int:
 
 
 def _not_argument(where: str) -> int:
-    raise TypeError(f"trace: {where} checks a Value that is not one of the traced function's arguments; "
-                    "pass the labels as arguments (numbers), so the program can check them at every call")
+    raise TypeError(
+        f"trace: {where} checks a Value that is not one of the traced function's arguments; "
+        "pass the labels as arguments (numbers), so the program can check them at every call"
+    )

@@ -17,8 +17,30 @@ from .plan import Plan
 
 _LAYER = re.compile(r"^(L\d+)\.N\d+\.[az]$")
 RESERVED = {  # names the Python program defines at its top level (comprehensions have their own)
-    *keyword.kwlist, *dir(builtins), "P", "G", "program", "mul", "exp", "log", "sqrt", "tanh", "sin",
-    "cos", "inf", "nan", "relu", "sigmoid", "j", "o", "q", "dz", "dZT", "kept", "WT", "_",
+    *keyword.kwlist,
+    *dir(builtins),
+    "P",
+    "G",
+    "program",
+    "mul",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sin",
+    "cos",
+    "inf",
+    "nan",
+    "relu",
+    "sigmoid",
+    "j",
+    "o",
+    "q",
+    "dz",
+    "dZT",
+    "kept",
+    "WT",
+    "_",
 }
 
 

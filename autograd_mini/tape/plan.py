@@ -30,8 +30,14 @@ UNSAFE = {"sqrt", "pow", "pow_const"}  # a local derivative that fails for some 
 class Block:
     """Neuron nodes[i][j] = act(W_j · inputs[i] + biases[j]) for N observations and n neurons."""
 
-    def __init__(self, act: Optional[str], nodes: List[List[int]], weights: List[Tuple[int, ...]],
-                 biases: List[int], inputs: List[Tuple[int, ...]]) -> None:
+    def __init__(
+        self,
+        act: Optional[str],
+        nodes: List[List[int]],
+        weights: List[Tuple[int, ...]],
+        biases: List[int],
+        inputs: List[Tuple[int, ...]],
+    ) -> None:
         self.act = act
         self.nodes = nodes
         self.weights = weights
@@ -61,7 +67,8 @@ class Plan:
             for k, b in enumerate(self.blocks):
                 b.uid = -(k + 1)
             self.block_of: Dict[int, Tuple[Block, int, int]] = {
-                v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)}
+                v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)
+            }
             bad: Set[int] = set()
             self.forward = self._forward(bad)
             self.backward = self._backward(pos, bad)
@@ -141,7 +148,7 @@ class Plan:
             if all(g.nodes[v].kind == PARAM and g.param_of[v] not in placed for v in ids):
                 b.offset = len(layout)
                 layout.extend(g.param_of[v] for v in ids)
-                placed.update(layout[b.offset:])
+                placed.update(layout[b.offset :])
         layout.extend(k for k in range(len(g.params)) if k not in placed)
         p_pos = {k: i for i, k in enumerate(layout)}
         return layout, {v: p_pos[k] for v, k in g.param_of.items()}
@@ -179,8 +186,9 @@ def _find_blocks(g: Graph) -> List[Block]:
         order = list(obs[0][1])  # the neurons in the order the first observation made them
         if len(obs) * len(order) >= 2:
             nodes_ij = [[found[neuron] for neuron in order] for _, found in obs]
-            blocks.append(Block(act, nodes_ij, [n[:-1] for n in order], [n[-1] for n in order],
-                                [xs for xs, _ in obs]))
+            blocks.append(
+                Block(act, nodes_ij, [n[:-1] for n in order], [n[-1] for n in order], [xs for xs, _ in obs])
+            )
     return blocks
 
 

@@ -36,7 +36,7 @@ class Program:
 
     def guards_hold(self, flat: Sequence[Any]) -> bool:
         for pos, ok in self.guards:
-            if not ok(flat[pos] if isinstance(pos, slice) else [flat[k] for k in pos]):
+            if not ok(list(flat[pos]) if isinstance(pos, slice) else [flat[k] for k in pos]):
                 return False
         return True
 
@@ -115,6 +115,3 @@ def _positions(pos: Sequence[int]) -> Any:
 
 def _no_program(*args: Any) -> Any:
     raise RuntimeError("trace: the program was not loaded")
-
-
-

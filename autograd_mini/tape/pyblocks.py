@@ -118,7 +118,9 @@ def _weight_grads(prog: Any, b: Block, rows: str) -> None:
     if b.offset is not None:
         o, m, end = b.offset, b.m, b.offset + b.n * b.m
         prog.emit(f"        o = {o} + {m} * j" if o else f"        o = {m} * j")
-        prog.emit(f"        G[o : o + {m}] = [sum(map(mul, dz, a), q) for a, q in zip(zip(*kept), G[o : o + {m}])]")
+        prog.emit(
+            f"        G[o : o + {m}] = [sum(map(mul, dz, a), q) for a, q in zip(zip(*kept), G[o : o + {m}])]"
+        )
         prog.emit(f"        G[{end} + j] = sum(dz, G[{end} + j])")
         return
     pos = prog.plan.p_pos
@@ -140,7 +142,9 @@ def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
         if prev.act is not None and prev.uid not in prog.made and prog.plan.sources.get(prev.uid) == {b.uid}:
             _fused(prog, prev, dzn)
         elif prev.uid in prog.made:
-            prog.emit(f"{D} = [[sum(map(mul, w, dz), s) for w, s in zip(WT, ss)] for dz, ss in zip({dzn}, {D})]")
+            prog.emit(
+                f"{D} = [[sum(map(mul, w, dz), s) for w, s in zip(WT, ss)] for dz, ss in zip({dzn}, {D})]"
+            )
         else:
             prog.made.add(prev.uid)
             prog.emit(f"{D} = [[sum(map(mul, w, dz)) for w in WT] for dz in {dzn}]")
@@ -153,7 +157,8 @@ def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
 
 
 _FUSED = {
-    "relu": "[[sum(map(mul, w, dz)) if a > 0.0 else 0.0 * a for w, a in zip(WT, r)] for dz, r in zip({n}, {A})]",
+    "relu": "[[sum(map(mul, w, dz)) if a > 0.0 else 0.0 * a for w, a in zip(WT, r)] "
+    "for dz, r in zip({n}, {A})]",
     "tanh": "[[sum(map(mul, w, dz)) * (1.0 - a * a) for w, a in zip(WT, r)] for dz, r in zip({n}, {A})]",
     "sigmoid": "[[sum(map(mul, w, dz)) * a * sigmoid(-z) for w, a, z in zip(WT, r, zs)] "
     "for dz, r, zs in zip({n}, {A}, {Z})]",
@@ -167,7 +172,7 @@ def _fused(prog: Any, prev: Block, dzn: str) -> None:
     prog.dz_ready.add(prev.uid)
     prog.made.add(prev.uid)
     prog.comment(f"and with it {L}'s dZ = dA * {prev.act}'(Z)")
-    prog.emit(f"{L}_dz = " + _FUSED[prev.act].format(n=dzn, A=prog.out(prev), Z=f"{L}_z"))
+    prog.emit(f"{L}_dz = " + _FUSED[str(prev.act)].format(n=dzn, A=prog.out(prev), Z=f"{L}_z"))
 
 
 def _add_sum(prog: Any, v: int, args: str) -> None:

@@ -41,8 +41,15 @@ def helpers(uses: Set[str]) -> List[str]:
     if "relu" in uses:
         out += ["", "def relu(z):", f"    return 0.0 if z <= 0.0 else z  {NAN_NOTE}", ""]
     if "sigmoid" in uses:
-        out += ["", "def sigmoid(z):", "    if z >= 0.0:", "        return 1.0 / (1.0 + exp(-z))",
-                "    e = exp(z)", "    return e / (1.0 + e)", ""]
+        out += [
+            "",
+            "def sigmoid(z):",
+            "    if z >= 0.0:",
+            "        return 1.0 / (1.0 + exp(-z))",
+            "    e = exp(z)",
+            "    return e / (1.0 + e)",
+            "",
+        ]
     return out + [""]
 
 
@@ -55,8 +62,12 @@ def forward(nd: Any, refs: Sequence[str], prog: Any) -> str:
         c = prog.lit(nd.const)
         if rule == "add_const":
             return f"{a} - {literal(-nd.const)}" if nd.const < 0 else f"{a} + {c}"  # x - c is x + (-c)
-        return {"mul_const": f"{a} * {c}", "pow_const": f"{a} ** {c}", "rdiv": f"{c} / {a}",
-                "rpow": f"{c} ** {a}"}[rule]
+        return {
+            "mul_const": f"{a} * {c}",
+            "pow_const": f"{a} ** {c}",
+            "rdiv": f"{c} / {a}",
+            "rpow": f"{c} ** {a}",
+        }[rule]
     if rule in ("add", "sub", "mul", "div", "pow"):
         return f"{a} {dict(add='+', sub='-', mul='*', div='/', pow='**')[rule]} {b}"
     if rule == "neg":
@@ -95,8 +106,10 @@ def backward(nd: Any, g: str, out: str, refs: Sequence[str], prog: Any) -> List[
         return [f"({g} if {a} > 0.0 else -{g} if {a} < 0.0 else 0.0 * {a})"]
     if rule == "pow":
         prog.uses.add("log")
-        return [f"({g} * {b} * {a} ** ({b} - 1.0) if {b} > 0.0 or {b} < 0.0 else 0.0 * {g})",
-                f"({g} * {out} * log({a}) if {a} > 0.0 else 0.0 * {g})"]
+        return [
+            f"({g} * {b} * {a} ** ({b} - 1.0) if {b} > 0.0 or {b} < 0.0 else 0.0 * {g})",
+            f"({g} * {out} * log({a}) if {a} > 0.0 else 0.0 * {g})",
+        ]
     if rule == "pow_const":
         n = nd.const
         return [f"{g} * {prog.lit(n)} * {a} ** {prog.lit(n - 1.0)}" if n != 0.0 else f"0.0 * {g}"]
@@ -106,8 +119,15 @@ def backward(nd: Any, g: str, out: str, refs: Sequence[str], prog: Any) -> List[
     if rule in ("exp", "log", "sqrt", "sin", "cos"):
         if rule in ("sin", "cos"):
             prog.uses.add("cos" if rule == "sin" else "sin")
-        return [{"exp": f"{g} * {out}", "log": f"{g} / {a}", "sqrt": f"{g} * 0.5 / {out}",
-                 "sin": f"{g} * cos({a})", "cos": f"-{g} * sin({a})"}[rule]]
+        return [
+            {
+                "exp": f"{g} * {out}",
+                "log": f"{g} / {a}",
+                "sqrt": f"{g} * 0.5 / {out}",
+                "sin": f"{g} * cos({a})",
+                "cos": f"-{g} * sin({a})",
+            }[rule]
+        ]
     if rule in ("tanh", "sigmoid", "relu"):
         return [act_grad(rule, g, out, a, prog)]
     raise ValueError(f"trace: no Python form for the rule {rule!r}")

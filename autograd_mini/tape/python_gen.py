@@ -153,18 +153,23 @@ class PythonProgram:
 
     def _module(self, body: List[str]) -> str:
         params = ", ".join(["P", "G", *self.args])
-        head = [f'"""{self.title}: the forward and the backward pass, written out by autograd_mini.tape.',
-                "",
-                f"program({params}) returns the value. P holds the parameters' values, G their",
-                "gradients, to which it adds, as backward() adds to .grad.",
-                '"""', ""]
+        head = [
+            f'"""{self.title}: the forward and the backward pass, written out by autograd_mini.tape.',
+            "",
+            f"program({params}) returns the value. P holds the parameters' values, G their",
+            "gradients, to which it adds, as backward() adds to .grad.",
+            '"""',
+            "",
+        ]
         head += pyrules.imports(self.uses)
         head += pyrules.helpers(self.uses)
         head += [f"def program({params}):"]
         if self.bound:
-            names = ", ".join(self.bound.values())
-            head += [f"    {names}{',' if len(self.bound) == 1 else ''} = P",
-                     f"    {', '.join('d_' + n for n in self.bound.values())}{',' if len(self.bound) == 1 else ''} = G"]
+            one = "," if len(self.bound) == 1 else ""
+            head += [
+                f"    {', '.join(self.bound.values())}{one} = P",
+                f"    {', '.join('d_' + n for n in self.bound.values())}{one} = G",
+            ]
         return "\n".join(head + body) + "\n"
 
     def scalar_forward(self, v: int) -> None:

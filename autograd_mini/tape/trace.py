@@ -106,8 +106,9 @@ class Step:
         try:
             shape = arguments.read(args)[0]
         except arguments.NotNumbers as e:
-            raise TypeError(f"trace: arguments must be numbers or nested lists of numbers, got "
-                            f"{checks.shown(e.args[0])}") from None
+            raise TypeError(
+                f"trace: arguments must be numbers or nested lists of numbers, got {checks.shown(e.args[0])}"
+            ) from None
         check_call(self, self.programs.get(shape) or self.program(args), args)
 
     def interpret(self, args: Sequence[Any]) -> float:
@@ -123,8 +124,9 @@ class Step:
         try:
             shape, _, plain = arguments.read(args)
         except arguments.NotNumbers as e:
-            raise TypeError(f"trace: arguments must be numbers or nested lists of numbers, got "
-                            f"{checks.shown(e.args[0])}") from None
+            raise TypeError(
+                f"trace: arguments must be numbers or nested lists of numbers, got {checks.shown(e.args[0])}"
+            ) from None
         graph, names = record(self.fn, plain)
         prog = build(Plan(graph), names, _title(self.fn), self.backend)
         self.programs[shape] = self.last = prog
@@ -192,8 +194,10 @@ def _explain_failure(fn: Callable[..., Any], plain: Sequence[Any], error: Except
         fn(*plain)
     except Exception:
         raise
-    raise TypeError(f"trace: {_title(fn)} works on numbers but fails when its arguments are Values "
-                    f"(as a trace passes them): {type(error).__name__}: {error}") from error
+    raise TypeError(
+        f"trace: {_title(fn)} works on numbers but fails when its arguments are Values "
+        f"(as a trace passes them): {type(error).__name__}: {error}"
+    ) from error
 
 
 def _parameter_names(fn: Callable[..., Any], n: int) -> List[str]:
