@@ -175,7 +175,7 @@ def slow_dot(folder: Path) -> str:
     """A PATH on which `dot` sleeps for a minute."""
     folder.mkdir()
     fake = folder / "dot"
-    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 60\n")
+    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; time.sleep(60)'\n")
     fake.chmod(0o755)
     return str(folder)
 
