@@ -20,7 +20,7 @@ from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 from . import __version__
 from .engine import Value
 from .formula import FUNCTIONS, ExprError, Formula, parse_settings, short
-from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, GraphTooLarge, render
+from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, STEPPER_SUFFIX, GraphTooLarge, render
 
 PROG = "autograd-mini"
 EPILOG = (
@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=EPILOG)
     _add_formula_arguments(g)
     g.add_argument("-o", "--output", default="graph.svg",
-                   help="picture to write: .svg, .png or .pdf, or .dot for the source (default: graph.svg)")
+                   help="picture to write: .svg, .png or .pdf, .dot for the source, or .html for a page "
+                        "that steps through the backward pass (default: graph.svg)")
     g.add_argument("--rankdir", default="LR", choices=RANKDIRS,
                    help="direction of the data flow (default: LR, left to right)")
     g.add_argument("--max-nodes", type=int, default=MAX_NODES,
@@ -101,8 +102,8 @@ def _check_output(args: argparse.Namespace) -> Path:
     """The picture's path, checked before any work: a known suffix, in a folder that exists."""
     path = Path(args.output)
     where = f"-o {short(args.output)}"
-    if path.suffix.lower() not in FORMATS and path.suffix.lower() not in SOURCE_SUFFIXES:
-        raise ExprError(f"{where}: unknown file type; use .svg, .png, .pdf or .dot")
+    if path.suffix.lower() not in (*FORMATS, *SOURCE_SUFFIXES, STEPPER_SUFFIX):
+        raise ExprError(f"{where}: unknown file type; use .svg, .png, .pdf, .dot or .html")
     if not path.parent.is_dir():
         raise ExprError(f"{where}: there is no folder {short(str(path.parent))} to write it in")
     if path.is_dir():

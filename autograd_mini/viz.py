@@ -24,14 +24,20 @@ file needs nothing at all.
 
 from __future__ import annotations
 
-import math
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union
 
 from .atomic import write_atomic
+from .dot_program import (
+    DOT_TIMEOUT,
+    INSTALL_DOT,
+    GraphvizMissing,
+    GraphvizPackageMissing,
+    GraphvizTimeout,
+    check_timeout,
+    run_dot,
+)
 from .engine import Value, op_text
 from .graph_source import MAX_NODES, RANKDIRS, GraphTooLarge, body, dot_source
 
@@ -51,30 +57,13 @@ __all__ = [
     "jupyter_bundle",
     "op_text",
     "render",
+    "stepper_html",
     "run_dot",
 ]
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 SOURCE_SUFFIXES = (".dot", ".gv")  # written as DOT source, no `dot` program needed
-DOT_TIMEOUT = 5.0  # seconds: the longest `render` and `jupyter_bundle` wait for `dot`
-
-INSTALL_DOT = (
-    "install Graphviz: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
-    "or conda install -c conda-forge graphviz"
-)
-
-
-class GraphvizMissing(RuntimeError):
-    """Graphviz is not available: the `dot` program, or (subclass) the `graphviz` package."""
-
-
-class GraphvizPackageMissing(GraphvizMissing, ImportError):
-    """The `graphviz` Python package is not installed (also an ImportError)."""
-
-
-class GraphvizTimeout(RuntimeError):
-    """Graphviz's `dot` ran longer than the time limit and was stopped."""
-
+STEPPER_SUFFIX = ".html"  # the stepper page (`stepper_html`)
 
 def _graphviz() -> Any:
     try:
@@ -128,39 +117,11 @@ def _notebook_bundle(self: Any, include: Any = None, exclude: Any = None, **_: A
     return _svg_or_reason(lambda: str(self.source), repr(self))
 
 
-def run_dot(
-    source: str, fmt: str = "svg", timeout: Optional[float] = DOT_TIMEOUT, where: str = "run_dot"
-) -> bytes:
-    """What Graphviz's `dot` program makes of `source` in format `fmt` (svg, png, pdf...).
-
-    Stopped after `timeout` seconds (None: no limit) with `GraphvizTimeout`; `GraphvizMissing` when
-    `dot` is not on PATH; RuntimeError with dot's own message when it fails.
-    """
-    _check_timeout(timeout, where)
-    program = shutil.which("dot")
-    if program is None:
-        raise GraphvizMissing(f"{where}: the Graphviz program 'dot' was not found on PATH; {INSTALL_DOT}")
-    try:
-        done = subprocess.run(
-            [program, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:  # run() has killed dot already
-        raise GraphvizTimeout(
-            f"{where}: Graphviz's dot did not finish within the time limit of {timeout:g} s"
-        ) from None
-    except OSError as e:
-        raise GraphvizMissing(f"{where}: could not run {program}: {e.strerror or e}") from None
-    if done.returncode != 0:
-        said = " ".join(done.stderr.decode("utf-8", "replace").split())
-        how = f"with status {done.returncode}" if done.returncode > 0 else f"on signal {-done.returncode}"
-        raise RuntimeError(f"{where}: Graphviz's dot failed {how}: {said or 'no message'}")
-    return done.stdout
-
-
 def render(
     root: Value, path: Union[str, os.PathLike], timeout: Optional[float] = DOT_TIMEOUT, **options: Any
 ) -> Path:
-    """Draw `root`'s graph into `path` (.svg, .png or .pdf by its suffix; .dot/.gv for the source).
+    """Draw `root`'s graph into `path` (.svg, .png or .pdf by its suffix; .dot/.gv for the source;
+    .html for the page that steps through the forward and backward passes, see `stepper_html`).
 
     Keyword options go to `draw_dot`. `dot` gets `timeout` seconds (None: no limit). The file is
     written atomically (a temporary file in the same folder, then renamed). When `dot` is missing
@@ -177,10 +138,14 @@ def render(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == STEPPER_SUFFIX:  # the page that steps through the passes
+        from .stepper import write_stepper
+
+        return write_stepper(root, path, **options)
     if suffix not in FORMATS and suffix not in SOURCE_SUFFIXES:
-        known = ", ".join([*FORMATS, *SOURCE_SUFFIXES])
+        known = ", ".join([*FORMATS, *SOURCE_SUFFIXES, STEPPER_SUFFIX])
         raise ValueError(f"render: unknown file type {path.suffix!r} in {str(path)!r}; use one of {known}")
-    _check_timeout(timeout, "render")
+    check_timeout(timeout, "render")
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"render: cannot write {str(path)!r}: there is no folder {str(folder)!r}")
@@ -195,13 +160,6 @@ def render(
     _write(path, data)
     return path
 
-
-def _check_timeout(timeout: object, where: str) -> None:
-    if timeout is None:
-        return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
-        raise ValueError(f"{where}: timeout must be a number of seconds > 0 (finite) or None, "
-                         f"got {timeout!r:.60}")
 
 
 def _fallback(error: Exception, path: Path, source: str) -> str:
@@ -257,3 +215,14 @@ def _reason(error: Exception) -> str:
     if isinstance(error, GraphvizTimeout):
         return f"dot timed out after {DOT_TIMEOUT:g} s (render(value, 'graph.dot') writes its source)"
     return str(error).split(": ", 1)[-1] or type(error).__name__
+
+
+def stepper_html(root: Value, title: Optional[str] = None, layers: Any = None, **options: Any) -> str:
+    """One self-contained HTML page that steps through `root`'s forward pass, then its backward
+    pass in the engine's order, with the matrices of the formulas for `nn` layers.
+
+    Options: `gradient` (the seed), `rankdir`, `max_nodes`. ``render(root, "page.html")`` writes it.
+    """
+    from .stepper import stepper_html as page
+
+    return page(root, title, layers, **options)

@@ -138,23 +138,25 @@ def check_options(args: argparse.Namespace) -> Optional[str]:
 
 
 def draw(cost: Value, out: Path) -> None:
-    """Write layer_graph.svg, or say in one line what was written instead, or why nothing was."""
+    """Write layer_graph.svg and layer_stepper.html (the page that steps through the backward pass,
+    with the matrices of the formulas), or say in one line what was written instead, or why not."""
     from autograd_mini.viz import GraphTooLarge, GraphvizMissing, GraphvizTimeout, render
 
-    path, source = out / "layer_graph.svg", out / "layer_graph.dot"
+    source = out / "layer_graph.dot"
     source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
-    try:
-        render(cost, path, max_nodes=MAX_NODES)
-        print(f"wrote {path}")
-    except GraphTooLarge as err:
-        print(f"picture skipped: the graph has {err.count} nodes, more than the {err.limit} this demo "
-              f"draws; try fewer --inputs, --neurons or --batch")
-    except (GraphvizMissing, GraphvizTimeout) as err:
-        first = str(err).splitlines()[0]
-        done = f" Wrote {source} instead: dot -Tsvg {source} -o {path} draws it." if source.exists() else ""
-        print(f"picture skipped: {first}{done}")
-    except (RuntimeError, OSError) as err:  # dot failed, or the folder is not writable
-        print(f"picture skipped: {err}")
+    for path, what in ((out / "layer_graph.svg", "picture"), (out / "layer_stepper.html", "stepper page")):
+        try:
+            render(cost, path, max_nodes=MAX_NODES)
+            print(f"wrote {path}")
+        except GraphTooLarge as err:
+            print(f"{what} skipped: the graph has {err.count} nodes, more than the {err.limit} this demo "
+                  f"draws; try fewer --inputs, --neurons or --batch")
+        except (GraphvizMissing, GraphvizTimeout) as err:
+            first = str(err).splitlines()[0]
+            done = f" Wrote {source} instead: dot -Tsvg {source} -o {path} draws it."
+            print(f"{what} skipped: {first}{done if path.suffix == '.svg' and source.exists() else ''}")
+        except (RuntimeError, OSError) as err:  # dot failed, or the folder is not writable
+            print(f"{what} skipped: {err}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -4,8 +4,9 @@
     python demos/moons_classifier.py --dataset circles --optimizer adam --loss bce
 
 Writes into --out (default out/): metrics.json, model.json, decision_boundary.png, loss_curve.png
-(with matplotlib), and neuron_graph.svg: the forward and backward pass of one neuron for one sample
-(with Graphviz's `dot`; without it the graph's .dot source is written instead).
+(with matplotlib), neuron_graph.svg: the forward and backward pass of one neuron for one sample
+(with Graphviz's `dot`; without it the graph's .dot source is written instead), and
+backprop_stepper.html: the same neuron, a step at a time, in any browser.
 
 If training diverges (the loss overflows: the learning rate is too large), it stops with one line
 saying so, writes the loss curve up to that step, and exits with status 1.
@@ -210,23 +211,29 @@ def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> List
         p.grad = 0.0
     a = neuron([Value(v, label=f"x{i + 1}") for i, v in enumerate(X[k])])
     a.backward()
+    try:  # the same neuron, a step at a time, in the browser
+        render(a, out / "backprop_stepper.html")
+        pages = ["backprop_stepper.html"]
+    except (RuntimeError, OSError) as e:  # no Graphviz, dot too slow or failing, an unwritable folder
+        print(f"stepper page skipped: {str(e).splitlines()[0]}")
+        pages = []
     source = out / "neuron_graph.dot"
     source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
     try:
         render(a, out / "neuron_graph.svg")
-        return ["neuron_graph.svg"]
+        return ["neuron_graph.svg", *pages]
     except (GraphvizMissing, GraphvizTimeout) as e:
         first = str(e).splitlines()[0]
         if source.exists():  # render wrote the source before raising
             print(f"graph: {first} Wrote neuron_graph.dot instead: dot -Tsvg {source} -o graph.svg draws it")
-            return ["neuron_graph.dot"]
+            return ["neuron_graph.dot", *pages]
         print(f"graph skipped: {first}")
     except (RuntimeError, OSError) as e:  # dot failed, or the folder stopped being writable
         print(f"graph skipped: {e}")
     finally:
         for p, g in zip(neuron.parameters(), saved):
             p.grad = g
-    return []
+    return pages
 
 
 def train(

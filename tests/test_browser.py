@@ -383,3 +383,74 @@ def test_screenshots_start_middle_end(browser: Any, tmp_path: Path) -> None:
             what.screenshot(path=str(path))
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
     opened.clean()
+
+
+# ---- the pages the demos, render() and the command line write ----
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+
+
+def _run_demo(name: str, out: Path, *args: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(DEMOS / name), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def _screenshot_midway(opened: Opened, name: str, tmp_path: Path) -> None:
+    """A picture halfway through the backward pass (the README's, with STEPPER_PICTURES=1)."""
+    total = opened.js("autogradStepper.total")
+    opened.js(f"autogradStepper.goTo({total - max(1, total // 4)})")
+    opened.page.wait_for_timeout(400)  # the colours fade in over 0.15 s
+    folder = PICTURES if os.environ.get("STEPPER_PICTURES") == "1" else tmp_path
+    opened.page.screenshot(path=str(folder / name))
+    assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _end_matches_the_last_step(opened: Opened) -> Dict[str, float]:
+    opened.page.keyboard.press("End")
+    assert opened.js("autogradStepper.index") == opened.js("autogradStepper.total")
+    assert opened.js("autogradStepper.phase()") == "backward"
+    return opened.js("autogradStepper.grads()")  # type: ignore[no-any-return]
+
+
+def test_the_moons_demos_page_steps_to_the_engines_gradients(browser: Any, tmp_path: Path) -> None:
+    _run_demo("moons_classifier.py", tmp_path, "--steps", "5")
+    opened = Opened(browser, tmp_path / "backprop_stepper.html", width=1400, height=760)
+    _screenshot_midway(opened, "demo_moons_stepper.png", tmp_path)
+    grads = _end_matches_the_last_step(opened)
+    import re
+
+    assert {"x1", "x2"} <= set(grads)  # one neuron of the first layer on one sample
+    assert len([n for n in grads if re.fullmatch(r"L1\.N\d+\.(w1|w2|b)", n)]) == 3
+    assert any(g != 0.0 for g in grads.values())  # the demo picks a neuron that is on
+    opened.clean()
+
+
+def test_the_layer_demos_page_shows_the_matrix_panel(browser: Any, tmp_path: Path) -> None:
+    _run_demo("backprop_by_hand.py", tmp_path)
+    opened = Opened(browser, tmp_path / "layer_stepper.html", width=1600, height=1200)
+    _screenshot_midway(opened, "demo_layer_stepper.png", tmp_path)
+    _end_matches_the_last_step(opened)
+    assert opened.js("!document.querySelector('#st-matrices').hidden")
+    opened.clean()
+
+
+def test_render_and_the_command_line_write_the_same_kind_of_page(browser: Any, tmp_path: Path) -> None:
+    from autograd_mini.cli import main
+    from autograd_mini.viz import render
+
+    x, w = Value(0.5, label="x"), Value(-3.0, label="w")
+    y = (w * x + 2.0).tanh()
+    render(y, tmp_path / "by_render.html")
+    assert main(["graph", "tanh(w*x + 2)", "--set", "x=0.5", "--set", "w=-3",
+                 "-o", str(tmp_path / "by_cli.html")]) == 0
+    pages = [Opened(browser, tmp_path / name) for name in ("by_render.html", "by_cli.html")]
+    ends = [_end_matches_the_last_step(p) for p in pages]
+    expected = engine_grads(y)
+    for end in ends:
+        assert end["x"] == expected["x"] and end["w"] == expected["w"]
+    for p in pages:
+        p.clean()

@@ -155,7 +155,7 @@ def test_without_the_graphviz_package_the_picture_is_drawn_by_dot(tmp_path: Path
     assert r.returncode == 0, r.stderr
     assert "<svg" in (tmp_path / "neuron_graph.svg").read_text()
     assert not (tmp_path / "neuron_graph.dot").exists()
-    assert r.stdout.splitlines()[-1].endswith(f"neuron_graph.svg to {tmp_path}/")
+    assert r.stdout.splitlines()[-1].endswith(f"neuron_graph.svg, backprop_stepper.html to {tmp_path}/")
 
 
 def test_a_diverging_run_stops_with_one_line_and_keeps_the_loss_curve(tmp_path: Path) -> None:
@@ -207,8 +207,9 @@ def test_backprop_by_hand_skips_a_picture_too_big_to_draw(tmp_path: Path) -> Non
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     assert "dW = (1/N)·dZ·Aᵀ, by the formula (10×100)" in r.stdout  # the matrices are printed
-    last = r.stdout.splitlines()[-1]
-    assert last.startswith("picture skipped: the graph has ") and "more than the 2000" in last
+    picture, page = r.stdout.splitlines()[-2:]
+    assert picture.startswith("picture skipped: the graph has ") and "more than the 2000" in picture
+    assert page.startswith("stepper page skipped: the graph has ") and "more than the 2000" in page
     assert list(tmp_path.iterdir()) == []
 
 
@@ -228,9 +229,11 @@ def test_backprop_by_hand_says_it_wrote_the_dot_source(tmp_path: Path) -> None:
     out = tmp_path / "o"
     r = run(BY_HAND, "--out", str(out), env=python_only_path(tmp_path), pre=NO_GRAPHVIZ_PACKAGE)
     assert r.returncode == 0, r.stderr
-    last = r.stdout.splitlines()[-1]
-    assert last.startswith("picture skipped: render: the Graphviz program 'dot' was not found on PATH")
-    assert f"Wrote {out / 'layer_graph.dot'} instead" in last
+    picture, page = r.stdout.splitlines()[-2:]
+    assert picture.startswith("picture skipped: render: the Graphviz program 'dot' was not found on PATH")
+    assert f"Wrote {out / 'layer_graph.dot'} instead" in picture
+    assert page.startswith("stepper page skipped: stepper: the Graphviz program 'dot' was not found")
+    assert "Wrote" not in page  # the page has no .dot of its own to fall back on
     assert (out / "layer_graph.dot").read_text("utf-8").startswith("digraph")
     assert sorted(p.name for p in out.iterdir()) == ["layer_graph.dot"]
 

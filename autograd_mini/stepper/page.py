@@ -21,7 +21,7 @@ from .. import checks
 from ..atomic import write_atomic
 from ..engine import Value, topological_order
 from ..explanation import explain
-from ..viz import MAX_NODES, RANKDIRS
+from ..graph_source import MAX_NODES, RANKDIRS
 from .data import page_data, shown_gradients, widest
 from .matrices import layer_panels
 from .svg import layout, tag, visible

@@ -17,8 +17,9 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, List, Sequence
 
+from ..dot_program import run_dot
 from ..engine import Value
-from ..viz import GraphvizMissing, GraphvizPackageMissing, draw_dot
+from ..graph_source import dot_source
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _G, _TITLE, _TEXT, _POLYGON = (f"{{{SVG_NS}}}{t}" for t in ("g", "title", "text", "polygon"))
@@ -37,38 +38,21 @@ def visible(text: str) -> str:
 
 
 def layout(root: Value, widest: Dict[Value, float], rankdir: str, max_nodes: int) -> bytes:
-    """The SVG of `draw_dot(root)` with each box wide enough for the widest gradient it will show.
+    """The SVG of `root`'s picture with each box wide enough for the widest gradient it will show.
 
     The boxes are sized by the text Graphviz sees, so each node's ``.grad`` is set, for the drawing
-    only, to the value it will show with the longest text, and put back afterwards.
+    only, to the value it will show with the longest text, and put back afterwards. `dot` runs with
+    the pictures' time limit (GraphvizTimeout past it; GraphvizMissing without it).
     """
-    graphviz = _graphviz()
     saved = [(v, v.grad) for v in widest]
     try:
         for v, g in widest.items():
             v.grad = g
-        dot = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, color_grad=False)
-        try:
-            return bytes(dot.pipe(format="svg", quiet=True))
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissing(
-                "stepper: the page's graph is laid out by Graphviz's 'dot' program, which was not found "
-                "on PATH; install Graphviz: sudo apt-get install graphviz (Debian/Ubuntu), brew install "
-                "graphviz (macOS) or conda install -c conda-forge graphviz"
-            ) from None
+        source = dot_source(root, rankdir=rankdir, max_nodes=max_nodes, color_grad=False, where="stepper")
     finally:
         for v, g in saved:
             v.grad = g
-
-
-def _graphviz() -> Any:
-    try:
-        import graphviz
-    except ImportError:
-        raise GraphvizPackageMissing(
-            "stepper: the page's graph needs the graphviz package: pip install 'autograd_mini[viz]'"
-        ) from None
-    return graphviz
+    return run_dot(source, "svg", where="stepper")
 
 
 def tag(svg: bytes, names: Sequence[str]) -> str:
