@@ -6,10 +6,11 @@ pictures (`viz`) and the stepper page both draw through it.
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 from typing import Optional
+
+from . import checks
 
 DOT_TIMEOUT = 5.0  # seconds: the longest `render` and `jupyter_bundle` wait for `dot`
 
@@ -63,6 +64,4 @@ def run_dot(
 def check_timeout(timeout: object, where: str) -> None:
     if timeout is None:
         return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
-        raise ValueError(f"{where}: timeout must be a number of seconds > 0 (finite) or None, "
-                         f"got {timeout!r:.60}")
+    checks.positive(timeout, f"{where}: timeout", "a number of seconds > 0 (finite) or None")

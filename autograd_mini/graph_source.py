@@ -26,6 +26,7 @@ import re
 import unicodedata
 from typing import Dict, List, Optional, Tuple
 
+from . import checks
 from .engine import Value, op_text, topological_order
 
 MAX_NODES = 300
@@ -110,8 +111,7 @@ def check_arguments(where: str, root: object, rankdir: str, max_nodes: object) -
         raise TypeError(f"{where}: root must be a Value, got {type(root).__name__} {root!r:.60}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"{where}: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r:.60}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"{where}: max_nodes must be a positive int, got {max_nodes!r:.60}")
+    checks.integer(max_nodes, f"{where}: max_nodes", minimum=1)
 
 
 def check_size(where: str, order: List[Value], max_nodes: int) -> None:

@@ -194,10 +194,13 @@ def test_a_dot_that_runs_too_long_is_stopped_and_the_source_kept(tmp_path: Path,
     assert f"run: dot -Tsvg {source} -o {tmp_path / 'g.svg'}" in msg
     assert source.read_text("utf-8") == dot_source(y)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.dot"]
-    expected = r"render: timeout must be a number of seconds > 0 \(finite\) or None"
-    for bad in (0, -1.0, float("inf"), float("nan"), True, "5"):
+    expected = r"render: timeout: expected a number of seconds > 0 \(finite\) or None, got "
+    for bad in (0, -1.0, float("inf"), float("nan")):
         with pytest.raises(ValueError, match=expected):
             render(y, tmp_path / "g.svg", timeout=bad)
+    for wrong in (True, "5"):
+        with pytest.raises(TypeError, match=expected):
+            render(y, tmp_path / "g.svg", timeout=wrong)
 
 
 def test_a_notebook_gives_up_on_a_slow_dot_and_says_so(tmp_path: Path, monkeypatch) -> None:
