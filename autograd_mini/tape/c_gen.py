@@ -20,6 +20,7 @@ from typing import Callable, Dict, List, Sequence
 
 from . import crules
 from .graph import ARG, CONST, DERIVED, PARAM
+from .maps import Map
 from .names import Names
 from .plan import UNSAFE, Block, Plan
 
@@ -47,14 +48,18 @@ class CProgram:
         for b in plan.blocks:
             L = self.names.block[-b.uid - 1]
             base = size
+            if isinstance(b, Map):  # its values, row by row
+                for i, row in enumerate(b.nodes):
+                    for j, v in enumerate(row):
+                        self.slot[v] = base + i * b.n + j
+                size += b.N * b.n
+                continue
             for i, row in enumerate(b.nodes):
                 for j, v in enumerate(row):
                     self.slot[v] = base + i * b.n + j
             size += b.N * b.n
             self.extra[L + "_z"] = size if b.act == "sigmoid" else base
             size += b.N * b.n if b.act == "sigmoid" else 0
-            self.extra[L + "_dz"] = size
-            size += b.N * b.n
         for v, nd in enumerate(nodes):
             if nd.kind == PARAM:
                 self.slot[v] = plan.p_pos[v]
@@ -79,7 +84,7 @@ class CProgram:
         return name
 
     def source(self) -> str:
-        from .cblocks import block_backward, block_forward
+        from .cblocks import block_backward, block_forward, map_backward, map_forward
 
         units: List[List[str]] = []  # each a whole step: a line, or a block's loops
 
@@ -96,18 +101,20 @@ class CProgram:
 
         unit(constants)
         for u in self.plan.forward:
-            unit(
-                partial(block_forward, self, self.plan.block(u)) if u < 0 else partial(self.scalar_forward, u)
-            )
+            if u >= 0:
+                unit(partial(self.scalar_forward, u))
+            else:
+                b = self.plan.block(u)
+                unit(partial(map_forward if isinstance(b, Map) else block_forward, self, b))
         root = self.graph.root
         unit(lambda: self.emit("/* backward, in the order backward() takes the steps */"))
         unit(lambda: self.emit(f"{self.d(root)} += 1.0;"))
         for u in self.plan.backward:
-            unit(
-                partial(block_backward, self, self.plan.block(u))
-                if u < 0
-                else partial(self.scalar_backward, u)
-            )
+            if u >= 0:
+                unit(partial(self.scalar_backward, u))
+            else:
+                b = self.plan.block(u)
+                unit(partial(map_backward if isinstance(b, Map) else block_backward, self, b))
         return self._file(units)
 
     def _file(self, units: List[List[str]]) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any, List
 
 from . import crules
-from .plan import Block
+from .graph import PARAM
+from .maps import ArgArray, Map
+from .plan import UNSAFE, Block
 
 
 class _Access:
@@ -59,41 +61,78 @@ def block_forward(cp: Any, b: Block) -> None:
 
 
 def block_backward(cp: Any, b: Block) -> None:
+    """The neuron nodes in the order the backward pass takes them (observations, then neurons,
+    each ascending or descending as `Plan` found), each applying its rule in place as the engine's
+    does: dz = dA·g'(z), then for each input k, dW += dz·A and dA_prev += W·dz, then dB += dz;
+    a neuron whose dz is 0 is skipped."""
     L, W, B, X, A = _parts(cp, b)
     N, n, m = b.N, b.n, b.m
-    cp.emit(f"/* {L}, backward */")
-    dz = f"d[{A} + i * {n} + j]"
-    if b.act is not None:
-        DZ = cp.extra[L + "_dz"]
-        cp.emit(f"/* dZ = dA * {b.act}'(Z) */")
-        cp.emit(f"for (int i = 0; i < {N}; i++)")
-        cp.emit(f"for (int j = 0; j < {n}; j++)", 2)
-        grad = crules.act_grad(
-            b.act, f"d[{A} + i * {n} + j]", f"v[{A} + i * {n} + j]", f"v[{cp.extra[L + '_z']} + i * {n} + j]"
-        )
-        cp.emit(f"v[{DZ} + i * {n} + j] = {grad};", 3)
-        dz = f"v[{DZ} + i * {n} + j]"
     obs = f"int i = {N - 1}; i >= 0; i--" if b.obs_desc else f"int i = 0; i < {N}; i++"
     neu = f"int j = {n - 1}; j >= 0; j--" if b.neu_desc else f"int j = 0; j < {n}; j++"
-    order = "last to first" if b.obs_desc else "first to last"
-    cp.emit(f"/* dW += dZ * A, dB += dZ: each sum over the observations, {order}, skipping dz = 0 */")
-    cp.emit(f"for (int j = 0; j < {n}; j++) {{")
-    cp.emit(f"for (int k = 0; k < {m}; k++) {{", 2)
-    cp.emit(f"double s = d[{W.at(f'j * {m} + k')}];", 3)
-    cp.emit(f"for ({obs}) {{ double g = {dz}; if (g != 0.0) s += g * v[{X.at(f'i * {m} + k')}]; }}", 3)
-    cp.emit(f"d[{W.at(f'j * {m} + k')}] = s;", 3)
+    here = f"{A} + i * {n} + j"
+    dz = f"d[{here}]"
+    if b.act is not None:
+        dz = crules.act_grad(b.act, dz, f"v[{here}]", f"v[{cp.extra[L + '_z']} + i * {n} + j]")
+    inputs = any(cp.plan.live[x] for row in b.inputs for x in row)
+    order = ("last" if b.obs_desc else "first") + " to " + ("first" if b.obs_desc else "last")
+    cp.emit(f"/* {L}, backward: each observation ({order}), each neuron; dz = dA * g'(z), then for each")
+    cp.emit("   input dW += dz * A" + (" and dA_prev += W * dz" if inputs else "") + ", then dB += dz */")
+    cp.emit(f"for ({obs})")
+    cp.emit(f"for ({neu}) {{", 2)
+    cp.emit(f"double g = {dz};", 3)
+    cp.emit("if (g == 0.0) continue;  /* backward() skips a neuron whose dz is 0 */", 3)
+    cp.emit(f"for (int k = 0; k < {m}; k++) {{", 3)
+    w, x = W.at(f"j * {m} + k"), X.at(f"i * {m} + k")
+    cp.emit(f"d[{w}] += g * v[{x}];", 4)
+    if inputs:
+        cp.emit(f"d[{x}] += g * v[{w}];", 4)
+    cp.emit("}", 3)
+    cp.emit(f"d[{B.at('j')}] += g;", 3)
     cp.emit("}", 2)
-    cp.emit(f"double s = d[{B.at('j')}];", 2)
-    cp.emit(f"for ({obs}) {{ double g = {dz}; if (g != 0.0) s += g; }}", 2)
-    cp.emit(f"d[{B.at('j')}] = s;", 2)
-    cp.emit("}")
-    if not any(cp.plan.live[x] for row in b.inputs for x in row):
+
+
+def _elements(cp: Any, arr: Any) -> _Access:
+    """Where the elements of an array (a block's outputs, a map, an argument) lie, row by row."""
+    made = cp.__dict__.setdefault("elements", {})
+    if id(arr) not in made:
+        made[id(arr)] = _Access(cp, [v for row in arr.nodes for v in row], f"E{len(made)}")
+    return made[id(arr)]  # type: ignore[no-any-return]
+
+
+def _map_refs(cp: Any, m: Map) -> List[str]:
+    refs = []
+    for kind, a in m.slots:
+        if kind == "same":
+            refs.append(f"v[{_elements(cp, a).at('k')}]")
+        elif kind == "node":
+            refs.append(cp.v(a))
+        else:
+            refs.append(crules.literal(a))
+    return refs
+
+
+def map_forward(cp: Any, m: Map) -> None:
+    M = _elements(cp, m)
+    expr = crules.forward(m.template, _map_refs(cp, m))
+    cp.emit(f"/* {cp.block_name(m)}: {m.template.rule} of each element ({m.N} x {m.n}) */")
+    cp.emit(f"for (int k = 0; k < {m.N * m.n}; k++) v[{M.at('k')}] = {expr};")
+
+
+def map_backward(cp: Any, m: Map) -> None:
+    M = _elements(cp, m)
+    refs = _map_refs(cp, m)
+    terms = crules.backward(m.template, "g", f"v[{M.at('k')}]", refs)
+    lines = []
+    for (kind, a), term in zip(m.slots, terms):
+        if kind == "same" and not isinstance(a, ArgArray) and cp.plan.live[a.nodes[0][0]]:
+            lines.append(f"d[{_elements(cp, a).at('k')}] += {term};")
+        elif kind == "node" and (cp.plan.live[a] or cp.nodes[a].kind == PARAM):
+            lines.append(f"{cp.d(a)} += {term};")
+        elif kind != "lit" and m.template.rule in UNSAFE:
+            lines.append(f"sink = {term};")
+    if not lines:
         return
-    order = "last to first" if b.neu_desc else "first to last"
-    cp.emit(f"/* dA_prev += W * dZ: each sum over the neurons, {order} */")
-    cp.emit(f"for (int i = 0; i < {N}; i++)")
-    cp.emit(f"for (int k = 0; k < {m}; k++) {{", 2)
-    cp.emit(f"double s = d[{X.at(f'i * {m} + k')}];", 3)
-    cp.emit(f"for ({neu}) {{ double g = {dz}; if (g != 0.0) s += g * v[{W.at(f'j * {m} + k')}]; }}", 3)
-    cp.emit(f"d[{X.at(f'i * {m} + k')}] = s;", 3)
-    cp.emit("}", 2)
+    loop = f"int k = {m.N * m.n - 1}; k >= 0; k--" if m.desc else f"int k = 0; k < {m.N * m.n}; k++"
+    cp.emit(f"/* {cp.block_name(m)}, backward: {m.template.rule}' of each element, last to first */"
+            if m.desc else f"/* {cp.block_name(m)}, backward: {m.template.rule}' of each element */")
+    cp.emit(f"for ({loop}) {{ double g = d[{M.at('k')}]; {' '.join(lines)} }}")

@@ -165,19 +165,10 @@ def _value(prog: Program, writer: Any, i: int, kept: Any, grad: bool) -> Optiona
     if prog.backend == "c":
         slot = writer.slot[i]
         return float(kept[writer.size + slot] if grad else kept[slot])
-    if nd.kind == PARAM:
-        if not grad:
-            return None
-        pos = prog.plan.p_pos[i]
-        name = writer.bound.get(i)
-        return float(kept["d_" + name] if name else kept["G"][pos])
+    if nd.kind == PARAM and not grad:
+        return None
     try:
-        if grad:
-            found = prog.plan.block_of.get(i)
-            if found is not None:
-                b, r, c = found
-                return float(kept[f"{writer.block_name(b)}_da"][r][c])
-            return float(kept[writer.grads[i]])
-        return float(eval(writer.val(i), {}, kept))  # noqa: S307 - our own program's variable names
+        expr = writer.grad_ref(i) if grad else writer.val(i)
+        return float(eval(expr, {}, kept))  # noqa: S307 - our own program's variable names
     except (KeyError, NameError, IndexError, TypeError):
         return None  # a value the program does not keep (a dA folded into dZ)

@@ -13,9 +13,10 @@ import re
 from typing import Dict, Iterable, List
 
 from .graph import DERIVED, OP
+from .maps import Map
 from .plan import Plan
 
-_LAYER = re.compile(r"^(L\d+)\.N\d+\.[az]$")
+_LAYER = re.compile(r"^(L\d+)\.N\d+\.([az])$")
 RESERVED = {  # names the Python program defines at its top level (comprehensions have their own)
     *keyword.kwlist,
     *dir(builtins),
@@ -65,10 +66,14 @@ class Names:
             if nd.kind in (OP, DERIVED) and v not in plan.block_of:
                 label = nd.label if nd.label and counts[nd.label] == 1 else ""
                 self.node[v] = self.fresh(identifier(label) if label else f"v{v}", v)
-        self.block: List[str] = []
+        self.block: List[str] = []  # blocks and maps
         for k, b in enumerate(plan.blocks):
             found = _LAYER.match(nodes[b.nodes[0][0]].label)
-            self.block.append(self.fresh(found.group(1) if found else f"layer{k + 1}", k))
+            if isinstance(b, Map):  # the list of its values: L1_a, or by its operation
+                base = f"{found.group(1)}_{found.group(2)}" if found else b.template.rule + "s"
+            else:  # a layer: L1, whose arrays are L1_W, L1_z, ...
+                base = found.group(1) if found else f"layer{k + 1}"
+            self.block.append(self.fresh(base, k))
 
     def fresh(self, base: str, k: int) -> str:
         """`base`, or `base_<k>` (then `base_<k>_2`, ...) if it is taken."""

@@ -20,9 +20,10 @@ fails where the interpreter does.
 from __future__ import annotations
 
 import heapq
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .graph import CONST, DERIVED, OP, PARAM, Graph
+from .maps import Map, argument_arrays, find_maps, order_of
 
 UNSAFE = {"sqrt", "pow", "pow_const"}  # a local derivative that fails for some finite inputs
 
@@ -60,13 +61,16 @@ class Plan:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.wants, self.live = _gradients(graph)
-        self.blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]
         pos = {v: k for k, v in enumerate(graph.backward)}
-        self.blocks = [b for b in self.blocks if not b.live or _directions(b, pos)]
+        blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]
+        blocks = [b for b in blocks if not b.live or _directions(b, pos)]
+        banned: Set[int] = set()  # nodes that stay scalar steps
         while True:
+            maps = self._maps(blocks, pos, banned)
+            self.blocks: List[Any] = [*blocks, *maps]  # the steps that are arrays: blocks, then maps
             for k, b in enumerate(self.blocks):
                 b.uid = -(k + 1)
-            self.block_of: Dict[int, Tuple[Block, int, int]] = {
+            self.block_of: Dict[int, Tuple[Any, int, int]] = {
                 v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)
             }
             bad: Set[int] = set()
@@ -74,15 +78,41 @@ class Plan:
             self.backward = self._backward(pos, bad)
             if not bad:
                 break
-            self.blocks = [b for b in self.blocks if b.uid not in bad]  # run those line by line
+            blocks = [b for b in blocks if b.uid not in bad]  # run those line by line
+            banned.update(v for m in maps if m.uid in bad for v in m.members())
         self.layout, self.p_pos = self._layout()
+
+    def _maps(self, blocks: List[Block], pos: Dict[int, int], banned: Set[int]) -> List[Map]:
+        """The maps over the blocks' outputs and the list arguments, each checked as blocks are."""
+        while True:
+            placed: Dict[int, Any] = argument_arrays(self.graph)
+            for b in blocks:
+                placed.update({v: (b, i, j) for i, row in enumerate(b.nodes) for j, v in enumerate(row)})
+            maps = find_maps(self.graph, placed, banned)
+            rejected = [m for m in maps if not self._map_fits(m, pos)]
+            if not rejected:
+                return maps
+            banned.update(v for m in rejected for v in m.members())
+
+    def _map_fits(self, m: Map, pos: Dict[int, int]) -> bool:
+        states = {self.live[v] for v in m.members()}
+        m.live = states == {True}
+        if len(states) > 1:
+            return False
+        if m.live:
+            order = order_of(m, pos)
+            m.desc = order if order is not None else True
+            shared = [p for kind, p in m.slots if kind == "node" and (self.live[p] or self.wants[p])]
+            return order is not None or not shared  # a shared parent's sum needs the engine's order
+        return True
 
     def unit(self, v: int) -> int:
         """The step node `v` belongs to: its block's uid (< 0) or its own index."""
         found = self.block_of.get(v)
         return found[0].uid if found is not None else v
 
-    def block(self, uid: int) -> Block:
+    def block(self, uid: int) -> Any:
+        """The block or map whose uid is `uid`."""
         return self.blocks[-uid - 1]
 
     def _forward(self, bad: Set[int]) -> List[int]:
@@ -144,6 +174,8 @@ class Plan:
             if u >= 0:
                 continue
             b = self.block(u)
+            if not isinstance(b, Block):
+                continue
             ids = [*[w for row in b.weights for w in row], *b.biases]
             if all(g.nodes[v].kind == PARAM and g.param_of[v] not in placed for v in ids):
                 b.offset = len(layout)

@@ -28,7 +28,8 @@ def inputs_ref(prog: Any, b: Block) -> str:
     found = prog.plan.block_of.get(b.inputs[0][0]) if b.m else None
     if ref is None and found is not None:
         prev = found[0]
-        if prev.N == b.N and all(list(row) == prev.nodes[i] for i, row in enumerate(b.inputs)):
+        flat = getattr(prev, "flat", False)
+        if not flat and prev.N == b.N and all(list(row) == prev.nodes[i] for i, row in enumerate(b.inputs)):
             ref = prog.out(prev)
     if ref is None:
         ref = f"{prog.block_name(b)}_x"
@@ -138,8 +139,9 @@ def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
     found = prog.plan.block_of.get(b.inputs[0][0])
     if found is not None and X == prog.out(found[0]):
         prev = found[0]
-        D = f"{prog.block_name(prev)}_da"
-        if prev.act is not None and prev.uid not in prog.made and prog.plan.sources.get(prev.uid) == {b.uid}:
+        D = prog.grad_array(prev)
+        alone = prog.plan.sources.get(prev.uid) == {b.uid}
+        if isinstance(prev, Block) and prev.act is not None and prev.uid not in prog.made and alone:
             _fused(prog, prev, dzn)
         elif prev.uid in prog.made:
             prog.emit(
@@ -185,7 +187,7 @@ def _add_sum(prog: Any, v: int, args: str) -> None:
         ref = f"G[{prog.plan.p_pos[v]}]"
     elif found is not None:
         prog.make_da(found[0])
-        ref = f"{prog.block_name(found[0])}_da[{found[1]}][{found[2]}]"
+        ref = prog.grad_ref(v)
     else:
         ref = prog.grad(v)
         if v not in prog.assigned:

@@ -13,10 +13,11 @@ which it adds to, as `backward()` adds to ``.grad``; it returns the function's v
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from . import pyrules
 from .graph import ARG, CONST, PARAM, Graph
+from .maps import Map
 from .names import RESERVED, Names, identifier
 from .plan import UNSAFE, Block, Plan
 from .pyrules import literal
@@ -56,7 +57,7 @@ class PythonProgram:
         found = self.plan.block_of.get(v)
         if found is not None:
             b, i, j = found
-            return f"{self.out(b)}[{i}][{j}]"
+            return f"{self.out(b)}[{i}]" if isinstance(b, Map) and b.flat else f"{self.out(b)}[{i}][{j}]"
         return self.names.node[v]
 
     def lit(self, x: float) -> str:
@@ -70,15 +71,36 @@ class PythonProgram:
         if vs and pos[0] >= 0 and not self.bound and pos == list(range(pos[0], pos[0] + len(vs))):
             return "P" if len(vs) == len(self.plan.layout) else f"P[{pos[0]}:{pos[0] + len(vs)}]"
         found = self.plan.block_of.get(vs[0]) if vs else None
-        if found is not None and list(vs) == found[0].nodes[found[1]]:
+        flat = found is not None and isinstance(found[0], Map) and found[0].flat
+        if found is not None and not flat and list(vs) == found[0].nodes[found[1]]:
             return f"{self.out(found[0])}[{found[1]}]"
         row = _argument_row(self.graph, vs)
         if row is not None:
             return row
         return "(" + ", ".join(self.val(v) for v in vs) + ("," if len(vs) == 1 else "") + ")"
 
-    def out(self, b: Block) -> str:
+    def out(self, b: Any) -> str:
+        """The list (of lists) that holds a block's outputs or a map's values."""
+        if isinstance(b, Map):
+            return self.block_name(b)
         return f"{self.block_name(b)}_{'a' if b.act else 'z'}"
+
+    def grad_array(self, b: Any) -> str:
+        """The list (of lists) that holds a block's dA or a map's gradients."""
+        return f"d_{self.block_name(b)}" if isinstance(b, Map) else f"{self.block_name(b)}_da"
+
+    def grad_ref(self, v: int) -> str:
+        """The expression for node v's gradient (where the program keeps one)."""
+        nd = self.nodes[v]
+        if nd.kind == PARAM:
+            name = self.bound.get(v)
+            return "d_" + name if name else f"G[{self.plan.p_pos[v]}]"
+        found = self.plan.block_of.get(v)
+        if found is not None:
+            b, i, j = found
+            flat = isinstance(b, Map) and b.flat
+            return f"{self.grad_array(b)}[{i}]" if flat else f"{self.grad_array(b)}[{i}][{j}]"
+        return self.grad(v)
 
     def block_name(self, b: Block) -> str:
         return self.names.block[-b.uid - 1]
@@ -100,23 +122,24 @@ class PythonProgram:
                 self.emit(f"_ = {term}")
             return
         if nd.kind == PARAM:
-            name = self.bound.get(v)
-            self.emit(f"{'d_' + name if name else f'G[{self.plan.p_pos[v]}]'} += {term}")
+            self.emit(f"{self.grad_ref(v)} += {term}")
             return
         found = self.plan.block_of.get(v)
         if found is not None:
-            b, i, j = found
-            self.make_da(b)
-            self.emit(f"{self.block_name(b)}_da[{i}][{j}] += {term}")
+            self.make_da(found[0])
+            self.emit(f"{self.grad_ref(v)} += {term}")
             return
         op = "+=" if v in self.assigned else "="
         self.assigned.add(v)
         self.emit(f"{self.grad(v)} {op} {term}")
 
-    def make_da(self, b: Block) -> None:
+    def make_da(self, b: Any) -> None:
         if b.uid not in self.made:
             self.made.add(b.uid)
-            self.emit(f"{self.block_name(b)}_da = [[0.0] * {b.n} for _ in range({b.N})]")
+            if isinstance(b, Map) and b.flat:
+                self.emit(f"{self.grad_array(b)} = [0.0] * {b.N}")
+            else:
+                self.emit(f"{self.grad_array(b)} = [[0.0] * {b.n} for _ in range({b.N})]")
 
     def emit(self, line: str) -> None:
         self.lines.append("    " + line)
@@ -128,13 +151,16 @@ class PythonProgram:
 
     def source(self) -> str:
         from .pyblocks import block_backward, block_forward
+        from .pymaps import map_backward, map_forward
 
         self.comment("forward")
         for u in self.plan.forward:
-            if u < 0:
-                block_forward(self, self.plan.block(u))
-            else:
+            if u >= 0:
                 self.scalar_forward(u)
+            elif isinstance(self.plan.block(u), Map):
+                map_forward(self, self.plan.block(u))
+            else:
+                block_forward(self, self.plan.block(u))
         body_forward = self.lines
         self.lines = []
         root = self.graph.root
@@ -142,10 +168,12 @@ class PythonProgram:
         if self.target(root):
             self.add(root, "1.0")
         for u in self.plan.backward:
-            if u < 0:
-                block_backward(self, self.plan.block(u))
-            else:
+            if u >= 0:
                 self.scalar_backward(u)
+            elif isinstance(self.plan.block(u), Map):
+                map_backward(self, self.plan.block(u))
+            else:
+                block_backward(self, self.plan.block(u))
         if self.bound:
             self.emit(f"G[:] = [{', '.join('d_' + n for n in self.bound.values())}]")
         self.emit(f"return {self.val(root)}")
@@ -178,9 +206,23 @@ class PythonProgram:
         if nd.rule == "neuron":
             self.neuron_forward(v, name)
             return
+        whole = self.whole_map(nd)
+        if whole is not None:  # a sum of a whole list: in its order, as the engine adds it
+            self.emit(f"{name} = sum({self.out(whole)})" + (f" + {self.lit(nd.const)}" if nd.const else ""))
+            return
         refs = [self.val(p) for p in nd.parents]
         self.formulas[v] = f"{name} = {pyrules.forward(nd, refs, self)}"
         self.emit(self.formulas[v])
+
+    def whole_map(self, nd: Any) -> Optional[Map]:
+        """The map a sum node adds up, whole and in order (a column), if that is what it does."""
+        if nd.rule != "sum" or not nd.parents:
+            return None
+        found = self.plan.block_of.get(nd.parents[0])
+        if found is None or not isinstance(found[0], Map) or not found[0].flat:
+            return None
+        m = found[0]
+        return m if list(nd.parents) == m.members() else None
 
     def neuron_forward(self, v: int, name: str) -> None:
         nd = self.nodes[v]
@@ -208,6 +250,15 @@ class PythonProgram:
         g = self.grad(v)
         if nd.rule == "neuron":
             self.neuron_backward(v, g)
+            return
+        whole = self.whole_map(nd)
+        if whole is not None and whole.live:  # each element gets g
+            D = self.grad_array(whole)
+            if whole.uid in self.made:
+                self.emit(f"{D} = [d + {g} for d in {D}]")
+            else:
+                self.made.add(whole.uid)
+                self.emit(f"{D} = [{g}] * {whole.N}")
             return
         refs = [self.val(p) for p in nd.parents]
         if self.small and v in self.formulas:
