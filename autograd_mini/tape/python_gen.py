@@ -19,7 +19,7 @@ from . import pyrules
 from .graph import ARG, CONST, PARAM, Graph
 from .maps import Map
 from .names import RESERVED, Names, identifier
-from .plan import UNSAFE, Block, Plan
+from .plan import UNSAFE, Plan
 from .pyrules import literal
 
 
@@ -102,7 +102,7 @@ class PythonProgram:
             return f"{self.grad_array(b)}[{i}]" if flat else f"{self.grad_array(b)}[{i}][{j}]"
         return self.grad(v)
 
-    def block_name(self, b: Block) -> str:
+    def block_name(self, b: Any) -> str:
         return self.names.block[-b.uid - 1]
 
     def grad(self, v: int) -> str:
