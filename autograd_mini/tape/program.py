@@ -87,7 +87,7 @@ def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
             return None
         if type(loss) is int:
             loss = float(loss)
-        total = sum(G)
+        total = sum(G, 0.0)
         if type(loss) is not float or type(total) is not float or loss - loss != 0.0 or total - total != 0.0:
             return None  # NaN or inf (a sum too large for a float is a false alarm the interpreter clears)
         return loss, G
