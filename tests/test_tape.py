@@ -521,3 +521,34 @@ def test_linear_batch_with_scalar_nodes_between_layers() -> None:
 
     X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(5)]
     assert_same(fn, [X], params)
+
+
+# ---- edge cases ----
+
+
+def test_functions_without_parameters_or_returning_a_leaf() -> None:
+    w = Value(2.0, label="w")
+    step = trace(lambda: w)
+    assert step() == 2.0 and w.grad == 1.0  # d w / d w
+    assert trace(lambda x: x * 3.0, 1.0)(2.0) == 6.0
+    assert trace(lambda x: x, 1.0)(5.0) == 5.0
+
+
+def test_numpy_arrays_and_tuples_as_arguments() -> None:
+    np = pytest.importorskip("numpy")
+    fn, (X, y), params = softmax_model()
+    step = trace(fn, np.array(X), np.array(y))  # read as the lists they hold
+    assert stepped(step, [np.array(X), np.array(y)], params) == interpreted(fn, [X, y], params)
+    assert_same(fn, [tuple(map(tuple, X)), tuple(y)], params, step=step, exact=True)
+
+
+def test_a_check_on_a_value_that_is_no_argument_is_refused() -> None:
+    """A label that is a Value made inside the function: its check cannot be replayed."""
+    w = Value(0.5)
+    with pytest.raises(TypeError, match="not one of the traced function's arguments"):
+        trace(lambda x: losses.hinge_loss([w * x], [Value(1.0)]), 1.0)
+
+
+def test_a_function_that_only_works_on_numbers_says_so() -> None:
+    with pytest.raises(TypeError, match="works on numbers but fails when its arguments are Values"):
+        trace(lambda y: total([Value(1.0) * float(t) for t in datasets.to_pm1(y)]), [0, 1])

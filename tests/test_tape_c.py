@@ -178,3 +178,27 @@ def test_the_c_source_keeps_the_order_of_the_sums() -> None:
     src = trace(fn, *args, backend="c").source
     assert "for (int i = 39; i >= 0; i--)" in src  # the observations, last to first, as backward()
     assert "-ffp-contract=off" in FLAGS  # no fused multiply-add: Python's roundings, one at a time
+
+
+def test_source_of_in_c_compiles_and_gives_backwards_numbers() -> None:
+    import ctypes
+    import struct
+
+    from autograd_mini.tape import source_of
+    from autograd_mini.tape.cbuild import library, load
+
+    x, w, b = Value(0.5, label="x"), Value(-3.0, label="w"), Value(2.0, label="b")
+    y = (w * x + b).tanh()
+    fn = load(library(source_of(y, backend="c"))[0])
+    out = ctypes.create_string_buffer(8 * 4)
+    assert fn(struct.pack("6d", -3.0, 0.5, 2.0, 0.0, 0.0, 0.0), out, None) == 0
+    y.backward()
+    assert struct.unpack("4d", out.raw) == (y.data, w.grad, x.grad, b.grad)
+
+
+def test_an_unfused_mlp_compiles_in_seconds() -> None:
+    """z and a nodes: the relu of each z is a loop over the layer, not a line per node."""
+    fn, args, params = T.moons_model(False)
+    step = trace(fn, *args, backend="c")
+    assert step.last is not None and step.last.compile_seconds < 10.0
+    assert step.source.count("\n") < 600
