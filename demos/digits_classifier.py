@@ -1,0 +1,258 @@
+"""Train an MLP on scikit-learn's 8×8 handwritten digits with autograd_mini, and show what it learned.
+
+    python demos/digits_classifier.py                      # 64-32-10 ReLU, about 15 s
+    python demos/digits_classifier.py --hidden 64 --epochs 40
+
+The 1,797 images ship inside scikit-learn (`load_digits` reads a file of the package: no download).
+Pixels are scaled to [0, 1]; a stratified quarter of each digit is held out for testing. The model
+is trained with softmax cross-entropy and AdamW (Adam with decoupled weight decay) on mini-batches,
+the learning rate falling along a half cosine to 0.
+
+Writes into --out (default out/digits/): metrics.json, model.json and, with matplotlib,
+confusion_matrix.png, misclassified.png, weights.png and loss_curve.png. With PyTorch installed it
+ends by checking that the same network in PyTorch (`torch_bridge.to_torch`) predicts the same classes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+
+from autograd_mini import Value, losses, nn, no_grad, optim
+from autograd_mini.atomic import write_atomic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import digits_plots  # noqa: E402  (beside this file)
+from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
+
+PROG = "digits_classifier.py"
+Rows = List[List[float]]
+Step = Callable[[Rows, List[int]], Tuple[float, Optional[int]]]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (and exit status 2), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    p = OneLineParser(prog=PROG, description="Train an autograd_mini MLP on the 8x8 handwritten digits.")
+    p.add_argument("--hidden", default="32", help="hidden layer sizes, e.g. 32 or 64,32 (default 32)")
+    p.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
+    p.add_argument("--lr", type=float, default=0.02, help="peak learning rate of AdamW (default 0.02)")
+    p.add_argument("--weight-decay", type=float, default=0.1, help="AdamW's weight decay (default 0.1)")
+    p.add_argument("--batch-size", type=int, default=32, help="images per step (default 32)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the split, weights and batches (default 0)")
+    p.add_argument("--limit", type=int, default=None, help="use only this many images (for quick tries)")
+    p.add_argument("--out", default="out/digits", help="output folder (default out/digits/)")
+    return p.parse_args(argv)
+
+
+def check_options(a: argparse.Namespace) -> List[int]:
+    """Everything checked before the data is read; returns the hidden sizes. Raises ValueError."""
+    if a.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {a.epochs}")
+    if not (a.lr > 0.0 and math.isfinite(a.lr)):
+        raise ValueError(f"--lr must be a finite number > 0, got {a.lr}")
+    if not (a.weight_decay >= 0.0 and math.isfinite(a.weight_decay)):
+        raise ValueError(f"--weight-decay must be a finite number >= 0, got {a.weight_decay}")
+    if a.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {a.batch_size}")
+    if a.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {a.seed}")
+    if a.limit is not None and not 40 <= a.limit <= 1797:
+        raise ValueError(f"--limit must be between 40 and 1797 images, got {a.limit}")
+    try:
+        hidden = [int(h) for h in a.hidden.split(",")]
+    except ValueError:
+        raise ValueError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
+    if any(h < 1 for h in hidden):
+        raise ValueError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
+    out = Path(a.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise ValueError(f"--out {str(out)!r} is not a writable folder ({e.strerror or e})") from None
+    return hidden
+
+
+def batch_loss(model: nn.MLP, X: Rows, y: List[int]) -> Value:
+    """The mean softmax cross-entropy of a batch: the function a training step differentiates."""
+    return losses.softmax_cross_entropy(model(X), y)
+
+
+def make_step(model: nn.MLP) -> Step:
+    """One training step's forward and backward pass: adds d loss / d p to each ``p.grad`` and
+    returns the loss and how many images of the batch the model got right (before the update).
+
+    A compiled tape can stand in: ``step = trace(lambda X, y: batch_loss(model, X, y), X0, y0)``
+    and ``lambda X, y: (step(X, y), None)``; with None for the count, the epoch's train accuracy
+    is measured on the whole training set after the epoch instead."""
+
+    def step(X: Rows, y: List[int]) -> Tuple[float, Optional[int]]:
+        logits = model(X)
+        loss = losses.softmax_cross_entropy(logits, y)  # batch_loss, keeping the logits
+        loss.backward()
+        return loss.data, sum(_argmax(row) == t for row, t in zip(logits, y))
+
+    return step
+
+
+def _argmax(logits: Sequence[Value]) -> int:
+    return max(range(len(logits)), key=lambda k: logits[k].data)
+
+
+def predict(model: nn.MLP, X: Rows) -> List[int]:
+    """The class with the largest logit, for each image."""
+    with no_grad():
+        return [_argmax(out) for out in model(X)]
+
+
+def train(model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace) -> Dict[str, List[float]]:
+    """Mini-batch AdamW with a cosine-shaped learning rate; prints a line per epoch. The train
+    accuracy of an epoch counts each image as the model classified it in its batch, before that
+    batch's update (as Keras reports it); metrics.json has the final model's on the whole set."""
+    X, y = data["X_train"], data["y_train"]
+    batches = math.ceil(len(y) / a.batch_size)
+    total = a.epochs * batches
+    schedule = lambda t: a.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))  # noqa: E731
+    opt = optim.AdamW(model.parameters(), lr=schedule, weight_decay=a.weight_decay)
+    step = make_step(model)
+    rng = random.Random(a.seed)
+    history: Dict[str, List[float]] = {
+        "batch_loss": [],
+        "loss": [],
+        "train_accuracy": [],
+        "test_accuracy": [],
+    }
+    t0 = time.perf_counter()
+    for epoch in range(1, a.epochs + 1):
+        order = list(range(len(y)))
+        rng.shuffle(order)
+        epoch_loss, right = 0.0, 0  # type: Tuple[float, Optional[int]]
+        for b in range(batches):
+            idx = order[b * a.batch_size : (b + 1) * a.batch_size]
+            opt.zero_grad()
+            loss, correct = step([X[i] for i in idx], [y[i] for i in idx])
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"the loss became {loss} in epoch {epoch}; try a smaller --lr")
+            opt.step()
+            history["batch_loss"].append(loss)
+            epoch_loss += loss * len(idx)
+            right = right + correct if correct is not None and right is not None else None
+        history["loss"].append(epoch_loss / len(y))
+        # the share right as the batches went by (free), else measured now
+        history["train_accuracy"].append(
+            right / len(y) if right is not None else accuracy(predict(model, X), y)
+        )
+        history["test_accuracy"].append(accuracy(predict(model, data["X_test"]), data["y_test"]))
+        progress(epoch, a.epochs, history, time.perf_counter() - t0)
+    return history
+
+
+def progress(epoch: int, epochs: int, history: Dict[str, List[float]], seconds: float) -> None:
+    bar = "#" * round(20 * epoch / epochs)
+    train, test = history["train_accuracy"][-1], history["test_accuracy"][-1]
+    print(
+        f"epoch {epoch:>3}/{epochs} [{bar:<20}] loss {history['loss'][-1]:<7.4g}  "
+        f"train {train:6.1%}  test {test:6.1%}  {seconds:5.1f}s",
+        flush=True,
+    )
+
+
+def torch_check(model: nn.MLP, X: Rows, ours: List[int]) -> Optional[bool]:
+    """Whether PyTorch, running the same network (`to_torch`), predicts the same classes; None
+    when torch is not installed."""
+    try:
+        import torch
+
+        from autograd_mini.torch_bridge import to_torch
+    except ImportError:
+        print("torch check skipped: PyTorch is not installed (pip install 'autograd_mini[torch]')")
+        return None
+    with torch.no_grad():
+        theirs = to_torch(model)(torch.tensor(X, dtype=torch.float64)).argmax(dim=1).tolist()
+    differ = sum(a != b for a, b in zip(ours, theirs))
+    if differ:
+        print(f"torch check: PyTorch predicts a different class for {differ} of {len(X)} test images")
+    else:
+        print(f"torch check: PyTorch (to_torch) predicts the same class for all {len(X)} test images")
+    return differ == 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        hidden = check_options(args)
+    except ValueError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        X, y = load_data(args.limit, args.seed)
+    except ImportError:
+        print(f"{PROG}: error: needs scikit-learn for the digits: pip install -e '.[demo]'", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    train_idx, test_idx = stratified_split(y, 0.25, args.seed)
+    data = {
+        "X_train": [X[i] for i in train_idx],
+        "y_train": [y[i] for i in train_idx],
+        "X_test": [X[i] for i in test_idx],
+        "y_test": [y[i] for i in test_idx],
+    }
+    # fused: one node relu(w·x + b) per neuron, the fast way to train
+    model = nn.MLP(64, [*hidden, 10], activation="relu", rng=random.Random(args.seed), fused=True)
+    print(
+        f"digits: {len(train_idx)} train / {len(test_idx)} test images; {model!r}, "
+        f"{len(model.parameters())} parameters; AdamW lr={args.lr} (cosine), batch {args.batch_size}"
+    )
+    t0 = time.perf_counter()
+    try:
+        history = train(model, data, args)
+    except FloatingPointError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - t0
+
+    test_pred = predict(model, data["X_test"])
+    matrix = confusion(test_pred, data["y_test"])
+    precision, recall = precision_recall(matrix)
+    metrics = {
+        "train_accuracy": accuracy(predict(model, data["X_train"]), data["y_train"]),
+        "test_accuracy": accuracy(test_pred, data["y_test"]),
+        "precision": precision,
+        "recall": recall,
+        "confusion_matrix": matrix,
+        "epochs": args.epochs,
+        "seconds": round(seconds, 3),
+        "train_size": len(train_idx),
+        "test_size": len(test_idx),
+        "history": {k: v for k, v in history.items() if k != "batch_loss"},
+        "options": {**vars(args), "hidden": hidden},
+    }
+    print(
+        f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%} "
+        f"({len(test_idx) - sum(matrix[c][c] for c in range(10))} of {len(test_idx)} test images wrong), "
+        f"trained in {seconds:.1f}s"
+    )
+    metrics["torch_same_predictions"] = torch_check(model, data["X_test"], test_pred)
+    model.save(out / "model.json")
+    write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    pictures = digits_plots.draw_all(model, data, test_pred, matrix, history, metrics, out)
+    print(f"wrote {', '.join(['metrics.json', 'model.json', *pictures])} to {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The pictures of the digits demo: confusion matrix, misclassified images, first-layer weights and
+the training curves. matplotlib is optional: without it `draw_all` says what it skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+from autograd_mini import nn
+
+PICTURES = ["confusion_matrix.png", "misclassified.png", "weights.png", "loss_curve.png"]
+
+
+def draw_all(
+    model: nn.MLP,
+    data: Dict[str, Any],
+    predicted: List[int],
+    matrix: List[List[int]],
+    history: Dict[str, List[float]],
+    metrics: Dict[str, Any],
+    out: Path,
+) -> List[str]:
+    """Write the four pictures into `out`; returns their names (none without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            f"pictures skipped: matplotlib is not installed (pip install matplotlib): {', '.join(PICTURES)}"
+        )
+        return []
+    confusion_matrix(plt, matrix, metrics["test_accuracy"], out / PICTURES[0])
+    misclassified(plt, data["X_test"], data["y_test"], predicted, out / PICTURES[1])
+    weights(plt, model, out / PICTURES[2])
+    curves(plt, history, out / PICTURES[3])
+    return list(PICTURES)
+
+
+def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) -> None:
+    k = len(matrix)
+    fig, ax = plt.subplots(figsize=(5.6, 5))
+    # the diagonal dwarfs the mistakes: colour by share of each true class, print the counts
+    shares = [[n / max(1, sum(row)) for n in row] for row in matrix]
+    ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    for t in range(k):
+        for p in range(k):
+            if matrix[t][p]:
+                colour = "white" if shares[t][p] > 0.5 else ("#c0392b" if t != p else "black")
+                ax.text(p, t, str(matrix[t][p]), ha="center", va="center", color=colour, fontsize=9)
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(f"Test set confusion matrix (accuracy {acc:.1%})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def misclassified(plt: Any, X: List[List[float]], y: List[int], predicted: List[int], path: Path) -> None:
+    all_wrong = [i for i, (p, t) in enumerate(zip(predicted, y)) if p != t]
+    wrong = all_wrong[:40]
+    cols = min(10, max(1, len(wrong)))
+    rows = max(1, -(-len(wrong) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.2 * cols + 0.4, 1.45 * rows + 0.6), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong):
+        ax.imshow(_image(X[i]), cmap="gray_r", vmin=0.0, vmax=1.0)
+        ax.set_title(f"true {y[i]}\npred {predicted[i]}", fontsize=8)
+    if not wrong:
+        axes[0][0].text(0.5, 0.5, "no misclassified test images", ha="center", va="center")
+    shown = (
+        f"the first {len(wrong)} of {len(all_wrong)}" if len(wrong) < len(all_wrong) else f"all {len(wrong)}"
+    )
+    fig.suptitle(f"Misclassified test images ({shown})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def weights(plt: Any, model: nn.MLP, path: Path) -> None:
+    """Each first-layer neuron's 64 weights as an 8×8 image: red pixels excite it, blue inhibit."""
+    rows_of_w = [[w.data for w in row] for row in model.layers[0].weight]
+    n = len(rows_of_w)
+    cols = min(8, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols + 0.3, 1.2 * rows + 0.6), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for j, (ax, w) in enumerate(zip(axes.flat, rows_of_w), 1):
+        m = max(abs(v) for v in w) or 1.0  # each neuron on its own symmetric scale
+        ax.imshow(_image(w), cmap="RdBu_r", vmin=-m, vmax=m)
+        ax.set_title(f"N{j}", fontsize=8)
+    fig.suptitle("First-layer weights, one 8×8 image per neuron (red +, blue −)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def curves(plt: Any, history: Dict[str, List[float]], path: Path) -> None:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    per_batch = history["batch_loss"]
+    epochs = len(history["loss"])
+    batches = len(per_batch) / epochs
+    left.plot(
+        [(i + 1) / batches for i in range(len(per_batch))], per_batch, color="#9bb7d4", lw=0.6, label="batch"
+    )
+    left.plot(range(1, epochs + 1), history["loss"], color="#1f4e99", marker="o", ms=3, label="epoch mean")
+    left.set_yscale("log")
+    left.set_xlabel("epoch")
+    left.set_title("Training loss (softmax cross-entropy)")
+    left.legend()
+    right.plot(range(1, epochs + 1), history["train_accuracy"], marker="o", ms=3, label="train")
+    right.plot(range(1, epochs + 1), history["test_accuracy"], marker="o", ms=3, label="test")
+    right.set_xlabel("epoch")
+    right.set_title("Accuracy")
+    right.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _image(pixels: List[float]) -> List[List[float]]:
+    return [pixels[8 * r : 8 * r + 8] for r in range(8)]
