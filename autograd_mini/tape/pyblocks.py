@@ -54,19 +54,21 @@ def block_forward(prog: Any, b: Block) -> None:
         prog.emit(f"{W} = [\n        {rows},\n    ]")
         prog.emit(f"{B} = [{', '.join(prog.val(c) for c in b.biases)}]")
     X = inputs_ref(prog, b)
-    prog.comment("Z = W·A + B")
     if b.m <= 3:  # written out: (w1·x1 + w2·x2) + b is the sum the engine makes, without sum()'s cost
-        ws = ", ".join(f"w{k + 1}" for k in range(b.m))
-        xs = ", ".join(f"x{k + 1}" for k in range(b.m))
-        terms = " + ".join(f"w{k + 1} * x{k + 1}" for k in range(b.m))
         one = "," if b.m == 1 else ""
-        prog.emit(f"{Z} = [[{terms} + c for ({ws}{one}), c in zip({W}, {B})] for {xs}{one} in {X}]")
+        ws = "(" + ", ".join(f"w{k + 1}" for k in range(b.m)) + one + ")"
+        xs = ", ".join(f"x{k + 1}" for k in range(b.m)) + one
+        z = " + ".join(f"w{k + 1} * x{k + 1}" for k in range(b.m)) + " + c"
     else:
-        prog.emit(f"{Z} = [[sum(map(mul, w, x)) + c for w, c in zip({W}, {B})] for x in {X}]")
-    if b.act == "relu":
-        prog.comment("A = relu(Z)")
-        prog.emit(f"{L}_a = [[0.0 if z <= 0.0 else z for z in zs] for zs in {Z}]  {NAN_NOTE}")
-    elif b.act is not None:
+        ws, xs, z = "w", "x", "sum(map(mul, w, x)) + c"
+    if b.act == "relu":  # Z is not kept: the backward pass reads A (relu'(z) = 1 where a > 0)
+        prog.comment("A = relu(Z), Z = W·A + B")
+        prog.emit(f"{L}_a = [[0.0 if z <= 0.0 else z for {ws}, c in zip({W}, {B}) for z in [{z}]] "
+                  f"for {xs} in {X}]  {NAN_NOTE}")
+        return
+    prog.comment("Z = W·A + B")
+    prog.emit(f"{Z} = [[{z} for {ws}, c in zip({W}, {B})] for {xs} in {X}]")
+    if b.act is not None:
         prog.uses.add(b.act)
         prog.comment(f"A = {b.act}(Z)")
         prog.emit(f"{L}_a = [list(map({b.act}, zs)) for zs in {Z}]")
@@ -106,7 +108,7 @@ def block_backward(prog: Any, b: Block) -> None:
         prog.comment(f"dA_prev += W * dZ: each sum over the neurons, {order}")
         nrev = "[::-1]" if b.neu_desc else ""
         prog.emit(f"WT = list(zip(*{L}_W{nrev}))")
-        _input_grads(prog, b, X, DZ if not nrev else f"[r[::-1] for r in {DZ}]")
+        _input_grads(prog, b, X, DZ if not nrev or b.n == 1 else f"[r[::-1] for r in {DZ}]")
 
 
 def _weight_grads(prog: Any, b: Block, rows: str) -> None:
@@ -135,6 +137,18 @@ def _weight_grads(prog: Any, b: Block, rows: str) -> None:
     prog.emit("            G[q] = sum(dz, G[q])")
 
 
+def _dot(n: int, start: str = "") -> tuple:
+    """(weights' pattern, dz's pattern, Σ_j w_j·dz_j) over n neurons: written out for a few
+    neurons (the same sum from 0, without sum()'s cost), else sum(map(mul, ...))."""
+    if n > 3:
+        return "w", "dz", f"sum(map(mul, w, dz){', ' + start if start else ''})"
+    one = "," if n == 1 else ""
+    ws, ds = [f"w{k + 1}" for k in range(n)], [f"d{k + 1}" for k in range(n)]
+    terms = [f"{w} * {d}" for w, d in zip(ws, ds)]
+    dot = " + ".join([start, *terms] if start else terms)
+    return f"({', '.join(ws)}{one})", f"({', '.join(ds)}{one})", dot
+
+
 def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
     found = prog.plan.block_of.get(b.inputs[0][0])
     if found is not None and X == prog.out(found[0]):
@@ -142,14 +156,14 @@ def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
         D = prog.grad_array(prev)
         alone = prog.plan.sources.get(prev.uid) == {b.uid}
         if isinstance(prev, Block) and prev.act is not None and prev.uid not in prog.made and alone:
-            _fused(prog, prev, dzn)
+            _fused(prog, prev, dzn, b.n)
         elif prev.uid in prog.made:
-            prog.emit(
-                f"{D} = [[sum(map(mul, w, dz), s) for w, s in zip(WT, ss)] for dz, ss in zip({dzn}, {D})]"
-            )
+            wp, dp, dot = _dot(b.n, "s")
+            prog.emit(f"{D} = [[{dot} for {wp}, s in zip(WT, ss)] for {dp}, ss in zip({dzn}, {D})]")
         else:
             prog.made.add(prev.uid)
-            prog.emit(f"{D} = [[sum(map(mul, w, dz)) for w in WT] for dz in {dzn}]")
+            wp, dp, dot = _dot(b.n)
+            prog.emit(f"{D} = [[{dot} for {wp} in WT] for {dp} in {dzn}]")
         return
     L = prog.block_name(b)
     prog.emit(f"{L}_dzr = {dzn}")
@@ -159,22 +173,23 @@ def _input_grads(prog: Any, b: Block, X: str, dzn: str) -> None:
 
 
 _FUSED = {
-    "relu": "[[sum(map(mul, w, dz)) if a > 0.0 else 0.0 * a for w, a in zip(WT, r)] "
-    "for dz, r in zip({n}, {A})]",
-    "tanh": "[[sum(map(mul, w, dz)) * (1.0 - a * a) for w, a in zip(WT, r)] for dz, r in zip({n}, {A})]",
-    "sigmoid": "[[sum(map(mul, w, dz)) * a * sigmoid(-z) for w, a, z in zip(WT, r, zs)] "
-    "for dz, r, zs in zip({n}, {A}, {Z})]",
+    "relu": "[[{dot} if a > 0.0 else 0.0 * a for {wp}, a in zip(WT, r)] for {dp}, r in zip({n}, {A})]",
+    "tanh": "[[({dot}) * (1.0 - a * a) for {wp}, a in zip(WT, r)] for {dp}, r in zip({n}, {A})]",
+    "sigmoid": "[[({dot}) * a * sigmoid(-z) for {wp}, a, z in zip(WT, r, zs)] "
+    "for {dp}, r, zs in zip({n}, {A}, {Z})]",
 }
 
 
-def _fused(prog: Any, prev: Block, dzn: str) -> None:
+def _fused(prog: Any, prev: Block, dzn: str, n: int) -> None:
     """The block before is this one's alone: its dZ = (Wᵀ·dZ) ⊙ g'(Z) in one pass, and where
     relu is off the sum is not even computed (dz is 0 there whatever dA is)."""
     L = prog.block_name(prev)
     prog.dz_ready.add(prev.uid)
     prog.made.add(prev.uid)
     prog.comment(f"and with it {L}'s dZ = dA * {prev.act}'(Z)")
-    prog.emit(f"{L}_dz = " + _FUSED[str(prev.act)].format(n=dzn, A=prog.out(prev), Z=f"{L}_z"))
+    wp, dp, dot = _dot(n)
+    prog.emit(f"{L}_dz = " + _FUSED[str(prev.act)].format(n=dzn, A=prog.out(prev), Z=f"{L}_z", wp=wp, dp=dp,
+                                                          dot=dot))
 
 
 def _add_sum(prog: Any, v: int, args: str) -> None:
