@@ -3,10 +3,12 @@ the training curves. matplotlib is optional: without it `draw_all` says what it 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any, Dict, List
 
 from autograd_mini import nn
+from autograd_mini.atomic import write_atomic
 
 PICTURES = ["confusion_matrix.png", "misclassified.png", "weights.png", "loss_curve.png"]
 
@@ -55,8 +57,7 @@ def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) 
     ax.set_ylabel("true digit")
     ax.set_title(f"Test set confusion matrix (accuracy {acc:.1%})")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def misclassified(plt: Any, X: List[List[float]], y: List[int], predicted: List[int], path: Path) -> None:
@@ -77,8 +78,7 @@ def misclassified(plt: Any, X: List[List[float]], y: List[int], predicted: List[
     )
     fig.suptitle(f"Misclassified test images ({shown})", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def weights(plt: Any, model: nn.MLP, path: Path) -> None:
@@ -96,8 +96,7 @@ def weights(plt: Any, model: nn.MLP, path: Path) -> None:
         ax.set_title(f"N{j}", fontsize=8)
     fig.suptitle("First-layer weights, one 8×8 image per neuron (red +, blue −)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def curves(plt: Any, history: Dict[str, List[float]], path: Path) -> None:
@@ -119,8 +118,15 @@ def curves(plt: Any, history: Dict[str, List[float]], path: Path) -> None:
     right.set_title("Accuracy")
     right.legend(loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(plt, fig, path)
+
+
+def _save(plt: Any, fig: Any, path: Path) -> None:
+    """Write the figure as a PNG atomically: a reader never sees half a picture."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
+    write_atomic(path, buffer.getvalue())
 
 
 def _image(pixels: List[float]) -> List[List[float]]:
