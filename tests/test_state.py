@@ -253,9 +253,9 @@ def test_loading_replaces_numeric_hyperparameters_and_keeps_a_schedule() -> None
 
 
 def bad_optimizer_states() -> List[Tuple[str, Callable[[Dict[str, Any]], None], str]]:
-    def put(path: str, value: Any) -> Callable[[Dict[str, Any]], None]:
+    def put(path: Any, value: Any) -> Callable[[Dict[str, Any]], None]:
         def change(state: Dict[str, Any]) -> None:
-            *outer, last = path.split(".")
+            *outer, last = path.split(".") if isinstance(path, str) else [path]  # a key that is no name
             target = state
             for key in outer:
                 target = target[key]
@@ -269,7 +269,7 @@ def bad_optimizer_states() -> List[Tuple[str, Callable[[Dict[str, Any]], None], 
     return [
         ("no steps", put("steps", KeyError), "missing key 'steps'"),
         ("extra key", put("epoch", 3), "unexpected key 'epoch'"),
-        ("other optimizer", put("optimizer", "SGD"), "'optimizer' is 'SGD', expected 'Adam'"),
+        ("other optimizer", put("optimizer", "SGD"), "'optimizer' is str 'SGD', expected 'Adam'"),
         ("negative steps", put("steps", -1), "'steps': expected an int >= 0"),
         ("bool steps", put("steps", True), "'steps': expected an int"),
         ("float steps", put("steps", 2.5), "'steps': expected an int"),
@@ -292,6 +292,22 @@ def bad_optimizer_states() -> List[Tuple[str, Callable[[Dict[str, Any]], None], 
         ("m bool", put("buffers.m", [True, 0.0]), "'buffers.m'[0]: expected a finite"),
         ("m huge", put("buffers.m", [0.0, HUGE_INT]), "'buffers.m'[1]"),
         ("m deep", put("buffers.m", [deep_list(100_000), 0.0]), "'buffers.m'[0]: expected a number"),
+        ("m 5000 digits", put("buffers.m", [0.0, 10**5000]), "'buffers.m'[1]: expected a number, got an int"),
+        ("steps 5000 digits", put("steps", 10**5000), "'steps' must be at most 2**53, got an int too long"),
+        (
+            "optimizer deep",
+            put("optimizer", deep_list(100_000)),
+            "'optimizer' is a list of 1, expected 'Adam'",
+        ),
+        (
+            "hyper deep",
+            put("hyperparameters", deep_list(100_000)),
+            "'hyperparameters' must be a dict, got a list",
+        ),
+        ("buffers deep", put("buffers", deep_list(100_000)), "'buffers' must be a dict, got a list of 1"),
+        ("m dict", put("buffers.m", {"a": deep_list(100_000)}), "'buffers.m': expected a list of 2 numbers"),
+        ("key tuple", put(("x",) * 10**5, 1), "unexpected key a tuple of 100000"),
+        ("key 5000 digits", put(10**5000, 1), "unexpected key an int too long to show"),
         ("lr deep", put("hyperparameters.lr", deep_list(100_000)), "'hyperparameters.lr': expected"),
         ("betas deep", put("hyperparameters.betas", deep_list(100_000)), "'hyperparameters.betas': expected"),
     ]
