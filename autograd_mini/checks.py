@@ -19,12 +19,25 @@ from numbers import Real
 from typing import Any, Optional
 
 
+def brief(x: object, limit: int = 60) -> str:
+    """A value for a message, short whatever it is: its repr cut to `limit` characters; a container
+    by its length when its repr would be long or too deep to build; a huge int by its size (Python
+    refuses to print one of 4,300 digits or more)."""
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**limit:
+        return f"an int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = repr(x)
+    except (RecursionError, ValueError):  # nested too deeply, or holding a huge int
+        text = ""
+    if isinstance(x, (list, tuple, dict, set)) and not 0 < len(text) <= limit:
+        return f"a {type(x).__name__} of {len(x)}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def shown(x: object, limit: int = 60) -> str:
-    """How a message shows a value: its type and a repr cut to `limit` characters."""
-    text = repr(x) if not isinstance(x, int) or abs(x) < 10**limit else f"an int of {len(str(abs(x)))} digits"
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return f"{type(x).__name__} {text}"
+    """How a message shows a value: its type, then `brief(x)`."""
+    text = brief(x, limit)
+    return text if text.startswith(("a ", "an ")) and not isinstance(x, str) else f"{type(x).__name__} {text}"
 
 
 def real(x: object, where: str, what: str = "a real number (int or float)") -> float:
@@ -37,6 +50,13 @@ def real(x: object, where: str, what: str = "a real number (int or float)") -> f
         return float(x)
     except OverflowError:  # an int beyond 1.8e308
         raise OverflowError(f"{where}: {shown(x)} is too large for a float") from None
+
+
+def nonnegative(x: object, where: str, what: str = "a finite number >= 0") -> float:
+    value = finite(x, where, what)
+    if not value >= 0.0:
+        raise ValueError(f"{where}: expected {what}, got {value!r}")
+    return value
 
 
 def finite(x: object, where: str, what: str = "a finite real number") -> float:

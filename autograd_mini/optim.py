@@ -149,15 +149,15 @@ class Optimizer:
         """
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, dict):
-            raise TypeError(f"{where}: expected a dict made by state_dict(), got {_brief(state)}")
+            raise TypeError(f"{where}: expected a dict made by state_dict(), got {shown(state)}")
         _same_keys(state, ("optimizer", "steps", "hyperparameters", "buffers"), where, "")
         if state["optimizer"] != type(self).__name__:
             raise ValueError(
-                f"{where}: 'optimizer' is {_brief(state['optimizer'])}, expected {type(self).__name__!r}"
+                f"{where}: 'optimizer' is {shown(state['optimizer'])}, expected {type(self).__name__!r}"
             )
         steps = _checked(integer, state["steps"], f"{where}: 'steps'", 0)
         if steps > MAX_STEPS:
-            raise ValueError(f"{where}: 'steps' must be at most 2**53, got {_brief(steps)}")
+            raise ValueError(f"{where}: 'steps' must be at most 2**53, got {shown(steps)}")
         hyper = self._checked_hyperparameters(state["hyperparameters"], where)
         buffers = self._checked_buffers(state["buffers"], where)
         for name, value in hyper.items():  # all checked: now write
@@ -174,7 +174,7 @@ class Optimizer:
                 continue  # a schedule was saved: keep this optimizer's lr
             if name == "lr" and callable(given[name]):
                 raise ValueError(
-                    f"{where}: 'hyperparameters.lr' must be a number or None, got {_brief(given[name])}"
+                    f"{where}: 'hyperparameters.lr' must be a number or None, got {shown(given[name])}"
                 )
             out[name] = _checked(check, given[name], f"{where}: 'hyperparameters.{name}'")
         return out
@@ -187,7 +187,7 @@ class Optimizer:
             values = given[name]
             key = f"{where}: 'buffers.{name}'"
             if not isinstance(values, list) or len(values) != n:
-                got = _brief(values)
+                got = shown(values)
                 raise ValueError(f"{key}: expected a list of {n} numbers (one per parameter), got {got}")
             out[name] = [_checked(finite, x, f"{key}[{i}]") for i, x in enumerate(values)]
         return out
@@ -202,30 +202,19 @@ def _checked(check: Callable[..., Any], value: Any, where: str, *args: Any) -> A
     except RecursionError:  # the check's message tried to show a list nested thousands deep
         message = ""
     if not message.startswith(where):  # the check failed while describing the value
-        message = f"{where}: expected a number, got {_brief(value)}"
+        message = f"{where}: expected a number, got {shown(value)}"
     raise ValueError(message) from None
-
-
-def _brief(x: object) -> str:
-    """`shown`, for anything a state dict may hold: a container by its length (its repr could be
-    too deep to build), an int too long for Python to print by its type."""
-    if isinstance(x, (list, tuple, dict)):
-        return f"a {type(x).__name__} of {len(x)}"
-    try:
-        return shown(x)
-    except ValueError:  # an int of more than 4,300 digits
-        return f"an {type(x).__name__} too long to show"
 
 
 def _same_keys(given: Any, expected: Sequence[str], where: str, prefix: str) -> None:
     if not isinstance(given, dict):
-        raise ValueError(f"{where}: {prefix.rstrip('.') or 'state'!r} must be a dict, got {_brief(given)}")
+        raise ValueError(f"{where}: {prefix.rstrip('.') or 'state'!r} must be a dict, got {shown(given)}")
     for key in expected:
         if key not in given:
             raise ValueError(f"{where}: missing key {prefix + key!r}")
     for key in given:
         if key not in expected:
-            name = f"{prefix + key!r:.80}" if isinstance(key, str) else _brief(key)
+            name = f"{prefix + key!r:.80}" if isinstance(key, str) else shown(key)
             raise ValueError(f"{where}: unexpected key {name} (expected {list(expected)})")
 
 

@@ -12,10 +12,11 @@ the losses of `autograd_mini.losses` under the same names.
 
 from ..losses import bce_with_logits, hinge_loss, l2_regularization, mse_loss, softmax_cross_entropy
 from .layers import ACTIVATIONS, MLP, Linear, Neuron, init_std
-from .module import Module
+from .module import IncompatibleKeys, Module
 
 __all__ = [
     "ACTIVATIONS",
+    "IncompatibleKeys",
     "MLP",
     "Linear",
     "Module",

@@ -20,7 +20,7 @@ from numbers import Real
 from typing import Any, Dict, Iterator, List, NamedTuple, Tuple, Union
 
 from ..atomic import write_atomic
-from ..checks import flag
+from ..checks import brief, flag
 from ..engine import Value
 
 Tensor = Union[Value, List[Any]]  # a Value, or a (nested) list of Values
@@ -82,7 +82,7 @@ class Module:
         IncompatibleKeys(missing_keys=['weight'], unexpected_keys=['scale'])
         """
         if not isinstance(state, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {_describe(state)}")
+            raise TypeError(f"load_state_dict: expected a dict, got {brief(state)}")
         flag(strict, "load_state_dict: strict")
         tensors = self._tensors()
         names = [name for name, _ in tensors]
@@ -91,7 +91,7 @@ class Module:
         if strict and missing:
             raise ValueError(f"load_state_dict: missing key {missing[0]!r}")
         if strict and unexpected:
-            raise ValueError(f"load_state_dict: unexpected key {_describe(unexpected[0])} (expected {names})")
+            raise ValueError(f"load_state_dict: unexpected key {brief(unexpected[0])} (expected {names})")
         writes: List[Tuple[Value, float]] = []
         for name, tensor in tensors:
             if name in state:
@@ -163,24 +163,12 @@ def _saved_state(raw: bytes, path: str) -> Dict[str, Any]:
         raise ValueError(f"load: {path!r} does not hold an autograd_mini state dict")
     if doc.get("version") != _VERSION:
         raise ValueError(
-            f"load: {path!r} has format version {_describe(doc.get('version'))}, expected {_VERSION}"
+            f"load: {path!r} has format version {brief(doc.get('version'))}, expected {_VERSION}"
         )
     state = doc["state_dict"]
     if not isinstance(state, dict):
-        raise ValueError(f"load: {path!r}: 'state_dict' is {_describe(state)}, expected an object")
+        raise ValueError(f"load: {path!r}: 'state_dict' is {brief(state)}, expected an object")
     return state
-
-
-def _describe(x: object) -> str:
-    """A value for a message, short whatever it is: a container by its length (its repr could be
-    huge, or too deep to build), a huge int by its size (Python refuses to print one of 4,300+
-    digits), anything else by its repr, cut to 60 characters."""
-    if isinstance(x, (list, tuple, dict)):
-        return f"a {type(x).__name__} of {len(x)}"
-    if isinstance(x, int) and abs(x) >= 10**60:
-        return f"an int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
-    text = repr(x)
-    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
@@ -201,17 +189,17 @@ def _collect(name: str, tensor: Tensor, given: Any, writes: List[Tuple[Value, fl
     """Check `given` against the shape of `tensor`; queue the writes; raise on the first problem."""
     if isinstance(tensor, Value):
         if isinstance(given, bool) or not isinstance(given, Real):
-            raise ValueError(f"load_state_dict: {name!r} must be a number, got {_describe(given)}")
+            raise ValueError(f"load_state_dict: {name!r} must be a number, got {brief(given)}")
         try:
             x = float(given)
         except OverflowError:  # an int beyond 1.8e308
-            raise ValueError(f"load_state_dict: {name!r} must be finite, got {_describe(given)}") from None
+            raise ValueError(f"load_state_dict: {name!r} must be finite, got {brief(given)}") from None
         if not math.isfinite(x):
             raise ValueError(f"load_state_dict: {name!r} must be finite, got {given!r}")
         writes.append((tensor, x))
         return
     if not isinstance(given, (list, tuple)):
-        raise ValueError(f"load_state_dict: {name!r} must be a list of {len(tensor)}, got {_describe(given)}")
+        raise ValueError(f"load_state_dict: {name!r} must be a list of {len(tensor)}, got {brief(given)}")
     if len(given) != len(tensor):
         raise ValueError(f"load_state_dict: {name!r} has {len(given)} entries, expected {len(tensor)}")
     for i, (t, g) in enumerate(zip(tensor, given)):
