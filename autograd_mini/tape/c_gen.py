@@ -19,6 +19,7 @@ from functools import partial
 from typing import Callable, Dict, List, Sequence
 
 from . import crules
+from .cblocks import block_backward, block_forward, map_backward, map_forward
 from .graph import ARG, CONST, DERIVED, PARAM
 from .maps import Map
 from .names import Names
@@ -84,8 +85,6 @@ class CProgram:
         return name
 
     def source(self) -> str:
-        from .cblocks import block_backward, block_forward, map_backward, map_forward
-
         units: List[List[str]] = []  # each a whole step: a line, or a block's loops
 
         def unit(write: Callable[[], None]) -> None:

@@ -175,3 +175,38 @@ def _not_argument(where: str) -> int:
         f"trace: {where} checks a Value that is not one of the traced function's arguments; "
         "pass the labels as arguments (numbers), so the program can check them at every call"
     )
+
+
+def argument_rows(graph: Graph, rows: Sequence[Sequence[int]]) -> Optional[str]:
+    """`X` if `rows` are exactly the rows of the argument X, in order (`X[2]` if they are the rows
+    of X[2]); None otherwise."""
+    nodes = graph.nodes
+    first = [v for row in rows for v in row[:1]]
+    if not first or nodes[first[0]].kind != ARG or len(nodes[first[0]].path[1]) < 2:
+        return None
+    name, path = nodes[first[0]].path
+    prefix = path[:-2]
+    if graph.extent.get((name, prefix)) != len(rows):
+        return None
+    for i, row in enumerate(rows):
+        want = [(name, (*prefix, i, k)) for k in range(len(row))]
+        if graph.extent.get((name, (*prefix, i))) != len(row):
+            return None
+        if [nodes[v].path if nodes[v].kind == ARG else None for v in row] != want:
+            return None
+    return name + "".join(f"[{i}]" for i in prefix)
+
+
+def argument_row(graph: Graph, vs: Sequence[int]) -> Optional[str]:
+    """`X[i]` if `vs` is exactly row i of the argument X, in order."""
+    nodes = graph.nodes
+    if not vs or nodes[vs[0]].kind != ARG or not nodes[vs[0]].path[1]:
+        return None
+    name, path = nodes[vs[0]].path
+    prefix = path[:-1]
+    want = [(name, (*prefix, k)) for k in range(len(vs))]
+    if graph.extent.get((name, prefix)) != len(vs):
+        return None
+    if [nodes[v].path if nodes[v].kind == ARG else None for v in vs] != want:
+        return None
+    return name + "".join(f"[{i}]" for i in prefix)

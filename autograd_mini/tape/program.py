@@ -56,24 +56,6 @@ class Program:
         return loss
 
 
-def build(plan: Plan, names: Sequence[str], title: str, backend: str) -> Program:
-    """The program of `plan` for `backend` ('python', 'c' or 'auto')."""
-    prog = None
-    if backend != "python":
-        from .cbuild import CompilerNotFound
-        from .cprogram import c_program
-
-        try:
-            prog = c_program(plan, names, title)
-        except CompilerNotFound:
-            if backend == "c":
-                raise
-    if prog is None:
-        prog = python_program(plan, names, title)
-    prog.arg_names = list(names)
-    return prog
-
-
 def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     writer = PythonProgram(plan, names, title)
     source = writer.source()

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from .graph import PARAM
+from .graph import PARAM, argument_rows
 from .plan import Block
 from .pyrules import NAN_NOTE
-from .python_gen import argument_rows
 
 
 def inputs_ref(prog: Any, b: Block) -> str:

@@ -16,10 +16,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from . import pyrules
-from .graph import ARG, CONST, PARAM, Graph
+from .graph import ARG, CONST, PARAM, argument_row
 from .maps import Map
 from .names import RESERVED, Names, identifier
 from .plan import UNSAFE, Plan
+from .pyblocks import block_backward, block_forward
+from .pymaps import map_backward, map_forward
 from .pyrules import literal
 
 
@@ -74,7 +76,7 @@ class PythonProgram:
         flat = found is not None and isinstance(found[0], Map) and found[0].flat
         if found is not None and not flat and list(vs) == found[0].nodes[found[1]]:
             return f"{self.out(found[0])}[{found[1]}]"
-        row = _argument_row(self.graph, vs)
+        row = argument_row(self.graph, vs)
         if row is not None:
             return row
         return "(" + ", ".join(self.val(v) for v in vs) + ("," if len(vs) == 1 else "") + ")"
@@ -150,9 +152,6 @@ class PythonProgram:
     # ---- the program ----
 
     def source(self) -> str:
-        from .pyblocks import block_backward, block_forward
-        from .pymaps import map_backward, map_forward
-
         self.comment("forward")
         for u in self.plan.forward:
             if u >= 0:
@@ -312,41 +311,6 @@ class PythonProgram:
         for n in names:
             self.names.used.update((n, "d_" + n))
         return dict(zip(order, names))
-
-
-def argument_rows(graph: Graph, rows: Sequence[Sequence[int]]) -> Optional[str]:
-    """`X` if `rows` are exactly the rows of the argument X, in order (`X[2]` if they are the rows
-    of X[2]); None otherwise."""
-    nodes = graph.nodes
-    first = [v for row in rows for v in row[:1]]
-    if not first or nodes[first[0]].kind != ARG or len(nodes[first[0]].path[1]) < 2:
-        return None
-    name, path = nodes[first[0]].path
-    prefix = path[:-2]
-    if graph.extent.get((name, prefix)) != len(rows):
-        return None
-    for i, row in enumerate(rows):
-        want = [(name, (*prefix, i, k)) for k in range(len(row))]
-        if graph.extent.get((name, (*prefix, i))) != len(row):
-            return None
-        if [nodes[v].path if nodes[v].kind == ARG else None for v in row] != want:
-            return None
-    return name + "".join(f"[{i}]" for i in prefix)
-
-
-def _argument_row(graph: Graph, vs: Sequence[int]) -> Optional[str]:
-    """`X[i]` if `vs` is exactly row i of the argument X, in order."""
-    nodes = graph.nodes
-    if not vs or nodes[vs[0]].kind != ARG or not nodes[vs[0]].path[1]:
-        return None
-    name, path = nodes[vs[0]].path
-    prefix = path[:-1]
-    want = [(name, (*prefix, k)) for k in range(len(vs))]
-    if graph.extent.get((name, prefix)) != len(vs):
-        return None
-    if [nodes[v].path if nodes[v].kind == ARG else None for v in vs] != want:
-        return None
-    return name + "".join(f"[{i}]" for i in prefix)
 
 
 def argument_names(names: Sequence[str]) -> List[str]:

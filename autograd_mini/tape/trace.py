@@ -18,8 +18,9 @@ from ..engine import Value, enable_grad
 from . import args as arguments
 from . import graph as graphs
 from . import hooks
+from .backends import build
 from .plan import Plan
-from .program import Program, build
+from .program import Program
 
 BACKENDS = ("python", "c", "auto")
 
