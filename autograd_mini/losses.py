@@ -103,7 +103,7 @@ def mse_loss(preds: Union[Value, Sequence[Scalar]], targets: Union[Scalar, Seque
     ts = [t if type(t) is Value else _number(t, "mse_loss", "targets") for t in targets]  # type: ignore[union-attr]
     if len(ts) != len(ps):
         raise ValueError(f"mse_loss: {len(ps)} predictions but {len(ts)} targets")
-    traced = [t for t in ts if type(t) is Value and hooks.recorder() is not None]
+    traced = [t for t in ts if type(t) is Value and hooks.is_argument(t)]
     if traced:  # the arguments of a traced function: checked as the numbers they stand for
         for t in traced:
             _number(hooks.raw(t), "mse_loss", "targets")

@@ -553,3 +553,10 @@ def test_a_check_on_a_value_that_is_no_argument_is_refused() -> None:
 def test_a_function_that_only_works_on_numbers_says_so() -> None:
     with pytest.raises(TypeError, match="works on numbers but fails when its arguments are Values"):
         trace(lambda y: total([Value(1.0) * float(t) for t in datasets.to_pm1(y)]), [0, 1])
+
+
+def test_mse_between_two_computed_values_traces() -> None:
+    """A target that is a computed Value (not a label): nothing to check, so nothing refused."""
+    w, v = Value(0.5, label="w"), Value(-1.5, label="v")
+    fn = lambda x: losses.mse_loss([w * x], [(v * x).tanh()])  # noqa: E731
+    assert_same(fn, [2.0], [w, v], exact=True)
