@@ -61,7 +61,8 @@ def forward(nd: Any, refs: Sequence[str], prog: Any) -> str:
     if rule in ("add_const", "mul_const", "pow_const", "rdiv", "rpow"):
         c = prog.lit(nd.const)
         if rule == "add_const":
-            return f"{a} - {literal(-nd.const)}" if nd.const < 0 else f"{a} + {c}"  # x - c is x + (-c)
+            negative = math.copysign(1.0, nd.const) < 0.0  # (x - 0 is stored as x + -0.0)
+            return f"{a} - {literal(-nd.const)}" if negative else f"{a} + {c}"  # x - c is x + (-c)
         return {
             "mul_const": f"{a} * {c}",
             "pow_const": f"{a} ** {c}",
