@@ -50,6 +50,7 @@ def forward(nd: Any, refs: Sequence[str]) -> str:
         "sub": f"{a} - {b}",
         "mul": f"{a} * {b}",
         "mul_const": f"{a} * {c}",
+        "div_const": f"{a} / {c}",
         "div": f"{a} / {b}",
         "rdiv": f"{c} / {a}",
         "neg": f"-{a}",
@@ -93,6 +94,8 @@ def backward(nd: Any, g: str, out: str, refs: Sequence[str]) -> List[str]:
         return table[rule]
     if rule == "mul_const":
         return [f"{g} * {literal(nd.const)}"]
+    if rule == "div_const":  # (should the engine keep x / c as a division: d/dx = 1/c)
+        return [f"{g} / {literal(nd.const)}"]
     if rule == "pow_const":
         n = nd.const
         return [f"{g} * {literal(n)} * pow({a}, {literal(n - 1.0)})" if n != 0.0 else f"0.0 * {g}"]

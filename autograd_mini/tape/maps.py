@@ -17,8 +17,29 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from .graph import ARG, CONST, OP, Graph, Node
 
-ELEMENTWISE = {"add", "add_const", "sub", "mul", "mul_const", "div", "rdiv", "neg", "abs", "pow", "pow_const",
-               "rpow", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"}
+ELEMENTWISE = {
+    "add",
+    "add_const",
+    "sub",
+    "mul",
+    "mul_const",
+    "div_const",
+    "div",
+    "rdiv",
+    "neg",
+    "abs",
+    "pow",
+    "pow_const",
+    "rpow",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sin",
+    "cos",
+}
 Place = Tuple[Any, int, int]  # (array, i, j)
 
 

@@ -58,13 +58,14 @@ def forward(nd: Any, refs: Sequence[str], prog: Any) -> str:
     rule = nd.rule
     a = refs[0] if refs else ""
     b = refs[1] if len(refs) > 1 else ""
-    if rule in ("add_const", "mul_const", "pow_const", "rdiv", "rpow"):
+    if rule in ("add_const", "mul_const", "div_const", "pow_const", "rdiv", "rpow"):
         c = prog.lit(nd.const)
         if rule == "add_const":
             negative = math.copysign(1.0, nd.const) < 0.0  # (x - 0 is stored as x + -0.0)
             return f"{a} - {literal(-nd.const)}" if negative else f"{a} + {c}"  # x - c is x + (-c)
         return {
             "mul_const": f"{a} * {c}",
+            "div_const": f"{a} / {c}",
             "pow_const": f"{a} ** {c}",
             "rdiv": f"{c} / {a}",
             "rpow": f"{c} ** {a}",
@@ -97,6 +98,8 @@ def backward(nd: Any, g: str, out: str, refs: Sequence[str], prog: Any) -> List[
         return [f"{g} * {b}", f"{g} * {a}"]
     if rule == "mul_const":
         return [f"{g} * {prog.lit(nd.const)}"]
+    if rule == "div_const":  # (should the engine keep x / c as a division: d/dx = 1/c)
+        return [f"{g} / {prog.lit(nd.const)}"]
     if rule == "div":  # out = a / b
         return [f"{g} / {b}", f"-{g} * {out} / {b}"]
     if rule == "rdiv":  # out = c / a
