@@ -61,8 +61,9 @@ SUB = Rule("sub", "-", lambda g, out, c, a, b: (g, -g))
 # d(a·b) = (b, a); d(a·c) = c
 MUL = Rule("mul", "*", lambda g, out, c, a, b: (g * b, g * a))
 MUL_CONST = Rule("mul_const", "*", lambda g, out, c, a: (g * c,))
-# out = a / b: d/da = 1/b, d/db = -a/b² = -out/b; out = c / a: d/da = -out/a
+# out = a / b: d/da = 1/b, d/db = -a/b² = -out/b; a / c: d/da = 1/c; out = c / a: d/da = -out/a
 DIV = Rule("div", "/", lambda g, out, c, a, b: (g / b, -g * out / b))
+DIV_CONST = Rule("div_const", "/", lambda g, out, c, a: (g / c,))
 RDIV = Rule("rdiv", "/", lambda g, out, c, a: (-g * out / a,))
 NEG = Rule("neg", "neg", lambda g, out, c, a: (-g,))
 # 0 at the kink, as in PyTorch (0 * a keeps a NaN)
@@ -94,6 +95,6 @@ SUM = Rule("sum", "sum", lambda g, out, c, *inputs: (g,) * len(inputs))  # every
 
 RULES: Dict[str, Rule] = {
     r.name: r
-    for r in (ADD, ADD_CONST, SUB, MUL, MUL_CONST, DIV, RDIV, NEG, ABS, POW, POW_CONST, RPOW,
+    for r in (ADD, ADD_CONST, SUB, MUL, MUL_CONST, DIV, DIV_CONST, RDIV, NEG, ABS, POW, POW_CONST, RPOW,
               EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, SUM)
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 _INFIX = {"add", "sub", "mul", "div", "pow"}
-_CONST_RIGHT = {"add_const": "+", "mul_const": "*", "pow_const": "**"}  # x op c
+_CONST_RIGHT = {"add_const": "+", "mul_const": "*", "div_const": "/", "pow_const": "**"}  # x op c
 _CONST_LEFT = {"rdiv": "/", "rpow": "**"}  # c op x
 
 

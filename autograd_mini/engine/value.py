@@ -31,6 +31,7 @@ from .rules import (
     ADD_CONST,
     COS,
     DIV,
+    DIV_CONST,
     EXP,
     LOG,
     MUL,
@@ -170,7 +171,7 @@ class Value:
         c = _const(other, "/")
         if c == 0.0:
             raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
-        return record(self.data / c, (self,), MUL_CONST, 1.0 / c)  # x / c = x * (1/c)
+        return record(self.data / c, (self,), DIV_CONST, c)
 
     def __rtruediv__(self, other: Scalar) -> Value:  # c / x
         c = _const(other, "/")
@@ -328,4 +329,4 @@ def total(values: Any) -> Value:
     c = sum(_const(v, "total") for v in values if type(v) is not Value)
     if not vs:
         raise ValueError("total: needs at least one Value")
-    return record(sum([v.data for v in vs]) + c, tuple(vs), SUM)
+    return record(sum([v.data for v in vs]) + c, tuple(vs), SUM, c)  # const: the numbers' sum

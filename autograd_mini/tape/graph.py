@@ -129,8 +129,6 @@ def read(
             else:
                 node.kind = CONST
                 loose.append((i, weakref.ref(v)))
-        elif rule == "sum" and const is None:
-            node.const = _folded_constant(v)
         nodes.append(node)
     backward = [index[v] for v in backward_order(root)]
     guards = [
@@ -155,13 +153,6 @@ def settle(graph: Graph, loose: list) -> None:
             node.kind = PARAM
             graph.param_of[i] = len(graph.params)
             graph.params.append(v)
-
-
-def _folded_constant(v: Value) -> float:
-    """The numbers `total` folded into a sum node, which the node does not keep: its value less
-    the sum of its parents (0 when there were none, as is usual)."""
-    c = v.data - sum([p.data for p in v.parents])
-    return 0.0 if c == 0.0 else c
 
 
 def _index_of(v: Value, index: Dict[Value, int], what: str) -> int:
