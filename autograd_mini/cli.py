@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
                        epilog=EPILOG)
     _add_formula_arguments(e)
+    c = sub.add_parser("compile", help="print the program autodiff writes for the formula: its forward "
+                       "and backward pass as straight-line Python (or C with --c)", epilog=EPILOG)
+    _add_formula_arguments(c)
+    c.add_argument("--c", action="store_true", help="write the program in C instead of Python")
     return parser
 
 
@@ -131,7 +135,17 @@ def run_graph(args: argparse.Namespace) -> None:
     print(f"wrote {written}")
 
 
-COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {"graph": run_graph, "explain": run_explain}
+def run_compile(args: argparse.Namespace) -> None:
+    from .tape import source_of
+
+    formula = Formula(args.expression, parse_settings(args.set))
+    print(source_of(formula.result, title=args.expression, backend="c" if args.c else "python"), end="")
+    _note_unused(formula)
+
+
+COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
+    "graph": run_graph, "explain": run_explain, "compile": run_compile,
+}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

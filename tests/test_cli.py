@@ -353,3 +353,33 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
 def test_a_formula_with_a_nul_character_is_an_expression_error() -> None:
     with pytest.raises(ExprError, match="x"):
         Formula("x\0", {"x": 1.0})
+
+
+# ---- compile: the program autodiff writes ----
+
+
+def test_compile_prints_a_program_that_gives_the_engines_value_and_gradients(capsys) -> None:
+    assert main(["compile", "tanh(w*x + b)", "--set", "x=0.5", "--set", "w=-3", "--set", "b=2"]) == 0
+    source = capsys.readouterr().out
+    assert source.startswith('"""tanh(w*x + b)') and "# backward" in source
+    namespace: dict = {}
+    exec(compile(source, "<compiled>", "exec"), namespace)
+    grads = [0.0, 0.0, 0.0]
+    order = [a.targets[0].elts for a in ast.parse(source).body[-1].body  # the P unpacking: w, x, b
+             if isinstance(a, ast.Assign) and isinstance(a.value, ast.Name) and a.value.id == "P"][0]
+    names = [n.id for n in order]
+    values = {"x": 0.5, "w": -3.0, "b": 2.0}
+    out = namespace["program"]([values[n] for n in names], grads)
+    formula = Formula("tanh(w*x + b)", values)
+    formula.backward()
+    assert out == formula.result.data
+    assert grads == [formula.leaves[n].grad for n in names]
+
+
+def test_compile_in_c_and_its_errors(capsys) -> None:
+    assert main(["compile", "x*x + sin(x)", "--set", "x=1.5", "--c"]) == 0
+    assert "#include <math.h>" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["compile", "x*y", "--set", "x=1"])
+    assert info.value.code == 2
+    assert "variable 'y' is not set" in capsys.readouterr().err
