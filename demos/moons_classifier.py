@@ -63,6 +63,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss", default="hinge", help="hinge (labels ±1) or bce (labels 0/1)")
     p.add_argument("--seed", type=int, default=1, help="seed for data, weights and split (default 1)")
     p.add_argument("--out", default="out", help="output folder (default out/)")
+    p.add_argument("--compile", default="off", choices=("off", "python", "c", "auto"),
+                   help="run each step as the program autodiff writes (autograd_mini.tape): python, c, "
+                        "auto (c where a compiler is found); off (default) runs the engine itself, "
+                        "the one the pictures explain")
     return p.parse_args(argv)
 
 
@@ -105,13 +109,35 @@ def accuracy(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> f
     return right / len(y)
 
 
-def batch_loss(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str) -> Value:
+def targets(y: Sequence[int], loss: str) -> List[int]:
+    """The labels the loss wants: ±1 for the hinge loss, 0/1 for BCE."""
+    return datasets.to_pm1(y) if loss == "hinge" else list(y)
+
+
+def batch_loss(model: nn.MLP, X: Sequence[Sequence[float]], t: Sequence[Any], loss: str) -> Value:
+    """The loss on a batch, `t` from `targets`: the function a compiled step traces, too."""
     scores = model(list(X))  # the whole batch in one call
-    if loss == "hinge":
-        data_loss = losses.hinge_loss(scores, datasets.to_pm1(y))
-    else:
-        data_loss = losses.bce_with_logits(scores, y)
+    data_loss = losses.hinge_loss(scores, t) if loss == "hinge" else losses.bce_with_logits(scores, t)
     return data_loss + losses.l2_regularization(model.parameters(), 1e-4)
+
+
+def make_step(
+    model: nn.MLP, X: List[List[float]], t: List[int], args: argparse.Namespace
+) -> Callable[[], float]:
+    """A function that computes the loss and adds its gradient to every parameter's .grad: the
+    engine's backward(), or (--compile) the program a trace of the same function writes."""
+    if args.compile == "off":
+        def interpreted() -> float:
+            loss = batch_loss(model, X, t, args.loss)
+            if math.isfinite(loss.data):  # weights already inf or NaN: no error, NaN in NaN out
+                loss.backward()
+            return loss.data
+
+        return interpreted
+    from autograd_mini.tape import trace
+
+    program = trace(lambda X_, t_: batch_loss(model, X_, t_, args.loss), X, t, backend=args.compile)
+    return lambda: program(X, t)
 
 
 def progress(step: int, steps: int, loss: float, acc: float, t0: float) -> None:
@@ -243,17 +269,20 @@ def train(
     losses of the steps before, what went wrong)."""
     history: List[float] = []
     t0 = time.perf_counter()
+    step_loss = make_step(model, X, targets(y, args.loss), args)
+    args.step_seconds = 0.0  # the time in step_loss() and opt.step(), without the progress lines
     for step in range(1, args.steps + 1):
         try:
-            loss = batch_loss(model, X, y, args.loss)
-            if not math.isfinite(loss.data):  # weights already inf or NaN: no error, NaN in NaN out
-                return history, f"at step {step}: the loss is {loss.data}"
+            start = time.perf_counter()
             opt.zero_grad()
-            loss.backward()
+            loss = step_loss()
+            if not math.isfinite(loss):
+                return history, f"at step {step}: the loss is {loss}"
             opt.step()
-            history.append(loss.data)
+            args.step_seconds += time.perf_counter() - start
+            history.append(loss)
             if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
-                progress(step, args.steps, loss.data, accuracy(model, X, y), t0)
+                progress(step, args.steps, loss, accuracy(model, X, y), t0)
         except (ArithmeticError, ValueError) as e:  # the engine refuses to overflow: it raises
             return history, f"at step {step}: {e}"
     return history, None
@@ -301,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = time.perf_counter() - t0
 
     with no_grad():
-        final_loss = batch_loss(model, X_train, y_train, args.loss).data
+        final_loss = batch_loss(model, X_train, targets(y_train, args.loss), args.loss).data
     data = {
         "X_train": X_train,
         "y_train": y_train,
@@ -315,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "final_loss": final_loss,
         "steps": args.steps,
         "seconds": round(seconds, 3),
+        "step_ms": round(1000 * args.step_seconds / args.steps, 3),
         "options": {**vars(args), "hidden": hidden, "lr": lr},
     }
     model.save(out / "model.json")
@@ -325,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
         f"final loss {final_loss:.4f}, {seconds:.1f}s"
     )
+    engine = "the engine" if args.compile == "off" else f"the traced program (--compile {args.compile})"
+    print(f"one training step (forward, backward, update) took {metrics['step_ms']:.2f} ms with {engine}")
     print(f"wrote {', '.join(written)} to {out}/")
     return 0
 

@@ -278,3 +278,38 @@ def test_ctrl_c_while_training_is_one_line(tmp_path: Path) -> None:
         p.kill()
     assert p.returncode == 130
     assert err.strip() == "moons_classifier.py: interrupted"
+
+
+def _c_compiler_or_skip() -> None:
+    from autograd_mini.tape.cbuild import CompilerNotFound, compiler
+
+    try:
+        compiler()
+    except CompilerNotFound as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the C backend: {e}")
+        pytest.skip(str(e))
+
+
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_moons_compiled_trains_to_the_same_weights_as_the_engine(tmp_path: Path, backend: str) -> None:
+    if backend == "c":
+        _c_compiler_or_skip()
+    models = {}
+    for mode in ("off", backend):
+        out = tmp_path / mode
+        r = run(CLASSIFIER, "--steps", "15", "--out", str(out), "--compile", mode,
+                env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+        assert r.returncode == 0, r.stderr
+        assert "one training step (forward, backward, update) took" in r.stdout
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["step_ms"] > 0.0 and metrics["options"]["compile"] == mode
+        models[mode] = json.loads((out / "model.json").read_text())["state_dict"]
+    flat = {mode: [x for tensor in state.values() for row in tensor
+                   for x in (row if isinstance(row, list) else [row])] for mode, state in models.items()}
+    assert flat[backend] == pytest.approx(flat["off"], rel=1e-12, abs=1e-15)
+
+
+def test_moons_compile_option_is_checked() -> None:
+    r = run(CLASSIFIER, "--compile", "fast")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--compile" in r.stderr
