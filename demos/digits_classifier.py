@@ -54,6 +54,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed for the split, weights and batches (default 0)")
     p.add_argument("--limit", type=int, default=None, help="use only this many images (for quick tries)")
     p.add_argument("--out", default="out/digits", help="output folder (default out/digits/)")
+    p.add_argument("--compile", default="auto", choices=("off", "python", "c", "auto"),
+                   help="train with the program autodiff writes (autograd_mini.tape): auto (default: C "
+                        "where a compiler is found, else Python), python, c, or off for the engine itself")
     return p.parse_args(argv)
 
 
@@ -92,13 +95,24 @@ def batch_loss(model: nn.MLP, X: Rows, y: List[int]) -> Value:
     return losses.softmax_cross_entropy(model(X), y)
 
 
-def make_step(model: nn.MLP) -> Step:
+def make_step(model: nn.MLP, compile: str = "off") -> Step:
     """One training step's forward and backward pass: adds d loss / d p to each ``p.grad`` and
     returns the loss and how many images of the batch the model got right (before the update).
 
-    A compiled tape can stand in: ``step = trace(lambda X, y: batch_loss(model, X, y), X0, y0)``
-    and ``lambda X, y: (step(X, y), None)``; with None for the count, the epoch's train accuracy
-    is measured on the whole training set after the epoch instead."""
+    With `compile` ('python', 'c' or 'auto') the step is the program a trace of `batch_loss`
+    writes (`autograd_mini.tape`; a batch of another size is traced once more), which returns the
+    loss alone: the count is None, and the epoch's train accuracy is measured after the epoch."""
+    if compile != "off":
+        from autograd_mini.tape import trace
+
+        programs: Dict[int, Any] = {}
+
+        def compiled(X: Rows, y: List[int]) -> Tuple[float, Optional[int]]:
+            if len(y) not in programs:  # one trace per batch size
+                programs[len(y)] = trace(lambda X_, y_: batch_loss(model, X_, y_), X, y, backend=compile)
+            return programs[len(y)](X, y), None
+
+        return compiled
 
     def step(X: Rows, y: List[int]) -> Tuple[float, Optional[int]]:
         logits = model(X)
@@ -128,7 +142,7 @@ def train(model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace) -> Dict[st
     total = a.epochs * batches
     schedule = lambda t: a.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))  # noqa: E731
     opt = optim.AdamW(model.parameters(), lr=schedule, weight_decay=a.weight_decay)
-    step = make_step(model)
+    step = make_step(model, a.compile)
     rng = random.Random(a.seed)
     history: Dict[str, List[float]] = {
         "batch_loss": [],
