@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import checks
 from .engine import Value, op_text, topological_order
@@ -127,18 +127,10 @@ def check_size(where: str, order: List[Value], max_nodes: int) -> None:
         )
 
 
-def dot_source(
-    root: Value,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    max_nodes: int = MAX_NODES,
-    group: bool = True,
-    color_grad: bool = True,
-    where: str = "dot_source",
-) -> str:
-    """The DOT text of `root`'s graph (see the module doc); the options are `viz.draw_dot`'s."""
-    return "digraph autograd_mini {\n" + "".join(body(root, rankdir, show_grad, max_nodes, group,
-                                                       color_grad, where)) + "}\n"
+def dot_source(root: Value, where: str = "dot_source", **options: Any) -> str:
+    """The DOT text of `root`'s graph (see the module doc); the options are `body`'s (and so
+    `viz.draw_dot`'s): rankdir, show_grad, max_nodes, group, color_grad."""
+    return "digraph autograd_mini {\n" + "".join(body(root, where=where, **options)) + "}\n"
 
 
 def body(

@@ -13,7 +13,6 @@ positive number, so logits of magnitude 1,000 give finite values and gradients.
 from __future__ import annotations
 
 import math
-import operator
 from numbers import Real
 from typing import Any, List, Sequence, Union
 
@@ -160,12 +159,7 @@ def _bce_term(z: Value, y: Any) -> Value:
 
 def _class_index(c: object, k: int, where: str) -> int:
     """`c` as an index in 0..k-1: any integral number but a bool (numpy integers too)."""
-    if isinstance(c, bool):
-        raise TypeError(f"{where}: a class index must be an int, got {checks.shown(c)}")
-    try:
-        i = operator.index(c)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{where}: a class index must be an int, got {checks.shown(c)}") from None
+    i = checks.integer(c, f"{where}: class index")
     if not 0 <= i < k:
         raise ValueError(f"{where}: class index must be in 0..{k - 1}, got {i!r}")
     return i

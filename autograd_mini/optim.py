@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any, Callable, ClassVar, Dict, Iterable, List, Sequence, Tuple, Union
+from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .checks import finite, integer, positive, shown
 from .engine import Value
@@ -283,6 +283,7 @@ class Adam(Optimizer):
     HYPERPARAMETERS = {"lr": check_lr, "betas": check_betas, "eps": positive, "weight_decay": check_decay}
     BUFFERS = ("m", "v")
     DECOUPLED: ClassVar[bool] = False  # AdamW: the decay shrinks p instead of entering g
+    DEFAULT_WEIGHT_DECAY: ClassVar[float] = 0.0
     betas: Tuple[float, float]
     eps: float
     weight_decay: float
@@ -295,8 +296,10 @@ class Adam(Optimizer):
         lr: LR = 1e-3,
         betas: Tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: Optional[float] = None,  # None: 0 for Adam, 0.01 for AdamW, as in PyTorch
     ) -> None:
+        if weight_decay is None:
+            weight_decay = self.DEFAULT_WEIGHT_DECAY
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
     def step(self) -> None:
@@ -334,13 +337,4 @@ class AdamW(Adam):
     """
 
     DECOUPLED = True
-
-    def __init__(
-        self,
-        params: Iterable[Value],
-        lr: LR = 1e-3,
-        betas: Tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.01,
-    ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+    DEFAULT_WEIGHT_DECAY = 0.01  # torch.optim.AdamW's

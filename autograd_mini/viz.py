@@ -76,15 +76,11 @@ def _graphviz() -> Any:
     return graphviz
 
 
-def draw_dot(
-    root: Value,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    max_nodes: int = MAX_NODES,
-    group: bool = True,
-    color_grad: bool = True,
-) -> graphviz.Digraph:
+def draw_dot(root: Value, **options: Any) -> graphviz.Digraph:
     """The graph that computed `root`, as a `graphviz.Digraph` (which Jupyter shows inline).
+
+    Options: `rankdir` ('LR', 'RL', 'TB' or 'BT'; default 'LR'), `show_grad` (True), `max_nodes`
+    (300), `group` (True) and `color_grad` (True), as below.
 
     Each Value is a box (label, data, grad to 4 significant digits); each operation is a small
     ellipse between its inputs and its result. Nodes labelled like ``L1.N3.w2`` (the nn library's
@@ -97,7 +93,7 @@ def draw_dot(
     >>> [line.split()[0] for line in dot.body[2:]]
     ['v0', 'v1', 'v1op', 'v0', 'v1op']
     """
-    lines = body(root, rankdir, show_grad, max_nodes, group, color_grad, where="draw_dot")
+    lines = body(root, where="draw_dot", **options)
     return _picture_class()("autograd_mini", body=lines)
 
 

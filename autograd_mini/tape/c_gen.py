@@ -84,6 +84,14 @@ class CProgram:
         self.tables.append(f"static const int {name}[{len(values)}] = {{{', '.join(map(str, values))}}};")
         return name
 
+    def part(self, u: int, scalar: Callable[[int], None], on_map: Callable[..., None],
+             on_block: Callable[..., None]) -> Callable[[], None]:
+        """What writes unit `u` of the plan: a node (u >= 0), or a map or a block of neurons."""
+        if u >= 0:
+            return partial(scalar, u)
+        b = self.plan.block(u)
+        return partial(on_map if isinstance(b, Map) else on_block, self, b)
+
     def source(self) -> str:
         units: List[List[str]] = []  # each a whole step: a line, or a block's loops
 
@@ -100,20 +108,12 @@ class CProgram:
 
         unit(constants)
         for u in self.plan.forward:
-            if u >= 0:
-                unit(partial(self.scalar_forward, u))
-            else:
-                b = self.plan.block(u)
-                unit(partial(map_forward if isinstance(b, Map) else block_forward, self, b))
+            unit(self.part(u, self.scalar_forward, map_forward, block_forward))
         root = self.graph.root
         unit(lambda: self.emit("/* backward, in the order backward() takes the steps */"))
         unit(lambda: self.emit(f"{self.d(root)} += 1.0;"))
         for u in self.plan.backward:
-            if u >= 0:
-                unit(partial(self.scalar_backward, u))
-            else:
-                b = self.plan.block(u)
-                unit(partial(map_backward if isinstance(b, Map) else block_backward, self, b))
+            unit(self.part(u, self.scalar_backward, map_backward, block_backward))
         return self._file(units)
 
     def _file(self, units: List[List[str]]) -> str:

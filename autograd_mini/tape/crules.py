@@ -7,8 +7,9 @@ functions are the C library's, which Python's math module calls too, so the doub
 
 from __future__ import annotations
 
-import math
 from typing import Any, List, Sequence
+
+from . import pyrules
 
 HELPERS = """static double relu(double z) { return z <= 0.0 ? 0.0 : z; }  /* NaN stays NaN */
 
@@ -29,13 +30,8 @@ static double maxof(const double *v, const int *at, int n) {
 
 
 def literal(x: float) -> str:
-    """A double as C source that reads back as the very same double."""
-    x = float(x)
-    if math.isnan(x):
-        return "NAN"
-    if math.isinf(x):
-        return "INFINITY" if x > 0 else "(-INFINITY)"
-    text = repr(x)
+    """A double as C source that reads back as the very same double (negatives in brackets)."""
+    text = pyrules.literal(x, "NAN", "INFINITY")
     return f"({text})" if text.startswith("-") else text
 
 

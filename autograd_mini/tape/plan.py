@@ -20,6 +20,7 @@ fails where the interpreter does.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .graph import CONST, DERIVED, OP, PARAM, Graph
@@ -28,23 +29,18 @@ from .maps import Map, argument_arrays, find_maps, order_of
 UNSAFE = {"sqrt", "pow", "pow_const"}  # a local derivative that fails for some finite inputs
 
 
+@dataclass(eq=False)
 class Block:
     """Neuron nodes[i][j] = act(W_j · inputs[i] + biases[j]) for N observations and n neurons."""
 
-    def __init__(
-        self,
-        act: Optional[str],
-        nodes: List[List[int]],
-        weights: List[Tuple[int, ...]],
-        biases: List[int],
-        inputs: List[Tuple[int, ...]],
-    ) -> None:
-        self.act = act
-        self.nodes = nodes
-        self.weights = weights
-        self.biases = biases
-        self.inputs = inputs
-        self.N, self.n, self.m = len(nodes), len(weights), len(weights[0])
+    act: Optional[str]
+    nodes: List[List[int]]
+    weights: List[Tuple[int, ...]]
+    biases: List[int]
+    inputs: List[Tuple[int, ...]]
+
+    def __post_init__(self) -> None:
+        self.N, self.n, self.m = len(self.nodes), len(self.weights), len(self.weights[0])
         self.obs_desc = self.neu_desc = True  # the order the backward pass takes them in
         self.offset: Optional[int] = None  # where W (row by row) and then B lie in P, if together
         self.uid = -1

@@ -15,13 +15,14 @@ NAN_NOTE = "# noqa: FURB136 (max(0.0, z) would turn a NaN into 0)"
 MATH = ("exp", "log", "sqrt", "tanh", "sin", "cos", "inf", "nan")
 
 
-def literal(x: float) -> str:
-    """A float as Python source that reads back as the very same float."""
+def literal(x: float, nan: str = "nan", inf: str = "inf") -> str:
+    """A float as source that reads back as the very same float (`nan` and `inf` spelled as the
+    language spells them; the C program passes its own)."""
     x = float(x)
     if math.isnan(x):
-        return "nan"
+        return nan
     if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+        return inf if x > 0 else f"-{inf}"
     return repr(x)
 
 

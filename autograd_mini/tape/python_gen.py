@@ -13,7 +13,7 @@ which it adds to, as `backward()` adds to ``.grad``; it returns the function's v
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from . import pyrules
 from .graph import ARG, CONST, PARAM, argument_row
@@ -151,15 +151,19 @@ class PythonProgram:
 
     # ---- the program ----
 
+    def write_unit(self, u: int, scalar: Callable[[int], None], on_map: Callable[..., None],
+                   on_block: Callable[..., None]) -> None:
+        """Write unit `u` of the plan: a node (u >= 0), or a map or a block of neurons."""
+        if u >= 0:
+            scalar(u)
+        else:
+            b = self.plan.block(u)
+            (on_map if isinstance(b, Map) else on_block)(self, b)
+
     def source(self) -> str:
         self.comment("forward")
         for u in self.plan.forward:
-            if u >= 0:
-                self.scalar_forward(u)
-            elif isinstance(self.plan.block(u), Map):
-                map_forward(self, self.plan.block(u))
-            else:
-                block_forward(self, self.plan.block(u))
+            self.write_unit(u, self.scalar_forward, map_forward, block_forward)
         body_forward = self.lines
         self.lines = []
         root = self.graph.root
@@ -167,12 +171,7 @@ class PythonProgram:
         if self.target(root):
             self.add(root, "1.0")
         for u in self.plan.backward:
-            if u >= 0:
-                self.scalar_backward(u)
-            elif isinstance(self.plan.block(u), Map):
-                map_backward(self, self.plan.block(u))
-            else:
-                block_backward(self, self.plan.block(u))
+            self.write_unit(u, self.scalar_backward, map_backward, block_backward)
         if self.bound:
             self.emit(f"G[:] = [{', '.join('d_' + n for n in self.bound.values())}]")
         self.emit(f"return {self.val(root)}")
