@@ -263,3 +263,9 @@ def test_grad_of_a_single_input_returns_one_result() -> None:
     assert grad(x * x, x) == 6.0
     assert grad(x * x, [x]) == [6.0]
     assert topological_order(x * x)[0] is x
+
+
+def test_float_and_item_give_the_data_as_in_pytorch() -> None:
+    y = Value(1.5) * 3
+    assert float(y) == y.item() == 4.5 and type(float(y)) is float and type(y.item()) is float
+    assert f"{float(y):.1f}" == "4.5"
