@@ -17,8 +17,8 @@ from numbers import Real
 from typing import Any, List, Sequence, Union
 
 from . import checks
+from . import trace_hooks as hooks
 from .engine import Value, dot, total
-from .tape import hooks
 
 Scalar = Union[Value, int, float]
 
@@ -202,7 +202,7 @@ def _one_cross_entropy(logits: Sequence[Scalar], target: object, where: str) -> 
         hooks.guard([target], lambda cs: _all_indices(cs, k, where), where)
     # log Σ exp(z_i) = m + log Σ exp(z_i - m) with m = max z_i: every exponent is <= 0, and
     # one of them is 0, so the sum lies in [1, k]. m is a constant; the gradient does not need it
-    # (in a trace it is recomputed from the logits at every call: see tape.hooks).
+    # (in a trace it is recomputed from the logits at every call: see trace_hooks).
     m = hooks.derived_max(zs)
     lse = total([(z - m).exp() for z in zs]).log() + m
     return lse - picked

@@ -77,6 +77,9 @@ def propagate(order: List[Node], store: Any, where: str) -> None:
             if not fast:
                 send(v, g)
                 continue
+            if rule.add_into is not None:  # a neuron: its 2m+1 terms added in one walk
+                rule.add_into(g, v)
+                continue
             ps = v.parents
             n = len(ps)
             if n == 1:
@@ -87,8 +90,6 @@ def propagate(order: List[Node], store: Any, where: str) -> None:
                 ga, gb = rule.terms(g, v.data, v.const, a.data, b.data)
                 a.grad += ga
                 b.grad += gb
-            elif rule.add_into is not None:  # a neuron: its 2m+1 terms added in one walk
-                rule.add_into(g, v)
             else:
                 for p, c in zip(ps, _float_terms(v, g)):
                     p.grad += c

@@ -252,7 +252,7 @@ _new = object.__new__
 
 def record(data: float, parents: Tuple[Value, ...], rule: Rule, const: Any = None) -> Value:
     """The node for `data`, computed from `parents` by `rule` (a leaf while grad mode is off)."""
-    if not -1.7976931348623157e308 <= data <= 1.7976931348623157e308:  # inf or NaN (NaN fails both)
+    if data - data != 0.0:  # inf or NaN: inf - inf and NaN - NaN are NaN
         _check_result(data, [p.data for p in parents], rule, const)
     v = _new(Value)
     v.data = data

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ctypes
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .. import trace_hooks as hooks
 from ..engine import Value, chain_rule, enable_grad, op_text, topological_order
 from . import args as arguments
-from . import hooks
 from .graph import ARG, CONST, DERIVED, PARAM, describe
 from .program import Program, load_python
 

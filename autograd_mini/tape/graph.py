@@ -15,7 +15,7 @@ import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..engine import Value, backward_order, topological_order
-from .hooks import Recorder
+from ..trace_hooks import Recorder
 
 OP, PARAM, ARG, CONST, DERIVED = "op", "param", "arg", "const", "derived"
 

@@ -5,7 +5,7 @@ control flow is recorded.** An ``if`` on an argument's value, a loop whose lengt
 number read from a node's data and used as a constant: each takes the path (or the number) of the
 traced call, for every later call. `Step.check` runs the interpreter on a call and says where the
 graph or a number would differ. Library code whose graph depends on values (a loss picking the
-logit of the label) is written so that it does not, or tells the trace (`tape.hooks`).
+logit of the label) is written so that it does not, or tells the trace (`autograd_mini.trace_hooks`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import inspect
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import checks
+from .. import trace_hooks as hooks
 from ..engine import Value, enable_grad
 from . import args as arguments
 from . import graph as graphs
-from . import hooks
 from .backends import build
 from .plan import Plan
 from .program import Program

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..engine import Value
+from .engine import Value
 
 Check = Callable[[List[Any]], bool]
 
