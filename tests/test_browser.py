@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
+import needs
 import pytest
 
 from autograd_mini import Value, explain, losses, nn, topological_order, total
@@ -30,29 +31,23 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _missing(reason: str) -> None:
-    if CI:
-        pytest.fail(f"CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def chromium_path() -> str:
     for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
             return found
-    _missing("no Chromium found (apt-get install chromium)")
+    needs.missing("no Chromium found (apt-get install chromium)")
     return ""
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if shutil.which("dot") is None:
-        _missing("Graphviz's dot program is not installed")
+        needs.missing("Graphviz's dot program is not installed")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed (pip install -e '.[test]')")
+        needs.missing("the playwright package is not installed (pip install -e '.[test]')")
     path = chromium_path()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=ARGS)

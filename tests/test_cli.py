@@ -6,7 +6,6 @@ import ast
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,21 +13,12 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from needs import needs_dot
 
 import autograd_mini
 from autograd_mini.cli import main, one_line
 from autograd_mini.formula import ExprError, Formula, parse_expression, parse_settings
 
-
-@pytest.fixture
-def dot_program() -> None:
-    if shutil.which("dot") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
-        pytest.skip("Graphviz's dot program is not installed")
-
-
-needs_dot = pytest.mark.usefixtures("dot_program")
 NEURON = ["tanh(w*x + b)", "--set", "x=0.5", "--set", "w=-3", "--set", "b=2"]
 
 

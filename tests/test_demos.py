@@ -6,13 +6,13 @@ import importlib.util
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import needs
 import pytest
 
 from autograd_mini import datasets, nn, no_grad
@@ -31,14 +31,6 @@ def run(
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT
     )
-
-
-@pytest.fixture
-def dot_program() -> None:
-    if shutil.which("dot") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
-        pytest.skip("Graphviz's dot program is not installed")
 
 
 def python_only_path(tmp_path: Path) -> Dict[str, str]:
@@ -280,21 +272,10 @@ def test_ctrl_c_while_training_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == "moons_classifier.py: interrupted"
 
 
-def _c_compiler_or_skip() -> None:
-    from autograd_mini.tape.cbuild import CompilerNotFound, compiler
-
-    try:
-        compiler()
-    except CompilerNotFound as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the C backend: {e}")
-        pytest.skip(str(e))
-
-
 @pytest.mark.parametrize("backend", ["python", "c"])
 def test_moons_compiled_trains_to_the_same_weights_as_the_engine(tmp_path: Path, backend: str) -> None:
     if backend == "c":
-        _c_compiler_or_skip()
+        needs.c_compiler()
     models = {}
     for mode in ("off", backend):
         out = tmp_path / mode

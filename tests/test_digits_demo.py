@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+import needs
 import pytest
 
 from autograd_mini import nn
@@ -24,13 +24,8 @@ import digits_data  # noqa: E402
 
 
 def need(module: str, extra: str) -> None:
-    """Skip without `module`, with the reason; under CI=true a missing module fails instead."""
-    try:
-        __import__(module)
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed, and CI=true needs it")
-        pytest.skip(f"{module} is not installed (pip install -e '.[{extra}]')")
+    """`module`, or a skip (a failure under CI=true) that says which extra brings it."""
+    needs.module(module, f"pip install -e '.[{extra}]'")
 
 
 HIDE = """import sys

@@ -16,11 +16,12 @@ from __future__ import annotations
 import random
 from typing import Callable, Dict, Optional
 
+import needs
 import pytest
 
 from autograd_mini import Value, nn, total
 
-np = pytest.importorskip("numpy")
+np = needs.module("numpy", "pip install -e '.[test]'")
 
 ACTIVATIONS: Dict[Optional[str], Callable] = {
     None: lambda z: (z, np.ones_like(z)),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 import random
 from typing import List
 
+import needs
 import pytest
 
 from autograd_mini import Value, losses, nn, optim
@@ -194,14 +194,7 @@ def test_duplicate_parameter_is_rejected() -> None:
 
 
 def need_torch():  # type: ignore[no-untyped-def]
-    """torch, or a skip with the reason; under CI=true a missing torch fails instead."""
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("torch is not installed, and CI=true needs the comparison with PyTorch")
-        pytest.skip("torch is not installed (pip install 'autograd_mini[torch]')")
-    return torch
+    return needs.module("torch", "pip install 'autograd_mini[torch]'")
 
 
 START = [0.7, -1.3, 2.1, 0.23, -0.4]

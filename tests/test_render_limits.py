@@ -5,9 +5,7 @@ says why a Value has no picture."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List
 
+import needs
 import pytest
+from needs import needs_dot
 
 from autograd_mini import Value, topological_order
 from autograd_mini.viz import MAX_NODES, GraphvizMissing, GraphvizTimeout, dot_source, jupyter_bundle, render
@@ -25,15 +25,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 LIMIT = 5.0  # seconds: what any graph under the node limit may take to draw
 
 
-@pytest.fixture
-def dot_program() -> None:
-    if shutil.which("dot") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
-        pytest.skip("Graphviz's dot program is not installed")
-
-
-needs_dot = pytest.mark.usefixtures("dot_program")
 
 
 def size(root: Value) -> int:
@@ -262,12 +253,7 @@ def test_an_unwritable_path_is_named_as_given(tmp_path: Path) -> None:
 
 
 def test_a_draw_dot_picture_in_a_notebook_has_the_same_time_limit(tmp_path: Path, monkeypatch) -> None:
-    try:
-        import graphviz  # draw_dot's return type needs it
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the graphviz package is not installed, and CI=true needs every test to run")
-        pytest.skip("the graphviz package is not installed")
+    graphviz = needs.module("graphviz", "pip install -e '.[viz]'")  # draw_dot's return type needs it
     import autograd_mini.viz as viz
 
     y = shared_weight_chain(2)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
 from typing import Any, List, Optional
 
+import needs
 import pytest
 
 from autograd_mini import datasets, nn
@@ -15,14 +15,7 @@ from autograd_mini.torch_bridge import compare_with_torch, from_torch, to_torch
 
 
 def need_torch() -> Any:
-    """torch, or a skip with the reason; under CI=true a missing torch fails instead."""
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("torch is not installed, and CI=true needs the comparison with PyTorch")
-        pytest.skip("torch is not installed (pip install 'autograd_mini[torch]')")
-    return torch
+    return needs.module("torch", "pip install 'autograd_mini[torch]'")
 
 
 def with_biases(model: nn.MLP, seed: int) -> nn.MLP:

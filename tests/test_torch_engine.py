@@ -10,11 +10,12 @@ import operator
 import random
 from typing import Any, Callable, List, Sequence, Tuple
 
+import needs
 import pytest
 
 from autograd_mini import Value, dot, grad, total
 
-torch = pytest.importorskip("torch")
+torch = needs.module("torch", "pip install 'autograd_mini[torch]'")
 
 
 def tensors(point: Sequence[float]) -> List[Any]:

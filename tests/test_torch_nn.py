@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from typing import List, Optional
 
+import needs
 import pytest
 
 from autograd_mini import Value, losses, nn
 
-torch = pytest.importorskip("torch")
+torch = needs.module("torch", "pip install 'autograd_mini[torch]'")
 F = torch.nn.functional
 
 

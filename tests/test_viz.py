@@ -12,7 +12,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import needs
 import pytest
+from needs import needs_dot
 
 from autograd_mini import Value, dot, linear, topological_order, total
 from autograd_mini.viz import (
@@ -31,26 +33,11 @@ ON_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture
-def dot_program() -> None:
-    """Skip a test that needs Graphviz's dot when it is missing, but fail it under CI=true."""
-    if shutil.which("dot") is None:
-        if ON_CI:
-            pytest.fail("Graphviz's dot program is not installed, and CI=true needs every test to run")
-        pytest.skip("Graphviz's dot program is not installed")
-
-
-@pytest.fixture
 def graphviz_package() -> None:
-    """The same for the graphviz Python package, which draw_dot returns an object of."""
-    try:
-        import graphviz  # noqa: F401
-    except ImportError:
-        if ON_CI:
-            pytest.fail("the graphviz package is not installed, and CI=true needs every test to run")
-        pytest.skip("the graphviz package is not installed")
+    """The graphviz Python package, which draw_dot returns an object of (see needs.py)."""
+    needs.module("graphviz", "pip install -e '.[viz]'")
 
 
-needs_dot = pytest.mark.usefixtures("dot_program")
 needs_graphviz = pytest.mark.usefixtures("graphviz_package")
 
 
