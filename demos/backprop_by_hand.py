@@ -22,9 +22,12 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from autograd_mini import Value, nn, total
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_options import OneLineParser  # noqa: E402  (beside this file)
 
 Matrix = List[List[float]]
 MAX_NODES = 2000  # the largest picture this demo asks Graphviz for
@@ -99,14 +102,6 @@ def by_engine(layer: nn.Linear, A: Matrix, Y: Matrix) -> Tuple[Value, Dict[str, 
         # N times it is the per-observation dA_prev = Wᵀ·dZ of the formulas
         "dA_prev": transpose([[N * a.grad for a in inputs] for inputs in columns]),
     }
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors are one line, as the demo's own are (no usage block)."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:

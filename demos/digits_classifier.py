@@ -20,28 +20,21 @@ import json
 import math
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from autograd_mini import Value, losses, nn, no_grad, optim
 from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digits_plots  # noqa: E402  (beside this file)
+from demo_options import OneLineParser, writable_folder  # noqa: E402
 from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
 
 PROG = "digits_classifier.py"
 Rows = List[List[float]]
 Step = Callable[[Rows, List[int]], Tuple[float, Optional[int]]]
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line on stderr (and exit status 2), not usage + error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message}\n")
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -80,13 +73,7 @@ def check_options(a: argparse.Namespace) -> List[int]:
         raise ValueError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
     if any(h < 1 for h in hidden):
         raise ValueError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
-    out = Path(a.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        raise ValueError(f"--out {str(out)!r} is not a writable folder ({e.strerror or e})") from None
+    writable_folder(a.out)
     return hidden
 
 

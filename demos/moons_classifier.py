@@ -20,13 +20,15 @@ import math
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from autograd_mini import Value, datasets, losses, nn, no_grad, optim
 from autograd_mini.atomic import write_atomic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_options import OneLineParser, OptionError, writable_folder  # noqa: E402  (beside this file)
 
 DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "moons": datasets.make_moons,
@@ -34,18 +36,6 @@ DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "spirals": datasets.make_spirals,
     "blobs": lambda n, noise, seed: datasets.make_blobs(n, noise=noise, seed=seed, centers=2),
 }
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors are one line, as the demo's own are (no usage block)."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
-
-
-class OptionError(Exception):
-    """A bad command-line option, reported in one line before any training."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -92,13 +82,7 @@ def check_options(a: argparse.Namespace) -> List[int]:
         raise OptionError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
     if not hidden or any(h < 1 for h in hidden):
         raise OptionError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
-    out = Path(a.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        raise OptionError(f"--out {str(out)!r} is not a writable folder ({e.strerror or e})") from None
+    writable_folder(a.out)
     return hidden
 
 
