@@ -8,6 +8,8 @@
 0.839949
 """
 
+from typing import Any, Dict
+
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import (
@@ -24,11 +26,17 @@ from .engine import (
     total,
 )
 from .explanation import explain, explain_layer
-from .viz import jupyter_bundle
+
+
+def _jupyter_bundle(value: Value, include: Any = None, exclude: Any = None) -> Dict[str, str]:
+    from .viz import jupyter_bundle  # only when a notebook shows a Value: the pictures load lazily
+
+    return jupyter_bundle(value, include, exclude)
+
 
 # Jupyter shows a Value as its graph. The hook is set here, where both modules are known, so that
 # the engine never imports the pictures (which import the engine).
-Value._repr_mimebundle_ = jupyter_bundle
+Value._repr_mimebundle_ = _jupyter_bundle
 
 __version__ = "0.1.0"
 
