@@ -70,8 +70,8 @@ class Plan:
                 v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)
             }
             bad: Set[int] = set()
-            self.forward = self._forward(bad)
-            self.backward = self._backward(pos, bad)
+            self.forward = self._forward_units(bad)
+            self.backward = self._backward_units(pos, bad)
             if not bad:
                 break
             blocks = [b for b in blocks if b.uid not in bad]  # run those line by line
@@ -111,7 +111,7 @@ class Plan:
         """The block or map whose uid is `uid`."""
         return self.blocks[-uid - 1]
 
-    def _forward(self, bad: Set[int]) -> List[int]:
+    def _forward_units(self, bad: Set[int]) -> List[int]:
         nodes = self.graph.nodes
         units: Dict[int, int] = {}  # uid -> first node index (the tie-break: the engine's order)
         edges: Set[Tuple[int, int]] = set()
@@ -129,7 +129,7 @@ class Plan:
                         edges.add((up, u))
         return _order(units, edges, bad)
 
-    def _backward(self, pos: Dict[int, int], bad: Set[int]) -> List[int]:
+    def _backward_units(self, pos: Dict[int, int], bad: Set[int]) -> List[int]:
         nodes, live = self.graph.nodes, self.live
         units: Dict[int, int] = {}
         terms: Dict[int, List[int]] = {}  # gradient -> the units adding to it, in the engine's order
