@@ -95,6 +95,9 @@ class Optimizer:
         for name in self.BUFFERS:
             setattr(self, name, [0.0] * len(self.params))
         self.steps = 0  # how many step() calls have been made
+        # called with the optimizer before and after each step() (diagnose.Monitor watches through them)
+        self.step_pre_hooks: List[Callable[[Optimizer], None]] = []
+        self.step_post_hooks: List[Callable[[Optimizer], None]] = []
 
     lr: LR
 
@@ -116,7 +119,25 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
+        """Change each parameter by the subclass's rule (`update`), the step hooks run before and after."""
+        for hook in tuple(self.step_pre_hooks):
+            hook(self)
+        self.update()
+        for hook in tuple(self.step_post_hooks):
+            hook(self)
+
+    def update(self) -> None:
+        """The rule: change each parameter's `.data` from its `.grad` and count the step."""
         raise NotImplementedError
+
+    def register_step_pre_hook(self, hook: Callable[[Optimizer], None]) -> Callable[[], None]:
+        """Call ``hook(optimizer)`` before every `step()` (as PyTorch's hook of the same name);
+        returns a function that removes it."""
+        return _registered(self.step_pre_hooks, hook, "register_step_pre_hook")
+
+    def register_step_post_hook(self, hook: Callable[[Optimizer], None]) -> Callable[[], None]:
+        """Call ``hook(optimizer)`` after every `step()`; returns a function that removes it."""
+        return _registered(self.step_post_hooks, hook, "register_step_post_hook")
 
     def hyperparameters(self) -> Dict[str, Any]:
         """The hyperparameters as JSON data: a schedule shows as None (it cannot be saved)."""
@@ -193,6 +214,13 @@ class Optimizer:
         return out
 
 
+def _registered(hooks: List[Callable[[Optimizer], None]], hook: Any, where: str) -> Callable[[], None]:
+    if not callable(hook):
+        raise TypeError(f"{where}: hook must be callable, got {shown(hook)}")
+    hooks.append(hook)
+    return lambda: hooks.remove(hook) if hook in hooks else None
+
+
 def _checked(check: Callable[..., Any], value: Any, where: str, *args: Any) -> Any:
     """Run a check and report every kind of failure as a ValueError: it is bad data, not bad code."""
     try:
@@ -243,7 +271,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
-    def step(self) -> None:
+    def update(self) -> None:
         lr, mu, wd = self.current_lr(), self.momentum, self.weight_decay
         if mu == 0.0 and wd == 0.0:  # the plain update, kept cheap
             for p in self.params:
@@ -302,7 +330,7 @@ class Adam(Optimizer):
             weight_decay = self.DEFAULT_WEIGHT_DECAY
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def step(self) -> None:
+    def update(self) -> None:
         lr = self.current_lr()
         b1, b2 = self.betas
         t = self.steps + 1
