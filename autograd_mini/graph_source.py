@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import checks
 from .engine import Value, op_text, topological_order
+from .names import node_names, observation
 
 MAX_NODES = 300
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -83,10 +84,8 @@ def _attrs(pairs: Dict[str, str]) -> str:
     return " ".join(f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in pairs.items())
 
 
-def _value_label(v: Value, show_grad: bool, fill: Optional[str]) -> str:
-    cells = []
-    if v.label:
-        cells.append(f"<TD><B>{clean(v.label)}</B></TD>")
+def _value_label(name: str, v: Value, show_grad: bool, fill: Optional[str]) -> str:
+    cells = [f"<TD><B>{clean(name)}</B></TD>"]  # the name explain and the stepper give it
     cells.append(f"<TD>data {_num(v.data)}</TD>")
     if show_grad:
         color = f' BGCOLOR="{fill}"' if fill else ""
@@ -147,17 +146,42 @@ def body(
     order = topological_order(root)
     check_size(where, order, max_nodes)
     name = {v: f"v{i}" for i, v in enumerate(order)}
+    shown = dict(zip(order, node_names(order)))
     depth = _depths(order)
     wires = _wires(order, depth)
-    groups = _node_lines(order, name, wires, show_grad, color_grad, group)
+    largest = _largest_grad(order) if show_grad and color_grad else 0.0
+    groups = _node_lines(order, name, shown, wires, show_grad, largest, group)
+    groups.setdefault(None, []).extend(_observation_chains(order, name, shown, depth))
     # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
     # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
     # minutes when many cross many ranks; ordinary graphs come out the same either way.
-    lines = [f'\tgraph [rankdir={_quote(rankdir)} nslimit="1"]\n', '\tnode [fontsize="11"]\n']
+    # ranksep 0.3 (inches, default 0.5): narrower gaps between the columns of a wide graph.
+    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="0.3"]\n'
+    lines = [graph, '\tnode [fontsize="11"]\n']
     lines += ["\t" + line for line in groups.pop(None, [])]
     lines += _clusters(groups)
     lines += ["\t" + line for line in _edge_lines(order, name, depth, wires)]
+    if largest:  # last, so that no cluster inherits the label
+        lines.append(f'\tgraph [label={_legend(largest)} labelloc="b" labeljust="l" fontsize="11"]\n')
     return lines
+
+
+def _largest_grad(order: List[Value]) -> float:
+    """The largest finite |grad| in the picture: the colour scale's strongest end."""
+    finite = [abs(v.grad) for v in order if abs(v.grad) != float("inf") and v.grad == v.grad]
+    return max(finite, default=0.0)
+
+
+def _legend(largest: float) -> str:
+    """The gradient colours, explained inside the picture (an HTML-like graph label)."""
+    cells = [
+        f'<TD BGCOLOR="{_grad_fill(largest, largest)}">grad &gt; 0</TD>',
+        f'<TD BGCOLOR="{_grad_fill(-largest, largest)}">grad &lt; 0</TD>',
+        f'<TD BGCOLOR="{_grad_fill(largest / 4, largest)}">paler: smaller |grad|</TD>',
+        f"<TD>strongest colour: |grad| = {_num(largest)}</TD>",
+    ]
+    table = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="3">'
+    return f"<{table}<TR>{''.join(cells)}</TR></TABLE>>"
 
 
 def _depths(order: List[Value]) -> Dict[Value, int]:
@@ -186,19 +210,19 @@ def _group_of(v: Value, group: bool) -> Group:
 
 
 def _node_lines(
-    order: List[Value], name: Dict[Value, str], wires: Dict[Value, Dict[int, int]],
-    show_grad: bool, color_grad: bool, group: bool,
+    order: List[Value], name: Dict[Value, str], shown: Dict[Value, str], wires: Dict[Value, Dict[int, int]],
+    show_grad: bool, largest: float, group: bool,
 ) -> Dict[Group, List[str]]:
-    """The node statements of each cluster: values, operations and a wire's junctions."""
-    largest = 0.0
-    if show_grad and color_grad:
-        finite = [abs(v.grad) for v in order if abs(v.grad) != float("inf") and v.grad == v.grad]
-        largest = max(finite, default=0.0)
+    """The node statements of each cluster: values, operations and a wire's junctions; gradient
+    cells coloured on the scale of `largest` (0: not coloured)."""
     groups: Dict[Group, List[str]] = {}
     for v in order:
-        lines = groups.setdefault(_group_of(v, group), [])
+        # a neuron's cluster holds its parameters (and its nodes, on one observation); the nodes of a
+        # batch stay outside, where their invisible chains keep them in observation order
+        lines = groups.setdefault(None if observation(shown[v]) else _group_of(v, group), [])
         fill = _grad_fill(v.grad, largest) if largest else None
-        lines.append(f"{name[v]} [{_attrs({'label': _value_label(v, show_grad, fill), 'shape': 'plain'})}]\n")
+        label = _value_label(shown[v], v, show_grad, fill)
+        lines.append(f"{name[v]} [{_attrs({'label': label, 'shape': 'plain'})}]\n")
         if not v.is_leaf():  # the op goes with the Value it produced
             attrs = {"label": f"<{clean(op_text(v))}>", "shape": "ellipse", "height": "0.3", "margin": "0.04"}
             lines.append(f"{name[v]}op [{_attrs(attrs)}]\n")
@@ -206,6 +230,26 @@ def _node_lines(
             point = _attrs({"shape": "point", "width": "0.05", "height": "0.05", "label": ""})
             groups.setdefault(None, []).extend(f"{name[v]}t{k} [{point}]\n" for k in range(len(wires[v])))
     return groups
+
+
+def _observation_chains(order: List[Value], name: Dict[Value, str], shown: Dict[Value, str],
+                        depth: Dict[Value, int]) -> List[str]:
+    """Invisible arrows that keep the nodes of a batch (``L1.N1.z[2]``: a layer's node on observation
+    2) in observation order across their rank, as the matrices' columns are, and the neurons of one
+    observation together: ``L1.N1.z[1]``, ``L1.N2.z[1]``, ``L1.N1.z[2]``… top to bottom (left to
+    right in a TB picture), and their operations likewise."""
+    runs: Dict[int, List[Value]] = {}
+    for v in order:
+        if observation(shown[v]):
+            runs.setdefault(depth[v], []).append(v)
+    lines = []
+    for run in runs.values():
+        run.sort(key=lambda v: observation(shown[v]))  # stable: the neurons stay in topological order
+        for suffix in ("", "op") if not run[0].is_leaf() else ("",):
+            if len(run) > 1:
+                chain = " -> ".join(f"{name[v]}{suffix}" for v in run)
+                lines.append(f'{{rank="same" {chain} [style="invis"]}}\n')
+    return lines
 
 
 def _clusters(groups: Dict[Group, List[str]]) -> List[str]:
