@@ -20,8 +20,7 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     n = plan.graph.n_numbers
     writer = CProgram(plan, n, title)
     source = writer.source()
-    path, seconds = cbuild.library(source)
-    fn = cbuild.load(path)
+    fn, _, seconds = cbuild.compiled(source)
     prog = Program(plan, source, "c")
     prog.compile_seconds = seconds
     np_ = len(plan.layout)
