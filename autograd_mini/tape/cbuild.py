@@ -134,8 +134,7 @@ def compiled(source: str) -> Compiled:
     cc = compiler()
     key = "\n".join([source, cc, *FLAGS, platform.machine(), platform.system(), sys.version])
     name = f"program-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{SUFFIX}"
-    folder = cache_dir()
-    refusal = _refusal(folder)
+    folder, refusal = _checked_folder(cache_dir())
     if refusal is not None:
         warnings.warn(
             f"trace: not loading compiled programs from {refusal}; compiling into a private temporary "
@@ -175,15 +174,16 @@ def load(path: str) -> Function:
     return fn  # type: ignore[no-any-return]
 
 
-def _refusal(folder: str) -> Optional[str]:
-    """None if `folder` is made or found safe to load from; else which folder is not, and why."""
+def _checked_folder(folder: str) -> Tuple[str, Optional[str]]:
+    """`folder` made if missing, its real path (no symbolic link left for anyone to swap) and None
+    if it is safe to load from; else which folder is not, why, and what to do."""
     try:
         os.makedirs(os.path.dirname(folder), mode=0o700, exist_ok=True)
         os.mkdir(folder, 0o700)
     except FileExistsError:
         pass
     except OSError as e:
-        return f"{folder}: it cannot be made ({e.strerror or e})"
+        return folder, f"{folder}: it cannot be made ({e.strerror or e})"
     real = os.path.realpath(folder)
     chain = [(real, True)]
     while os.path.dirname(chain[-1][0]) != chain[-1][0]:
@@ -192,8 +192,8 @@ def _refusal(folder: str) -> Optional[str]:
         why = unsafe(path, strict)
         if why is not None:
             fix = f"chmod go-w {path}, or " if "mode" in why else f"remove {path}, or " if strict else ""
-            return f"{folder} ({path} {why}: {fix}set XDG_CACHE_HOME to a folder of your own)"
-    return None
+            return folder, f"{folder} ({path} {why}: {fix}set XDG_CACHE_HOME to a folder of your own)"
+    return real, None
 
 
 def _verified(path: str) -> Tuple[Optional[Function], Optional[str]]:
