@@ -128,7 +128,7 @@ def check_size(where: str, order: List[Value], max_nodes: int) -> None:
 
 def dot_source(root: Value, where: str = "dot_source", **options: Any) -> str:
     """The DOT text of `root`'s graph (see the module doc); the options are `body`'s (and so
-    `viz.draw_dot`'s): rankdir, show_grad, max_nodes, group, color_grad."""
+    `viz.draw_dot`'s): rankdir, show_grad, max_nodes, group, color_grad, ranksep."""
     return "digraph autograd_mini {\n" + "".join(body(root, where=where, **options)) + "}\n"
 
 
@@ -140,9 +140,12 @@ def body(
     group: bool = True,
     color_grad: bool = True,
     where: str = "dot_source",
+    ranksep: float = 0.3,
 ) -> List[str]:
-    """The lines between the braces of `dot_source`, each ending in a newline."""
+    """The lines between the braces of `dot_source`, each ending in a newline. `ranksep` is the gap
+    between columns (rows, for TB) in inches: Graphviz's default is 0.5."""
     check_arguments(where, root, rankdir, max_nodes)
+    checks.positive(ranksep, f"{where}: ranksep", "a number of inches > 0")
     order = topological_order(root)
     check_size(where, order, max_nodes)
     name = {v: f"v{i}" for i, v in enumerate(order)}
@@ -155,8 +158,7 @@ def body(
     # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
     # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
     # minutes when many cross many ranks; ordinary graphs come out the same either way.
-    # ranksep 0.3 (inches, default 0.5): narrower gaps between the columns of a wide graph.
-    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="0.3"]\n'
+    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="{ranksep:g}"]\n'
     lines = [graph, '\tnode [fontsize="11"]\n']
     lines += ["\t" + line for line in groups.pop(None, [])]
     lines += _clusters(groups)

@@ -80,7 +80,7 @@ def draw_dot(root: Value, **options: Any) -> graphviz.Digraph:
     """The graph that computed `root`, as a `graphviz.Digraph` (which Jupyter shows inline).
 
     Options: `rankdir` ('LR', 'RL', 'TB' or 'BT'; default 'LR'), `show_grad` (True), `max_nodes`
-    (300), `group` (True) and `color_grad` (True), as below.
+    (300), `group` (True), `color_grad` (True) and `ranksep` (0.3 inches between columns), as below.
 
     Each Value is a box (label, data, grad to 4 significant digits); each operation is a small
     ellipse between its inputs and its result. Nodes labelled like ``L1.N3.w2`` (the nn library's

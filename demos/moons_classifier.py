@@ -6,7 +6,8 @@
 Writes into --out (default out/): metrics.json, model.json, decision_boundary.png, loss_curve.png
 (with matplotlib), neuron_graph.svg: the forward and backward pass of one neuron for one sample
 (with Graphviz's `dot`; without it the graph's .dot source is written instead), and
-backprop_stepper.html: the same neuron, a step at a time, in any browser.
+backprop_stepper.html: the trained network's output layer on three training points, a step at a
+time, with the matrices of its formulas, in any browser.
 
 If training diverges (the loss overflows: the learning rate is too large), it stops with one line
 saying so, writes the loss curve up to that step, and exits with status 1.
@@ -221,12 +222,7 @@ def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> List
         p.grad = 0.0
     a = neuron([Value(v, label=f"x{i + 1}") for i, v in enumerate(X[k])])
     a.backward()
-    try:  # the same neuron, a step at a time, in the browser
-        render(a, out / "backprop_stepper.html")
-        pages = ["backprop_stepper.html"]
-    except (RuntimeError, OSError) as e:  # no Graphviz, dot too slow or failing, an unwritable folder
-        print(f"stepper page skipped: {str(e).splitlines()[0]}")
-        pages = []
+    pages: List[str] = []
     source = out / "neuron_graph.dot"
     source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
     try:
@@ -244,6 +240,40 @@ def neuron_graph(model: nn.MLP, X: Sequence[Sequence[float]], out: Path) -> List
         for p, g in zip(neuron.parameters(), saved):
             p.grad = g
     return pages
+
+
+def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], loss: str, out: Path,
+               count: int = 3) -> List[str]:
+    """backprop_stepper.html: the trained network's output layer, whole, on `count` training points,
+    a step at a time: their loss, back through the layer, the matrices filling in.
+
+    The points are the first ones the network still gets wrong or too close to the boundary (their
+    loss is not 0, so gradient flows); the layers below give the output layer its inputs as numbers
+    (computed without a graph), so the page holds that one layer and the loss, small enough to read.
+    """
+    from autograd_mini.stepper import write_stepper
+
+    last = model.layers[-1]
+    with no_grad():  # what the hidden layers hand the output layer, as plain numbers
+        hidden = [list(x) for x in X]
+        for layer in model.layers[:-1]:
+            hidden = [[a.data for a in row] for row in layer(hidden)]
+        scores = [row[0].data for row in last(hidden)]
+    signs = targets(y, "hinge")
+    hard = [k for k, (s, t) in enumerate(zip(scores, signs)) if s * t < 1.0]  # inside the margin
+    picked = (hard + [k for k in range(len(X)) if k not in hard])[:count]
+    t = targets([y[k] for k in picked], loss)
+    scores_in = [row[0] for row in last([hidden[k] for k in picked])]
+    root = losses.hinge_loss(scores_in, t) if loss == "hinge" else losses.bce_with_logits(scores_in, t)
+    i = len(model.layers)
+    title = (f"The output layer L{i} of the trained MLP ({last.nout} neuron × {last.nin} inputs) on {count} "
+             f"training points: their {loss} loss = {root.data:.6g}")
+    try:
+        write_stepper(root, out / "backprop_stepper.html", title=title)
+    except (RuntimeError, OSError) as e:  # no Graphviz, dot too slow or failing, an unwritable folder
+        print(f"stepper page skipped: {str(e).splitlines()[0]}")
+        return []
+    return ["backprop_stepper.html"]
 
 
 def train(
@@ -335,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out)]
     written += neuron_graph(model, X_train, out)
+    written += layer_page(model, X_train, y_train, args.loss, out)
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
         f"final loss {final_loss:.4f}, {seconds:.1f}s"

@@ -68,5 +68,7 @@ var api = {
 window.autogradStepper = api;
 buildLayers();
 goTo(0);
+autoZoom();
+autoZoom();  // again: the first may have added or removed the window's scrollbar
 api.ready = true;
 document.documentElement.setAttribute("data-ready", "true");

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Sequence, Union
 
 from ..engine import Value
 from ..explanation import Explanation
+from ..names import node_names
 from .formulas import expression
 
 JsonNumber = Union[float, str]
@@ -51,7 +52,7 @@ def widest(values: Sequence[float], digits: int = 4) -> float:
 def page_data(root: Value, expl: Explanation, order: Sequence[Value], title: str) -> Dict[str, Any]:
     """Everything the page's script needs, indexed by position in `order` (= ``v{i}`` in the SVG)."""
     index = {v: i for i, v in enumerate(order)}
-    names = [expl.name(v) for v in order]
+    names = node_names(order)
     ops = {s.node: s.op for s in expl}  # explain's op text, the constant included ('* 0.25')
     forward = []
     for v in order:

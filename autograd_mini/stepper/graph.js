@@ -78,27 +78,44 @@ function written(i) {  // the nodes whose shown number this step changes, and wh
   if (i > F) last.forEach(function (w) { out[w[0]] = "g"; });
   return out;
 }
-function scrollTo(n) {
-  var box = $("st-graph"), e = n === null ? null : els[n];
-  if (!e) return;
-  var r = e.g.getBoundingClientRect(), b = box.getBoundingClientRect(), pad = 40;
+// ---- zoom: the whole graph when its text stays >= 12 px, else 12 px text following the step ----
+var box = $("st-graph");
+var natural = parseFloat(svg.getAttribute("data-width")) * 4 / 3 || 600;   // px at scale 1 (pt -> px)
+var naturalH = parseFloat(svg.getAttribute("data-height")) * 4 / 3 || 300;
+var fontPt = Math.min.apply(null, [].map.call(svg.querySelectorAll("g.node text"), function (t) {
+  return parseFloat(t.getAttribute("font-size")) || 14;
+}).concat([14]));
+var READABLE = 12 / (fontPt * 4 / 3);  // the scale at which the smallest node text is 12 px
+var scale = 1, whole = false;
+function zoom(s) {
+  scale = Math.max(0.05, Math.min(4, s));
+  svg.style.width = (natural * scale) + "px"; svg.style.height = (naturalH * scale) + "px";
+  var chrome = box.offsetHeight - box.clientHeight + 38;  // padding and a scrollbar
+  box.style.height = Math.min(naturalH * scale + chrome, panelMax()) + "px";
+}
+function panelMax() { return Math.max(220, window.innerHeight - 300); }
+function fitScale() {
+  var pad = 12;
+  return Math.min((box.clientWidth - pad) / natural, (panelMax() - 48) / naturalH);
+}
+function fits() { return fitScale() >= READABLE; }
+var userZoom = false;  // until the reader zooms, the picture follows the window
+function autoZoom() {
+  if (userZoom) return;
+  whole = fits();
+  zoom(whole ? Math.min(1.6, fitScale()) : READABLE);
+  scrollTo(currentNode(index));
+}
+$("st-zoom-in").onclick = function () { userZoom = true; whole = false; zoom(scale * 1.25); scrollTo(currentNode(index)); };
+$("st-zoom-out").onclick = function () { userZoom = true; whole = false; zoom(scale / 1.25); scrollTo(currentNode(index)); };
+$("st-zoom-read").onclick = function () { userZoom = true; whole = false; zoom(Math.max(READABLE, Math.min(1.6, fitScale()))); scrollTo(currentNode(index)); };
+$("st-zoom-fit").onclick = function () { userZoom = !fits(); whole = true; zoom(Math.min(1.6, fitScale())); };
+window.addEventListener("resize", autoZoom);
+
+function scrollTo(n) {  // the step's node in view, moving the picture only when it is not
+  var e = n === null || n === undefined ? null : els[n];
+  if (!e || whole) return;
+  var r = e.g.getBoundingClientRect(), b = box.getBoundingClientRect(), pad = 24;
   if (r.left < b.left + pad || r.right > b.right - pad) box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
   if (r.top < b.top + pad || r.bottom > b.bottom - pad) box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
 }
-
-// ---- zoom ----
-var natural = parseFloat(svg.getAttribute("data-width")) * 4 / 3 || 600;
-var naturalH = parseFloat(svg.getAttribute("data-height")) * 4 / 3 || 300;
-var scale = 1;
-function zoom(s) {
-  scale = Math.max(0.1, Math.min(4, s));
-  svg.style.width = (natural * scale) + "px"; svg.style.height = (naturalH * scale) + "px";
-}
-function fitScale() { return ($("st-graph").clientWidth - 24) / natural; }
-var userZoom = false;  // until the reader zooms, the picture follows the window's width
-function autoZoom() { if (!userZoom) zoom(Math.max(0.8, Math.min(1.5, fitScale()))); }  // readable first
-$("st-zoom-in").onclick = function () { userZoom = true; zoom(scale * 1.25); };
-$("st-zoom-out").onclick = function () { userZoom = true; zoom(scale / 1.25); };
-$("st-zoom-fit").onclick = function () { userZoom = false; zoom(fitScale()); };
-window.addEventListener("resize", autoZoom);
-autoZoom();

@@ -22,6 +22,7 @@ from ..atomic import write_atomic
 from ..engine import Value, topological_order
 from ..explanation import explain
 from ..graph_source import MAX_NODES, RANKDIRS
+from ..names import node_names
 from .data import page_data, shown_gradients, widest
 from .matrices import layer_panels
 from .svg import layout, tag, visible
@@ -80,7 +81,7 @@ def stepper_html(
     wanted = _layer_numbers(layers)
     expl = explain(root, checks.finite(gradient, "stepper_html: gradient"))
     order = topological_order(root)
-    data = page_data(root, expl, order, title or _default_title(expl.name(root), root.data))
+    data = page_data(root, expl, order, title or _default_title(node_names(order)[-1], root.data))
     data["layers"] = [] if wanted == [] else layer_panels(root, expl, order, wanted)
     shown = shown_gradients(expl, order)
     svg = layout(root, {v: widest(shown[v]) for v in order}, rankdir, max_nodes)

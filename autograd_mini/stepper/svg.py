@@ -23,6 +23,7 @@ from ..graph_source import dot_source
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _G, _TITLE, _TEXT, _POLYGON = (f"{{{SVG_NS}}}{t}" for t in ("g", "title", "text", "polygon"))
+RANKSEP = 0.15  # inches between columns: a page's graph fits a 1024 px window with 12 px text
 _NODE = re.compile(r"^v(\d+)(op)?$")
 # an edge's ends: a box v3, an operation v3op, or a junction v3t1 on the wire of a much-used value
 _EDGE = re.compile(r"^v(\d+)(op|t\d+)?->v(\d+)(op|t\d+)?$")
@@ -48,7 +49,8 @@ def layout(root: Value, widest: Dict[Value, float], rankdir: str, max_nodes: int
     try:
         for v, g in widest.items():
             v.grad = g
-        source = dot_source(root, rankdir=rankdir, max_nodes=max_nodes, color_grad=False, where="stepper")
+        source = dot_source(root, rankdir=rankdir, max_nodes=max_nodes, color_grad=False, where="stepper",
+                            ranksep=RANKSEP)
     finally:
         for v, g in saved:
             v.grad = g
