@@ -1,0 +1,178 @@
+"""jvp, vjp, jacfwd, jacrev, hessian, hvp and grad, shaped as torch.func's.
+
+Each transform calls f once, on fresh input nodes, then makes its passes over the graph f
+recorded: forward-mode passes (`forward.push`, one tangent each) or reverse-mode passes (the
+engine's backward walk, one output each). Nested inside another transform's function, a transform
+builds its results as Values (see `args`), which is how hessian is jacfwd of jacrev.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, Sequence, Tuple
+
+from ..engine import Value, chain_rule, enable_grad, total
+from . import args as a
+from .forward import graph_order, push
+from .passes import note
+
+
+def _reverse(root: Value, xs: Sequence[Value], graph: bool, where: str) -> List[Any]:
+    """One reverse-mode pass: d(root)/dx for each x (Values with ``graph``, else floats)."""
+    note("reverse")
+    with enable_grad():
+        grads = chain_rule(root, Value(1.0) if graph else 1.0, graph, where).grads
+    return [grads.get(x, 0.0) for x in xs]
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Tuple[Any, Any]:
+    """(f(*primals), the derivative of f at the primals in the direction `tangents`): one call of f
+    and one forward-mode pass, as ``torch.func.jvp``.
+
+    Both are floats, or lists (tuples) of floats when f returns a list (tuple) of Values.
+
+    >>> jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))
+    (6.0, 3.0)
+    """
+    return _jvp(f, primals, tangents, "jvp", "tangents")
+
+
+def _jvp(f: Any, primals: Any, tangents: Any, where: str, tangents_name: str) -> Tuple[Any, Any]:
+    a.function(f, where)
+    ps = a.sequence(primals, f"{where}: primals")
+    ts = a.sequence(tangents, f"{where}: {tangents_name}")
+    if not ps:
+        raise ValueError(f"{where}: primals is empty, so there is nothing to differentiate")
+    if len(ts) != len(ps):
+        raise ValueError(f"{where}: {len(ps)} primals but {len(ts)} {tangents_name}")
+    graph = a.nested()
+    ts = [a.number(t, graph, f"{where}: {tangents_name}[{i}]") for i, t in enumerate(ts)]
+    call, xs = a.inputs(ps, range(len(ps)), graph, where)
+    out, leaves = a.evaluate(f, call, where)
+    moved = push(graph_order(leaves), dict(zip(xs, ts)), graph, where)
+    values = [a.result(v, graph) for v in leaves]
+    return a.shaped(out, values), a.shaped(out, [a.result(moved.get(v, 0.0), graph) for v in leaves])
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> Tuple[Any, Callable[[Any], Tuple[Any, ...]]]:
+    """(f(*primals), vjp_fn) as ``torch.func.vjp``: ``vjp_fn(cotangents)`` is Σₖ cₖ·∂outₖ/∂xᵢ for
+    each primal xᵢ, a tuple of floats, from one reverse-mode pass. The cotangents are a number
+    when f returns one Value, else a list of numbers, one per output.
+
+    >>> out, vjp_fn = vjp(lambda x, y: [x * y, x + y], 2.0, 3.0)
+    >>> out, vjp_fn([1.0, 10.0])
+    ([6.0, 5.0], (13.0, 12.0))
+    """
+    where = "vjp"
+    a.function(f, where)
+    if not primals:
+        raise ValueError(f"{where}: no primals, so there is nothing to differentiate")
+    graph = a.nested()
+    call, xs = a.inputs(primals, range(len(primals)), graph, where)
+    out, leaves = a.evaluate(f, call, where)
+
+    def vjp_fn(cotangents: Any) -> Tuple[Any, ...]:
+        name = "vjp_fn"
+        if type(out) is Value:
+            cs = [a.number(cotangents, graph, f"{name}: cotangents")]
+        else:
+            given = a.numbers(cotangents, f"{name}: cotangents")
+            if len(given) != len(leaves):
+                raise ValueError(f"{name}: f returned {len(leaves)} Values but cotangents has {len(given)}")
+            cs = [a.number(c, graph, f"{name}: cotangents[{i}]") for i, c in enumerate(given)]
+        with enable_grad():  # the weighted sum of the outputs is a node of the graph
+            terms = [v if c == 1.0 and type(c) is float else v * c
+                     for v, c in zip(leaves, cs) if type(c) is Value or c != 0.0]
+            root = None if not terms else terms[0] if len(terms) == 1 else total(terms)
+        grads = [0.0] * len(xs) if root is None else _reverse(root, xs, graph, name)
+        return tuple(a.result(g, graph) for g in grads)
+
+    return a.shaped(out, [a.result(v, graph) for v in leaves]), vjp_fn
+
+
+def jacrev(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
+    """The Jacobian by reverse mode: one call of f, then one reverse pass per output.
+
+    ``jacrev(f)(*xs)`` differentiates with respect to every argument: a list of n floats for an f
+    that returns one Value, one such list per output for an f that returns several. ``argnums``
+    (an int or a tuple of ints) selects arguments as in ``torch.func.jacrev``: an int gives the
+    derivative itself, a tuple a tuple of them.
+
+    >>> jacrev(lambda x, y: [x * y, x + y])(2.0, 3.0)
+    [[3.0, 2.0], [1.0, 1.0]]
+    """
+    return _jacrev(f, argnums, "jacrev", scalar=False)
+
+
+def _jacrev(f: Any, argnums: Any, where: str, scalar: bool) -> Callable[..., Any]:
+    a.function(f, where)
+    nums = a.argnums_of(argnums, where)
+
+    def jacobian(*args: Any) -> Any:
+        graph = a.nested()
+        call, xs = a.inputs(args, a.selected(nums, len(args), where), graph, where)
+        out, leaves = a.evaluate(f, call, where)
+        if scalar:
+            a.scalar(out, where)
+        rows = [[a.result(d, graph) for d in _reverse(v, xs, graph, where)] for v in leaves]
+        return a.shaped(out, [a.per_argnums(row, nums) for row in rows])
+
+    return jacobian
+
+
+def jacfwd(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
+    """The Jacobian by forward mode: one call of f, then one forward pass per input. Its result
+    has the shape `jacrev`'s has (see there for ``argnums``).
+
+    >>> jacfwd(lambda x, y: [x * y, x + y])(2.0, 3.0)
+    [[3.0, 2.0], [1.0, 1.0]]
+    """
+    return _jacfwd(f, argnums, "jacfwd")
+
+
+def _jacfwd(f: Any, argnums: Any, where: str) -> Callable[..., Any]:
+    a.function(f, where)
+    nums = a.argnums_of(argnums, where)
+
+    def jacobian(*args: Any) -> Any:
+        graph = a.nested()
+        call, xs = a.inputs(args, a.selected(nums, len(args), where), graph, where)
+        out, leaves = a.evaluate(f, call, where)
+        order = graph_order(leaves)
+        columns = []
+        for x in xs:
+            moved = push(order, {x: 1.0}, graph, where)
+            columns.append([a.result(moved.get(v, 0.0), graph) for v in leaves])
+        return a.shaped(out, [a.per_argnums(row, nums) for row in zip(*columns)])
+
+    return jacobian
+
+
+def hessian(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
+    """The matrix of second derivatives, forward over reverse: ``jacfwd(jacrev(f))``, one reverse
+    pass (that builds the gradient as Values) and one forward pass per input. For an f of n
+    arguments that returns one Value: n lists of n floats. ``argnums`` as in `jacrev`.
+
+    >>> hessian(lambda x, y: x * x * y)(2.0, 3.0)
+    [[6.0, 4.0], [4.0, 0.0]]
+    """
+    return _jacfwd(_jacrev(f, argnums, "hessian", scalar=False), argnums, "hessian")
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], v: Sequence[Any]) -> List[float]:
+    """The Hessian of f at the primals times the vector `v`, a list of floats, without forming the
+    Hessian: one reverse pass (the gradient, as Values) and one forward pass along v.
+
+    >>> hvp(lambda x, y: x * x * y, (2.0, 3.0), (1.0, 0.0))
+    [6.0, 4.0]
+    """
+    return _jvp(_jacrev(f, None, "hvp", scalar=True), primals, v, "hvp", "v")[1]  # type: ignore[no-any-return]
+
+
+def grad(f: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
+    """``torch.func.grad``: the gradient of an f that returns one Value, with respect to argument
+    `argnums`: a float for an int, a tuple of floats for a tuple (None: a list, for all).
+
+    >>> grad(lambda x, y: x * x * y)(2.0, 3.0), grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+    (12.0, (3.0, 2.0))
+    """
+    return _jacrev(f, argnums, "grad", scalar=True)
