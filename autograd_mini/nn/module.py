@@ -17,10 +17,10 @@ import json
 import math
 import os
 from numbers import Real
-from typing import Any, Dict, Iterator, List, NamedTuple, Tuple, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from ..atomic import write_atomic
-from ..checks import brief, flag
+from ..checks import brief, flag, shown
 from ..engine import Value
 
 Tensor = Union[Value, List[Any]]  # a Value, or a (nested) list of Values
@@ -66,7 +66,15 @@ class Module:
         """The parameter values as plain JSON-serialisable data: ``{tensor name: nested floats}``."""
         return {name: _numbers(tensor) for name, tensor in self._tensors()}
 
-    def load_state_dict(self, state: Dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def architecture(self) -> Optional[str]:
+        """What a saved file records of the model and a load compares: its class, sizes, activations
+        and whether it is fused, as its repr shows them (``MLP(2 -> 4 tanh -> 1)``); None for a class
+        with no repr of its own (the default repr holds an address: nothing to compare)."""
+        return None if type(self).__repr__ is object.__repr__ else repr(self)
+
+    def load_state_dict(
+        self, state: Dict[str, Any], strict: bool = True, *, architecture: Optional[str] = None
+    ) -> IncompatibleKeys:
         """Copy the numbers of `state` (as made by `state_dict`) into the parameters.
 
         Everything is checked before anything is written: each entry's shape, and that every number
@@ -75,6 +83,9 @@ class Module:
         are loaded and the others are left alone. Either way the result is an `IncompatibleKeys`
         ``(missing_keys, unexpected_keys)``, as PyTorch returns. A problem raises `ValueError`
         naming the key (`TypeError` if `state` is not a dict), and the model is untouched.
+        `architecture`, if given, is that of the model the state came from (a saved file's
+        ``"model"``): if it is not this model's (another activation, fused or not), `ValueError`
+        naming both; the shapes alone cannot tell a tanh network from a relu one.
 
         >>> from autograd_mini import nn
         >>> model = nn.Linear(2, 1)
@@ -84,6 +95,28 @@ class Module:
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict: expected a dict, got {brief(state)}")
         flag(strict, "load_state_dict: strict")
+        if architecture is not None and not isinstance(architecture, str):
+            raise TypeError(f"load_state_dict: architecture: expected a str, got {shown(architecture)}")
+        ours = self.architecture()
+        other = None if architecture is None or ours is None or architecture == ours else architecture
+        try:
+            writes, missing, unexpected = self._checked_writes(state, strict)
+        except ValueError as e:  # with another architecture, say that first
+            if other is None:
+                raise
+            detail = str(e).replace("load_state_dict: ", "", 1)
+            raise ValueError(f"load_state_dict: the state is of {other[:200]}, not of this model, {ours} "
+                             f"({detail})") from None
+        if other is not None:
+            raise ValueError(f"load_state_dict: the state is of {other[:200]}, not of this model, {ours}")
+        for v, x in writes:  # all checked: now write
+            v.data = x
+        return IncompatibleKeys(missing, unexpected)
+
+    def _checked_writes(
+        self, state: Dict[str, Any], strict: bool
+    ) -> Tuple[List[Tuple[Value, float]], List[str], List[Any]]:
+        """The writes `state` asks for, all checked, and the missing and unexpected keys."""
         tensors = self._tensors()
         names = [name for name, _ in tensors]
         missing = [name for name in names if name not in state]
@@ -96,9 +129,7 @@ class Module:
         for name, tensor in tensors:
             if name in state:
                 _collect(name, tensor, state[name], writes)
-        for v, x in writes:  # all checked: now write
-            v.data = x
-        return IncompatibleKeys(missing, unexpected)
+        return writes, missing, unexpected
 
     def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write the state dict to `path` as JSON, atomically (a temporary file, then a rename).
@@ -123,16 +154,18 @@ class Module:
         """Read parameters saved by `save`. A file that is not such a save (a directory, empty,
         not UTF-8, not JSON, nested too deeply, or a state dict that does not fit this model)
         raises `ValueError` naming the path and, where there is one, the key; a missing file
-        raises `FileNotFoundError`. Either way the model is left as it was."""
+        raises `FileNotFoundError`. Either way the model is left as it was. A file that records
+        another architecture (see `architecture`) is refused; one that records none (not written
+        by `save`) is loaded if its shapes fit."""
         path = os.fspath(path)
         try:
             with open(path, "rb") as f:
                 raw = f.read()
         except IsADirectoryError:
             raise ValueError(f"load: {path!r} is a directory, not a saved model") from None
-        state = _saved_state(raw, path)
+        state, architecture = _saved_state(raw, path)
         try:
-            self.load_state_dict(state)
+            self.load_state_dict(state, architecture=architecture)
         except ValueError as e:
             raise ValueError(f"load: {path!r}: {e}") from None
 
@@ -145,8 +178,9 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: List[Any]
 
 
-def _saved_state(raw: bytes, path: str) -> Dict[str, Any]:
-    """The state dict inside the bytes of a file written by `save`; ValueError naming `path`."""
+def _saved_state(raw: bytes, path: str) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The state dict inside the bytes of a file written by `save`, and the architecture it records
+    (None if none); ValueError naming `path`."""
     if not raw.strip():
         raise ValueError(f"load: {path!r} is empty")
     try:
@@ -168,7 +202,10 @@ def _saved_state(raw: bytes, path: str) -> Dict[str, Any]:
     state = doc["state_dict"]
     if not isinstance(state, dict):
         raise ValueError(f"load: {path!r}: 'state_dict' is {brief(state)}, expected an object")
-    return state
+    architecture = doc.get("model")
+    if architecture is not None and not isinstance(architecture, str):
+        raise ValueError(f"load: {path!r}: 'model' is {brief(architecture)}, expected text")
+    return state, architecture
 
 
 def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
