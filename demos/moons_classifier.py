@@ -29,7 +29,8 @@ from autograd_mini import Value, datasets, losses, nn, no_grad, optim
 from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_options import OneLineParser, OptionError, writable_folder  # noqa: E402  (beside this file)
+import training_record  # noqa: E402  (beside this file)
+from demo_options import OneLineParser, OptionError, writable_folder  # noqa: E402
 
 DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "moons": datasets.make_moons,
@@ -277,7 +278,8 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
 
 
 def train(
-    model: nn.MLP, opt: Any, X: List[List[float]], y: List[int], args: argparse.Namespace
+    model: nn.MLP, opt: Any, X: List[List[float]], y: List[int], args: argparse.Namespace,
+    recorder: Any = None,
 ) -> Tuple[List[float], Optional[str]]:
     """Full-batch training: (the loss at each step, None), or, when the loss overflows, (the
     losses of the steps before, what went wrong)."""
@@ -290,6 +292,8 @@ def train(
             start = time.perf_counter()
             opt.zero_grad()
             loss = step_loss()
+            if recorder is not None:  # the training page's frames, and the diagnostics' warnings
+                recorder.observe(loss, X)
             if not math.isfinite(loss):
                 return history, f"at step {step}: the loss is {loss}"
             opt.step()
@@ -328,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     X, y = DATASETS[args.dataset](args.samples, noise=args.noise, seed=args.seed)
     X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=args.seed)
+    t_test = targets(y_test, args.loss)
     # fused: one node relu(w·x+b) per neuron, the fast way to train (neuron_graph.svg shows z and a)
     model = nn.MLP(2, [*hidden, 1], activation="relu", rng=random.Random(args.seed), fused=True)
     params = model.parameters()
@@ -337,9 +342,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.optimizer} lr={lr}, {args.loss} loss, {len(params)} parameters"
     )
 
+    recorder = training_record.moons(model, opt, args, lr, X_train + X_test, y_train + y_test,
+                                     lambda: batch_loss(model, X_test, t_test, args.loss).data)
     t0 = time.perf_counter()
-    history, failure = train(model, opt, X_train, y_train, args)
+    history, failure = train(model, opt, X_train, y_train, args, recorder)
     if failure is not None:
+        training_record.write(recorder, out, announce=True)
         return diverged(failure, history, lr, out)
     seconds = time.perf_counter() - t0
 
@@ -365,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out)]
     written += neuron_graph(model, X_train, out)
+    written += training_record.write(recorder, out)
     written += layer_page(model, X_train, y_train, args.loss, out)
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "

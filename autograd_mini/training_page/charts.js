@@ -89,9 +89,9 @@ function buildCharts() {
     var path = frames.map(function (f) { return [f.step, f.grad_norms[i]]; });
     flowChart.line(path, "tr-train");
     flowChart.svg.lastChild.setAttribute("stroke-opacity", String(0.35 + 0.65 * (i + 1) / L));
-    var end = path[path.length - 1];
-    if (end[1] > 0) flowChart.svg.appendChild(svg("text", { x: flowChart.x(end[0]) - 4, y: flowChart.y(end[1]) - 3, "text-anchor": "end" }, "L" + (i + 1)));
   }
+  $("tr-flow").appendChild(el("p", "tr-key", "‖dW‖ of each layer at the recorded steps: one line per layer, " +
+    "the palest layer 1, the darkest layer " + L + "."));
   flowChart.warnings();
   flowMarker = flowChart.marker();
 }

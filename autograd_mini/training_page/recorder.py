@@ -9,7 +9,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .. import checks
 from ..diagnose import Limits, Monitor, layer_name
-from ..engine import Value
+from ..engine import Value, no_grad
+from .page import write_training_page
 
 Number = Union[float, Callable[[], float], None]
 
@@ -25,6 +26,8 @@ class TrainingRecorder:
     Call `observe` at every step, after ``backward()`` and before ``optimizer.step()``: it passes
     the loss and the batch to the monitor, keeps the loss, and on the monitor's measured steps (the
     first, every `every`-th, the last of `steps`) keeps a frame: the step, the loss, `test_loss`,
+    (a number, or a function computing it, called under no_grad; the recorder's `test_loss` by
+    default),
     each layer's gradient numbers and unit shares, the weights of `neuron` (layer, unit, counted
     from 1) and what `view` (a `Boundary` or a `Confusion`) shows.
 
@@ -46,13 +49,20 @@ class TrainingRecorder:
 
     def __init__(self, model: Any, optimizer: Any = None, *, every: int = 10, steps: Optional[int] = None,
                  view: Any = None, neuron: Tuple[int, int] = (1, 1), image: Optional[Tuple[int, int]] = None,
-                 limits: Optional[Limits] = None, warn: bool = True) -> None:
+                 limits: Optional[Limits] = None, warn: bool = True,
+                 test_loss: Optional[Callable[[], float]] = None, title: str = "Training",
+                 subtitle: str = "") -> None:
         self.monitor = Monitor(model, optimizer, every=every, steps=steps, limits=limits, warn=warn)
         self.layers = self.monitor.layers
         if view is not None and not (hasattr(view, "frame") and hasattr(view, "static")):
             raise TypeError(f"TrainingRecorder: view must be a Boundary, a Confusion or None, got "
                             f"{checks.shown(view)}")
         self.view = view
+        self.test_loss = test_loss
+        if not isinstance(title, str) or not isinstance(subtitle, str):
+            raise TypeError(f"TrainingRecorder: title and subtitle must be str, got {checks.shown(title)}, "
+                            f"{checks.shown(subtitle)}")
+        self.title, self.subtitle = title, subtitle
         self.neuron = self._neuron(neuron)
         self.image = self._image(image)
         self.losses: List[Tuple[int, Optional[float]]] = []  # (step, loss) of every step
@@ -79,16 +89,18 @@ class TrainingRecorder:
 
     def observe(self, loss: Any, inputs: Any = None, test_loss: Number = None) -> Optional[Dict[str, Any]]:
         """This step's loss and batch; `test_loss` a number or a function giving it (called only on a
-        recorded step). Returns the frame kept, if this step is recorded."""
+        recorded step; default: the recorder's `test_loss` function). Returns the frame kept, if this
+        step is recorded."""
         step = self.monitor.step
         stats = self.monitor.observe(loss, inputs)
         value = loss.data if isinstance(loss, Value) else float(loss)
         self.losses.append((step, _plain(value)))
         if stats is None:
             return None
+        test_loss = self.test_loss if test_loss is None else test_loss
         frame: Dict[str, Any] = {
             "step": step, "loss": _plain(value),
-            "test_loss": _plain(test_loss() if callable(test_loss) else test_loss),
+            "test_loss": _plain(self._number(test_loss)),
             "grad_norms": [_plain(g) for g in stats.grad_norms],
             "grad_ratios": [_plain(r) for r in stats.grad_ratios],
             "dead_fractions": stats.dead_fractions,
@@ -105,11 +117,19 @@ class TrainingRecorder:
         self.frames.append(frame)
         return frame
 
-    def data(self, title: str = "Training", subtitle: str = "") -> Dict[str, Any]:
+    @staticmethod
+    def _number(given: Number) -> Optional[float]:
+        """A number, or what a function gives (called under no_grad: it builds no graph)."""
+        if callable(given):
+            with no_grad():
+                given = given()
+        return None if given is None else checks.real(given, "TrainingRecorder: test_loss")
+
+    def data(self) -> Dict[str, Any]:
         """Everything the page shows, as JSON data."""
         layer, unit = self.neuron
         return {
-            "title": title, "subtitle": subtitle,
+            "title": self.title, "subtitle": self.subtitle,
             "layers": [layer_name(i, lay) for i, lay in enumerate(self.layers, 1)],
             "neuron": {"label": f"L{layer}.N{unit}", "layer": layer, "unit": unit, "image": self.image},
             "view": self.view.static() if self.view is not None else None,
@@ -118,8 +138,6 @@ class TrainingRecorder:
             "frames": self.frames,
         }
 
-    def write(self, path: Union[str, os.PathLike], title: str = "Training", subtitle: str = "") -> Path:
+    def write(self, path: Union[str, os.PathLike]) -> Path:
         """Write the training page to `path` (atomically) and return the path."""
-        from .page import write_training_page
-
-        return write_training_page(self.data(title, subtitle), path)
+        return write_training_page(self.data(), path)
