@@ -14,96 +14,35 @@ from __future__ import annotations
 import math
 import os
 import random
-import shutil
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
-import needs
 import pytest
+from browser_page import Opened, browser  # noqa: F401  (browser: the module's fixture)
 
 from autograd_mini import Value, explain, losses, nn, topological_order, total
+from autograd_mini.names import node_names
 from autograd_mini.stepper import write_stepper
 
-CI = os.environ.get("CI") == "true"
 PICTURES = Path(__file__).resolve().parent.parent / "demos" / "pictures"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def chromium_path() -> str:
-    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    needs.missing("no Chromium found (apt-get install chromium)")
-    return ""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if shutil.which("dot") is None:
-        needs.missing("Graphviz's dot program is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        needs.missing("the playwright package is not installed (pip install -e '.[test]')")
-    path = chromium_path()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
-
-
-class Opened:
-    """A page opened from disk, with what it logged and requested."""
-
-    def __init__(self, browser: Any, path: Path, width: int = 1400, height: int = 900) -> None:
-        self.url = path.resolve().as_uri()
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.errors: List[str] = []
-        self.requests: List[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else 0)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        start = time.perf_counter()
-        self.page.goto(self.url)
-        self.wait_for("window.autogradStepper && window.autogradStepper.ready")
-        self.seconds = time.perf_counter() - start
-
-    def js(self, expression: str, arg: Any = None) -> Any:
-        return self.page.evaluate(expression, arg)
-
-    def wait_for(self, expression: str, timeout: float = 10.0) -> None:
-        """Poll from here: the page's policy forbids the eval that Playwright's own waiting uses."""
-        end = time.perf_counter() + timeout
-        while not self.js(expression):
-            if time.perf_counter() > end:
-                raise AssertionError(f"timed out waiting for {expression}")
-            time.sleep(0.01)
-
-    def shown(self) -> Dict[str, Tuple[str, str]]:
-        """Each box's data and grad texts, by its data-node name."""
-        texts = self.js("""() => Object.fromEntries([...document.querySelectorAll('g[data-node]')].map(g =>
-            [g.getAttribute('data-node'), [g.querySelector('text.st-data').textContent,
-                                           g.querySelector('text.st-grad').textContent]]))""")
-        return {k: (v[0], v[1]) for k, v in texts.items()}
-
-    def clean(self) -> None:
-        assert self.errors == []
-        assert set(self.requests) == {self.url}
-        self.page.close()
+def names(root: Value) -> Dict[Value, str]:
+    """Each node's one name (the page's, the picture's, explain's)."""
+    order = topological_order(root)
+    return dict(zip(order, node_names(order)))
 
 
 def expected_states(root: Value) -> Tuple[int, List[Dict[str, float]]]:
     """The forward step count, and after each backward step (the seed first) explain's running sums."""
-    expl, order = explain(root), topological_order(root)
-    grads = {expl.name(v): 0.0 for v in order}
-    grads[expl.name(root)] += expl.grad(root)
+    expl, order, name = explain(root), topological_order(root), names(root)
+    grads = {name[v]: 0.0 for v in order}
+    grads[name[root]] += expl.grad(root)
     states = [dict(grads)]
     for step in expl:
-        for name, c in zip(step.parent_names, step.contributions):
-            grads[name] += c
+        for parent, c in zip(step.parents, step.contributions):
+            grads[name[parent]] += c
         states.append(dict(grads))
     return sum(1 for v in order if not v.is_leaf()), states
 
@@ -113,8 +52,8 @@ def engine_grads(root: Value) -> Dict[str, float]:
     for v in order:
         v.grad = 0.0
     root.backward()
-    expl = explain(root)
-    return {expl.name(v): v.grad for v in order}
+    name = names(root)
+    return {name[v]: v.grad for v in order}
 
 
 def walk_and_check(opened: Opened, root: Value) -> List[Dict[str, float]]:
@@ -182,7 +121,7 @@ def test_every_step_is_explains_the_last_is_the_engines_and_left_undoes_it(
     shown = opened.shown()
     assert {k: v[1] for k, v in shown.items()} == {k: f"grad {g:.4g}" for k, g in final.items()}
     assert {k: v[0] for k, v in shown.items()} == {
-        explain(root).name(v): f"data {v.data:.4g}" for v in topological_order(root)}
+        name: f"data {v.data:.4g}" for v, name in names(root).items()}
     for i in range(len(seen) - 2, -1, -1):
         opened.page.keyboard.press("ArrowLeft")
         assert opened.js("autogradStepper.index") == i
@@ -382,55 +321,11 @@ def test_screenshots_start_middle_end(browser: Any, tmp_path: Path) -> None:
 
 # ---- the pages the demos, render() and the command line write ----
 
-DEMOS = Path(__file__).resolve().parent.parent / "demos"
-
-
-def _run_demo(name: str, out: Path, *args: str) -> None:
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, str(DEMOS / name), "--out", str(out), *args],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-
-
-def _screenshot_midway(opened: Opened, name: str, tmp_path: Path) -> None:
-    """A picture halfway through the backward pass (the README's, with STEPPER_PICTURES=1)."""
-    total = opened.js("autogradStepper.total")
-    opened.js(f"autogradStepper.goTo({total - max(1, total // 4)})")
-    opened.page.wait_for_timeout(400)  # the colours fade in over 0.15 s
-    folder = PICTURES if os.environ.get("STEPPER_PICTURES") == "1" else tmp_path
-    opened.page.screenshot(path=str(folder / name))
-    assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
 def _end_matches_the_last_step(opened: Opened) -> Dict[str, float]:
     opened.page.keyboard.press("End")
     assert opened.js("autogradStepper.index") == opened.js("autogradStepper.total")
     assert opened.js("autogradStepper.phase()") == "backward"
     return opened.js("autogradStepper.grads()")  # type: ignore[no-any-return]
-
-
-def test_the_moons_demos_page_steps_to_the_engines_gradients(browser: Any, tmp_path: Path) -> None:
-    _run_demo("moons_classifier.py", tmp_path, "--steps", "5")
-    opened = Opened(browser, tmp_path / "backprop_stepper.html", width=1400, height=760)
-    _screenshot_midway(opened, "demo_moons_stepper.png", tmp_path)
-    grads = _end_matches_the_last_step(opened)
-    import re
-
-    assert {"x1", "x2"} <= set(grads)  # one neuron of the first layer on one sample
-    assert len([n for n in grads if re.fullmatch(r"L1\.N\d+\.(w1|w2|b)", n)]) == 3
-    assert any(g != 0.0 for g in grads.values())  # the demo picks a neuron that is on
-    opened.clean()
-
-
-def test_the_layer_demos_page_shows_the_matrix_panel(browser: Any, tmp_path: Path) -> None:
-    _run_demo("backprop_by_hand.py", tmp_path)
-    opened = Opened(browser, tmp_path / "layer_stepper.html", width=1600, height=1200)
-    _screenshot_midway(opened, "demo_layer_stepper.png", tmp_path)
-    _end_matches_the_last_step(opened)
-    assert opened.js("!document.querySelector('#st-matrices').hidden")
-    opened.clean()
 
 
 def test_render_and_the_command_line_write_the_same_kind_of_page(browser: Any, tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ var api = {
     return out;
   },
   format: fmt,
+  whole: function () { return whole; },  // the whole graph in the panel (else 12 px text, following)
   ready: false
 };
 window.autogradStepper = api;

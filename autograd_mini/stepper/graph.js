@@ -80,12 +80,13 @@ function written(i) {  // the nodes whose shown number this step changes, and wh
 }
 // ---- zoom: the whole graph when its text stays >= 12 px, else 12 px text following the step ----
 var box = $("st-graph");
-var natural = parseFloat(svg.getAttribute("data-width")) * 4 / 3 || 600;   // px at scale 1 (pt -> px)
-var naturalH = parseFloat(svg.getAttribute("data-height")) * 4 / 3 || 300;
+var view = svg.viewBox && svg.viewBox.baseVal;  // in pt, as Graphviz writes it: px at scale 1 = pt × 4/3
+var natural = (view && view.width || parseFloat(svg.getAttribute("data-width")) || 450) * 4 / 3;
+var naturalH = (view && view.height || parseFloat(svg.getAttribute("data-height")) || 225) * 4 / 3;
 var fontPt = Math.min.apply(null, [].map.call(svg.querySelectorAll("g.node text"), function (t) {
   return parseFloat(t.getAttribute("font-size")) || 14;
 }).concat([14]));
-var READABLE = 12 / (fontPt * 4 / 3);  // the scale at which the smallest node text is 12 px
+var READABLE = 12.05 / (fontPt * 4 / 3);  // the scale at which the smallest node text is 12 px (and a hair)
 var scale = 1, whole = false;
 function zoom(s) {
   scale = Math.max(0.05, Math.min(4, s));
@@ -93,7 +94,9 @@ function zoom(s) {
   var chrome = box.offsetHeight - box.clientHeight + 38;  // padding and a scrollbar
   box.style.height = Math.min(naturalH * scale + chrome, panelMax()) + "px";
 }
-function panelMax() { return Math.max(220, window.innerHeight - 300); }
+function panelMax() {  // room left for the step's card below the graph
+  return Math.max(220, Math.min(window.innerHeight - 300, window.innerHeight * 0.55));
+}
 function fitScale() {
   var pad = 12;
   return Math.min((box.clientWidth - pad) / natural, (panelMax() - 48) / naturalH);

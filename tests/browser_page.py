@@ -1,0 +1,115 @@
+"""A stepper page in a real headless Chromium (Debian's `chromium`, driven by Playwright): opening it,
+and measuring what a reader sees (text sizes, boxes in view, table cells cut short).
+
+Without a browser, Graphviz or Playwright the tests that use `browser` skip, except under CI
+(CI=true), where they fail (see needs.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import needs
+import pytest
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    needs.missing("no Chromium found (apt-get install chromium)")
+    return ""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if shutil.which("dot") is None:
+        needs.missing("Graphviz's dot program is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        needs.missing("the playwright package is not installed (pip install -e '.[test]')")
+    path = chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=ARGS)
+        yield b
+        b.close()
+
+
+# Where a rectangle sits: inside the graph panel's visible area (its client box, on screen).
+_IN_VIEW = """(r, b) => r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.top >= b.top - 0.5
+    && r.bottom <= b.bottom + 0.5"""
+_PANEL = """() => { const g = document.getElementById('st-graph'), r = g.getBoundingClientRect();
+    const left = r.left + g.clientLeft, top = r.top + g.clientTop;
+    return {left: Math.max(left, 0), top: Math.max(top, 0), right: Math.min(left + g.clientWidth, innerWidth),
+            bottom: Math.min(top + g.clientHeight, innerHeight)}; }"""
+
+
+class Opened:
+    """A page opened from disk, with what it logged and requested."""
+
+    def __init__(self, browser: Any, path: Path, width: int = 1400, height: int = 900) -> None:
+        self.url = path.resolve().as_uri()
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: List[str] = []
+        self.requests: List[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else 0)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        start = time.perf_counter()
+        self.page.goto(self.url)
+        self.wait_for("window.autogradStepper && window.autogradStepper.ready")
+        self.seconds = time.perf_counter() - start
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def wait_for(self, expression: str, timeout: float = 10.0) -> None:
+        """Poll from here: the page's policy forbids the eval that Playwright's own waiting uses."""
+        end = time.perf_counter() + timeout
+        while not self.js(expression):
+            if time.perf_counter() > end:
+                raise AssertionError(f"timed out waiting for {expression}")
+            time.sleep(0.01)
+
+    def shown(self) -> Dict[str, Tuple[str, str]]:
+        """Each box's data and grad texts, by its data-node name."""
+        texts = self.js("""() => Object.fromEntries([...document.querySelectorAll('g[data-node]')].map(g =>
+            [g.getAttribute('data-node'), [g.querySelector('text.st-data').textContent,
+                                           g.querySelector('text.st-grad').textContent]]))""")
+        return {k: (v[0], v[1]) for k, v in texts.items()}
+
+    def text_pixels(self) -> List[float]:
+        """The size on screen, in px, of every text in the graph's node boxes."""
+        return self.js("""() => [...document.querySelectorAll('#st-graph g[data-node] text')].map(t => {
+            const m = t.getScreenCTM(); return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); })""")
+
+    def boxes_in_view(self) -> Dict[str, bool]:
+        """Whether each node's box lies inside the graph panel's visible area (and the window)."""
+        return self.js(f"""() => {{ const b = ({_PANEL})(), inside = {_IN_VIEW};
+            return Object.fromEntries([...document.querySelectorAll('#st-graph g[data-node]')].map(g =>
+                [g.getAttribute('data-node'), inside(g.getBoundingClientRect(), b)])); }}""")
+
+    def current_in_view(self) -> bool:
+        """Whether the box of the step's node lies inside the graph panel's visible area."""
+        return self.js(f"""() => {{ const g = document.querySelector('#st-graph g.st-current');
+            return g !== null && ({_IN_VIEW})(g.getBoundingClientRect(), ({_PANEL})()); }}""")
+
+    def cut_cells(self) -> List[str]:
+        """The table cells (backward table, step card, matrices) whose text does not fit: wider than
+        the cell, or ending in an ellipsis the style adds."""
+        cells = "#st-table td, #st-table th, .st-contribs td, .st-contribs th, .st-matrix td"
+        return self.js(f"""() => [...document.querySelectorAll('{cells}')].filter(c => c.scrollWidth > c.clientWidth + 0.5
+            || getComputedStyle(c).textOverflow === 'ellipsis').map(c => c.textContent)""")
+
+    def clean(self) -> None:
+        assert self.errors == []
+        assert set(self.requests) == {self.url}
+        self.page.close()
