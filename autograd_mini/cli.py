@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 
 from . import __version__
+from .cli_exercises import add_exercises_parser, run_exercises
 from .engine import Value
 from .formula import FUNCTIONS, ExprError, Formula, parse_settings, short
 from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, STEPPER_SUFFIX, GraphTooLarge, render
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and backward pass as straight-line Python (or C with --c)", epilog=EPILOG)
     _add_formula_arguments(c)
     c.add_argument("--c", action="store_true", help="write the program in C instead of Python")
+    add_exercises_parser(sub)
     return parser
 
 
@@ -144,7 +146,7 @@ def run_compile(args: argparse.Namespace) -> None:
 
 
 COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
-    "graph": run_graph, "explain": run_explain, "compile": run_compile,
+    "graph": run_graph, "explain": run_explain, "compile": run_compile, "exercises": run_exercises,
 }
 
 

@@ -53,7 +53,7 @@ OPS = (
         ("1/sqrt(x)", "the 1/2 of the power rule is missing: sqrt(x) = x**(1/2), so 1/(2*sqrt(x))."),
         ("sqrt(x)/2", "the exponent must drop by one: x**(1/2) gives (1/2)*x**(-1/2) = 1/(2*sqrt(x))."),
     )),
-    Op("1/x", "my_reciprocal", "1/x", (-100.0, -1.0, -0.01, 0.01, 0.5, 3.0, 100.0), 0.1, 10.0, (
+    Op("1/x", "my_reciprocal", "1/x", (0.01, 0.5, 3.0, 100.0, -0.01, -1.0, -100.0), 0.1, 10.0, (
         ("-1/x", "the exponent must drop by one: 1/x = x**(-1) gives -x**(-2) = -1/x**2."),
         ("log(x)", "log(x) is what 1/x is the derivative of, not its derivative: -1/x**2."),
     )),
@@ -68,12 +68,14 @@ Computed = Union[float, str]  # a formula's value at a point, or why it failed t
 
 
 def names_in(text: str) -> List[str]:
-    """The names a formula's text uses (lexed, not run); [] when it cannot be lexed."""
+    """The variables a formula's text uses: its names not called as functions (lexed, not run);
+    [] when it cannot be lexed."""
     try:
-        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-        return [t.string for t in tokens if t.type == tokenize.NAME]
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.string.strip()]
     except (tokenize.TokenError, SyntaxError):
         return []
+    after = [t.string for t in tokens[1:]] + [""]
+    return [t.string for t, nxt in zip(tokens, after) if t.type == tokenize.NAME and nxt != "("]
 
 
 def computed(text: str, x: float) -> Computed:
@@ -132,22 +134,25 @@ def one(op: Op, text: Any, at: Sequence[float], right: Sequence[float]) -> Optio
         return Verdict(f"{where}: write the derivative as text, as in '3*x**2', got {shown}", False)
     others = sorted(set(names_in(text)) - {"x", *FUNCTIONS})
     if others:
-        return Verdict(f"{where}: {text!r} uses {', '.join(others)}; the only variable is x "
-                       f"(functions: {', '.join(FUNCTIONS)})", False)
+        return Verdict(f"{where}: {text!r} uses {', '.join(others)}; the only variable is x", False)
     try:
         mine = [computed(text, x) for x in at]
     except ExprError as e:
         power = " (write powers with **, as in x**2)" if "^" in text else ""
         return Verdict(f"{where}: {text!r} is not a formula: {e}{power}", False)
     for x, m, r in zip(at, mine, right):
-        if isinstance(m, str):
-            return Verdict(f"{where}: {text!r} fails at x = {number(x)} ({m}); the derivative there is "
-                           f"{number(r)}", False)
-        if not close(m, r):
-            said = f"{where}: {text!r} at x = {number(x)} is {number(m)}, the derivative there is {number(r)}"
+        if isinstance(m, str) or not close(m, r):
+            got = f"fails ({m})" if isinstance(m, str) else f"is {number(m)}"
             words, known = why(op, at, mine, right)
-            return Verdict(f"{said}: {words}", known)
+            return Verdict(f"{where}: {text!r} at x = {number(x)} {got}, the derivative there is "
+                           f"{number(r)}: {words}", known)
     return None
+
+
+def agree(mine: Sequence[Computed], theirs: Sequence[Computed]) -> bool:
+    """Whether two formulas computed the same at every point (failing at the same points)."""
+    return all(isinstance(m, str) and isinstance(t, str) or
+               isinstance(m, float) and isinstance(t, float) and close(m, t) for m, t in zip(mine, theirs))
 
 
 def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[float]) -> Tuple[str, bool]:
@@ -158,11 +163,12 @@ def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[f
             theirs = [computed(wrong, x) for x in at]
         except ExprError:
             continue
-        if all(isinstance(t, float) and close(m, t) for m, t in zip(mine, theirs)):  # type: ignore[arg-type]
+        if agree(mine, theirs):
             return words, True
-    itself = [computed(op.value, x) for x in at]
-    if all(isinstance(v, float) and isinstance(f, float) and close(v, f) for v, f in zip(mine, itself)):
+    if agree(mine, [computed(op.value, x) for x in at]):
         return f"that is {op.value} itself, not its derivative.", True
+    if any(isinstance(m, str) for m in mine):
+        return "it must work wherever the operation does.", False
     c = factor(list(mine), list(right))
     if c is not None and close(c, -1.0):
         return "a sign error: yours is -1 times the derivative.", True

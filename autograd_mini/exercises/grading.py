@@ -91,7 +91,7 @@ def choose(verdicts: List[Optional[Verdict]], labels: Sequence[str]) -> Optional
     if not failing:
         return None
     i, v = next(((i, v) for i, v in failing if v.known), failing[0])
-    hint = f"case {i + 1} of {len(labels)} ({labels[i]}): {v.hint}"
+    hint = f"case {i + 1} of {len(labels)} ({labels[i]}): {v.hint}" if len(labels) > 1 else v.hint
     first, w = failing[0]
     if first != i:
         hint += f" (Case {first + 1} ({labels[first]}) failed too: {w.hint})"
