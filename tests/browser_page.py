@@ -1,7 +1,7 @@
 """A stepper page in a real headless Chromium (Debian's `chromium`, driven by Playwright): opening it,
 and measuring what a reader sees (text sizes, boxes in view, table cells cut short).
 
-Without a browser, Graphviz or Playwright the tests that use `browser` skip, except under CI
+Without a browser, Graphviz or Playwright the tests that use `chromium` skip, except under CI
 (CI=true), where they fail (see needs.py).
 """
 
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import needs
-import pytest
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -28,8 +27,8 @@ def chromium_path() -> str:
     return ""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """A headless Chromium for a module's tests (its `browser` fixture yields from this)."""
     if shutil.which("dot") is None:
         needs.missing("Graphviz's dot program is not installed")
     try:
@@ -89,7 +88,8 @@ class Opened:
     def text_pixels(self) -> List[float]:
         """The size on screen, in px, of every text in the graph's node boxes."""
         return self.js("""() => [...document.querySelectorAll('#st-graph g[data-node] text')].map(t => {
-            const m = t.getScreenCTM(); return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); })""")
+            const m = t.getScreenCTM();
+            return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); })""")
 
     def boxes_in_view(self) -> Dict[str, bool]:
         """Whether each node's box lies inside the graph panel's visible area (and the window)."""
@@ -106,8 +106,9 @@ class Opened:
         """The table cells (backward table, step card, matrices) whose text does not fit: wider than
         the cell, or ending in an ellipsis the style adds."""
         cells = "#st-table td, #st-table th, .st-contribs td, .st-contribs th, .st-matrix td"
-        return self.js(f"""() => [...document.querySelectorAll('{cells}')].filter(c => c.scrollWidth > c.clientWidth + 0.5
-            || getComputedStyle(c).textOverflow === 'ellipsis').map(c => c.textContent)""")
+        return self.js(f"""() => [...document.querySelectorAll('{cells}')].filter(c =>
+            c.scrollWidth > c.clientWidth + 0.5 || getComputedStyle(c).textOverflow === 'ellipsis')
+            .map(c => c.textContent)""")
 
     def clean(self) -> None:
         assert self.errors == []

@@ -19,13 +19,18 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-from browser_page import Opened, browser  # noqa: F401  (browser: the module's fixture)
+from browser_page import Opened, chromium
 
 from autograd_mini import Value, explain, losses, nn, topological_order, total
 from autograd_mini.names import node_names
 from autograd_mini.stepper import write_stepper
 
 PICTURES = Path(__file__).resolve().parent.parent / "demos" / "pictures"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 def names(root: Value) -> Dict[Value, str]:

@@ -22,15 +22,20 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
-from browser_page import Opened, browser  # noqa: F401  (browser: the module's fixture)
+from browser_page import Opened, chromium
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
 SIZES = [(1024, 768), (1400, 900)]
 PAGES = ["formula", "moons", "layer"]
 FITS = {"formula": True, "layer": False}  # the moons page may go either way
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 def _run_demo(name: str, out: Path, *args: str) -> None:
@@ -110,7 +115,8 @@ def _screenshot(opened: Opened, name: str) -> None:
         opened.page.screenshot(path=str(DEMOS / "pictures" / README_PICTURES[name]))
 
 
-README_PICTURES = {"moons_1400x900.png": "demo_moons_stepper.png", "layer_1400x900.png": "demo_layer_stepper.png"}
+README_PICTURES = {"moons_1400x900.png": "demo_moons_stepper.png",
+                   "layer_1400x900.png": "demo_layer_stepper.png"}
 
 
 def _matrix(opened: Opened, key: str) -> List[List[str]]:
@@ -119,7 +125,9 @@ def _matrix(opened: Opened, key: str) -> List[List[str]]:
         .querySelectorAll('tr')].map(r => [...r.children].map(c => c.textContent))""", key)
 
 
-def test_the_moons_page_shows_its_layer_whole_in_the_layers_shapes(browser: Any, pages: Dict[str, Path]) -> None:
+def test_the_moons_page_shows_its_layer_whole_in_the_layers_shapes(
+    browser: Any, pages: Dict[str, Path]
+) -> None:
     state = json.loads((pages["moons"].parent / "model.json").read_text())["state_dict"]
     keys = sorted(k for k in state if k.endswith(".weight"))
     weight = state[keys[-1]]  # the output layer: the one the page shows
