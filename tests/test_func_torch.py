@@ -8,167 +8,37 @@ Skipped where torch is not installed (failed under CI=true, see needs.py).
 from __future__ import annotations
 
 import math
-import operator
 import random
-from typing import Any, Callable, Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Callable, List, Tuple
 
 import needs
 import pytest
+from func_programs import OPS, Step, function, programs
 
-from autograd_mini import Value, engine, func, linear, nn, total
+from autograd_mini import Value, func, nn
 
 torch = needs.module("torch", "pip install 'autograd_mini[torch]'")
 TF = torch.func
 F = torch.nn.functional
+PROGRAMS = programs(200)
 
 
-class Op(NamedTuple):
-    kind: str  # 'binary' (two Values), 'const' (Value op c), 'rconst' (c op Value), 'unary', 'sum', 'neuron'
-    ours: Callable[..., Any]
-    theirs: Callable[..., Any]
-
-
-# The ops that are not methods of a Value, by the engine's rule names; every other rule the engine
-# defines must be a Value method with a torch (or torch.nn.functional) function of the same name.
-OPERATORS: Dict[str, Op] = {
-    "add": Op("binary", operator.add, operator.add),
-    "sub": Op("binary", operator.sub, operator.sub),
-    "mul": Op("binary", operator.mul, operator.mul),
-    "div": Op("binary", operator.truediv, operator.truediv),
-    "pow": Op("binary", operator.pow, operator.pow),
-    "add_const": Op("const", operator.add, operator.add),
-    "sub_const": Op("const", operator.sub, operator.sub),
-    "mul_const": Op("const", operator.mul, operator.mul),
-    "div_const": Op("const", operator.truediv, operator.truediv),
-    "pow_const": Op("const", operator.pow, operator.pow),
-    "rsub": Op("rconst", lambda a, c: c - a, lambda a, c: c - a),
-    "rdiv": Op("rconst", lambda a, c: c / a, lambda a, c: c / a),
-    "rpow": Op("rconst", lambda a, c: c**a, lambda a, c: c**a),
-    "neg": Op("unary", operator.neg, operator.neg),
-    "abs": Op("unary", abs, torch.abs),
-    "sum": Op("sum", lambda *xs: total(xs), lambda *xs: sum(xs)),
-    "neuron": Op("neuron", lambda *a: linear(*a)[0], None),
-}
-CONSTANTS = {"pow_const": [2.0, 3.0, -1.0, 0.5, 1.5], "rpow": [0.5, 2.0, 3.0]}
-
-
-def torch_function(name: str) -> Callable[..., Any]:
+def torch_function(name: str, x: Any) -> Any:
+    """The op `name` on a torch scalar: torch's function of that name, or torch.nn.functional's."""
     found = getattr(torch, name, None) or getattr(F, name, None)
     if found is None:
-        raise LookupError(f"the engine's op {name!r} has no torch function of that name: add it to OPERATORS")
-    return found  # type: ignore[no-any-return]
-
-
-def engine_ops() -> Dict[str, Op]:
-    """Every op of the engine, as the test draws it: its rule names, and the neuron."""
-    names = set(engine.RULES) | {rule.name for rule in engine.NEURON_RULES.values()}
-    ops = {}
-    for name in sorted(names):
-        if name in OPERATORS:
-            ops[name] = OPERATORS[name]
-        elif callable(getattr(Value, name, None)):
-            ops[name] = Op("unary", getattr(Value, name), torch_function(name))
-        else:
-            raise LookupError(f"the engine's op {name!r} is neither a Value method nor in OPERATORS")
-    return ops
-
-
-OPS = engine_ops()
-
-
-class Step(NamedTuple):
-    op: str
-    args: Tuple[int, ...]  # positions in the pool of nodes
-    const: Any  # the constant, the neuron's (numbers, activation), or None
-
-
-def run(steps: Sequence[Step], outputs: Sequence[int], xs: Sequence[Any], ours: bool) -> List[Any]:
-    """The program on Values (ours) or on torch scalars; the nodes at the `outputs` positions."""
-    pool = list(xs)
-    for s in steps:
-        op = OPS[s.op]
-        args = [pool[i] for i in s.args]
-        if op.kind == "neuron":
-            pool.append(neuron(args, s.const, ours))
-            continue
-        fn = op.ours if ours else op.theirs
-        pool.append(fn(*args, s.const) if op.kind in ("const", "rconst") else fn(*args))
-    return [pool[i] for i in outputs]
-
-
-def neuron(args: List[Any], const: Any, ours: bool) -> Any:
-    numbers, activation = const
-    k = len(args) // 2 if numbers is None else len(args) - 1
-    ws, xs, b = args[:k], (args[k:-1] if numbers is None else numbers), args[-1]
-    if ours:
-        return linear([ws], xs, [b], activation)[0]
-    z = sum(w * x for w, x in zip(ws, xs)) + b
-    return z if activation is None else torch_function(activation)(z)
-
-
-def random_program(rng: random.Random) -> Tuple[List[Step], List[int], List[float]]:
-    """A random function of 1-4 inputs and 1-3 outputs, each op drawn from `OPS` alike, kept where
-    every node is of moderate size, away from kinks and from where a derivative is steep."""
-    point = [rng.uniform(-1.5, 1.5) for _ in range(rng.randint(1, 4))]
-    pool = [Value(x) for x in point]
-    steps: List[Step] = []
-    names = sorted(OPS)
-    while len(steps) < 10:
-        name = rng.choice(names)
-        step = draw(name, len(pool), rng)
-        try:
-            node = run([step], [len(pool)], pool, ours=True)[0]  # one step, on the pool so far
-        except (ArithmeticError, ValueError):  # outside the op's domain
-            continue
-        if tame(node):
-            pool.append(node)
-            steps.append(step)
-    n = len(point)
-    m = rng.randint(1, 3)
-    outputs = [n + len(steps) - 1, *rng.sample(range(n, n + len(steps) - 1), m - 1)]
-    return steps, outputs, point
-
-
-def draw(name: str, size: int, rng: random.Random) -> Step:
-    kind = OPS[name].kind
-
-    def pick() -> int:  # mostly recent nodes (deep functions), any node sometimes (shared ones)
-        return max(0, size - 1 - int(rng.expovariate(0.8))) if rng.random() < 0.7 else rng.randrange(size)
-
-    if kind == "binary":
-        return Step(name, (pick(), pick()), None)
-    if kind in ("const", "rconst"):
-        c = rng.choice(CONSTANTS.get(name, [-1.5, -0.5, 0.75, 2.0]))
-        return Step(name, (pick(),), c)
-    if kind == "unary":
-        return Step(name, (pick(),), None)
-    if kind == "sum":
-        return Step(name, tuple(pick() for _ in range(rng.randint(2, 4))), None)
-    k = rng.randint(1, 3)
-    activation = rng.choice([None, *engine.ACTIVATIONS])
-    if rng.random() < 0.5:  # number inputs: k weights and a bias
-        numbers = [rng.uniform(-1.0, 1.0) for _ in range(k)]
-        return Step(name, tuple(pick() for _ in range(k + 1)), (numbers, activation))
-    return Step(name, tuple(pick() for _ in range(2 * k + 1)), (None, activation))
-
-
-def tame(v: Value) -> bool:
-    if not abs(v.data) < 20.0 or any(abs(p.data) < 1e-3 for p in v.parents):  # (kinks sit at 0)
-        return False
-    return all(abs(d) < 20.0 for d in v.local_derivatives())
+        raise LookupError(f"the engine's op {name!r} has no torch function of that name")
+    return found(x)
 
 
 def ours_and_theirs(steps: List[Step], outputs: List[int]) -> Tuple[Callable[..., Any], Callable[..., Any]]:
-    single = len(outputs) == 1
-
-    def f(*xs: Any) -> Any:
-        out = run(steps, outputs, xs, ours=True)
-        return out[0] if single else out
+    each = function(steps, outputs, torch_function)
 
     def f_torch(x: Any) -> Any:
-        return torch.stack(run(steps, outputs, list(x.unbind()), ours=False))
+        out = each(*x.unbind())
+        return torch.stack(out if isinstance(out, list) else [out])
 
-    return f, f_torch
+    return function(steps, outputs), f_torch
 
 
 def t64(x: Any) -> Any:
@@ -185,8 +55,8 @@ def close(ours: Any, theirs: Any, what: str) -> None:
 
 def test_every_op_of_the_engine_is_drawn() -> None:
     counts = {name: 0 for name in OPS}
-    for seed in range(200):
-        for step in random_program(random.Random(seed))[0]:
+    for steps, _, _ in PROGRAMS:
+        for step in steps:
             counts[step.op] += 1
     assert min(counts.values()) >= 20, counts
     assert {"exp", "log", "tanh", "relu", "pow", "neuron", "sum"} <= set(OPS)
@@ -199,8 +69,7 @@ def output(f: Callable[..., Any], k: int, m: int) -> Callable[..., Value]:
 
 def test_200_random_functions_match_torch_func() -> None:
     several = 0
-    for seed in range(200):
-        steps, outputs, point = random_program(random.Random(seed))
+    for seed, (steps, outputs, point) in enumerate(PROGRAMS):
         f, f_torch = ours_and_theirs(steps, outputs)
         rng = random.Random(1000 + seed)
         m, n = len(outputs), len(point)

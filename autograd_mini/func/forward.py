@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Iterable, List, Sequence
 
 from .. import checks
 from ..engine import Value, call_text, topological_order
@@ -44,6 +44,32 @@ def graph_order(outputs: Sequence[Value]) -> List[Value]:
     return topological_order(_Outputs(outputs))[:-1]
 
 
+class Reach:
+    """The graph of some outputs, made ready for many forward passes (`jacfwd` makes one per
+    input): each pass then visits only the nodes its seeds reach, as a reverse pass visits only
+    the nodes its output depends on."""
+
+    def __init__(self, outputs: Sequence[Value]) -> None:
+        self.order = graph_order(outputs)
+        self.position = {v: i for i, v in enumerate(self.order)}
+        self.children: Dict[Value, List[Value]] = {}
+        for v in self.order:
+            for p in v.parents:
+                self.children.setdefault(p, []).append(v)
+
+    def reached(self, seeds: Iterable[Value]) -> List[Value]:
+        """The nodes that depend on the seeds (the seeds included), in topological order."""
+        seen = {s for s in seeds if s in self.position}
+        stack = list(seen)
+        children = self.children
+        while stack:
+            for c in children.get(stack.pop(), ()):
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
+        return sorted(seen, key=self.position.__getitem__)
+
+
 def push(order: List[Value], seeds: Dict[Value, Any], graph: bool, where: str) -> Dict[Value, Any]:
     """One forward-mode pass: the tangent of every node of `order` that a seed reaches.
 
@@ -58,12 +84,18 @@ def push(order: List[Value], seeds: Dict[Value, Any], graph: bool, where: str) -
     t = {v: d for v, d in seeds.items() if type(d) is Value or d != 0.0}
     get = t.get
     for v in order:
-        rule = v.rule
-        if rule is None or v in seeded:
+        ps = v.parents
+        if len(ps) == 1:  # most nodes: one lookup
+            tp = get(ps[0])
+            if tp is None or v in seeded:
+                continue
+            ins = [tp]
+        elif not ps:  # an input
             continue
-        ins = [get(p) for p in v.parents]
-        if ins.count(None) == len(ins):
-            continue
+        else:
+            ins = [get(p) for p in ps]
+            if not any(ins) or v in seeded:  # (a tangent kept is never 0: only None is false)
+                continue
         try:
             tv = _tangent(v, ins, graph)
         except (ArithmeticError, ValueError) as e:

@@ -12,7 +12,7 @@ from typing import Any, Callable, List, Sequence, Tuple
 
 from ..engine import Value, chain_rule, enable_grad, total
 from . import args as a
-from .forward import graph_order, push
+from .forward import Reach, graph_order, push
 from .passes import note
 
 
@@ -43,7 +43,8 @@ def _jvp(f: Any, primals: Any, tangents: Any, where: str, tangents_name: str) ->
     if not ps:
         raise ValueError(f"{where}: primals is empty, so there is nothing to differentiate")
     if len(ts) != len(ps):
-        raise ValueError(f"{where}: {len(ps)} primals but {len(ts)} {tangents_name}")
+        count = f"{len(ts)} value{'s' * (len(ts) != 1)}"
+        raise ValueError(f"{where}: {tangents_name} has {count} but primals has {len(ps)}")
     graph = a.nested()
     ts = [a.number(t, graph, f"{where}: {tangents_name}[{i}]") for i, t in enumerate(ts)]
     call, xs = a.inputs(ps, range(len(ps)), graph, where)
@@ -137,10 +138,10 @@ def _jacfwd(f: Any, argnums: Any, where: str) -> Callable[..., Any]:
         graph = a.nested()
         call, xs = a.inputs(args, a.selected(nums, len(args), where), graph, where)
         out, leaves = a.evaluate(f, call, where)
-        order = graph_order(leaves)
+        reach = Reach(leaves)
         columns = []
         for x in xs:
-            moved = push(order, {x: 1.0}, graph, where)
+            moved = push(reach.reached([x]), {x: 1.0}, graph, where)
             columns.append([a.result(moved.get(v, 0.0), graph) for v in leaves])
         return a.shaped(out, [a.per_argnums(row, nums) for row in zip(*columns)])
 
