@@ -27,7 +27,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from autograd_mini import Value, nn, total
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_options import OneLineParser  # noqa: E402  (beside this file)
+from demo_options import OneLineParser, OptionError, bounded  # noqa: E402  (beside this file)
 
 Matrix = List[List[float]]
 MAX_NODES = 2000  # the largest picture this demo asks Graphviz for
@@ -119,9 +119,11 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 def check_options(args: argparse.Namespace) -> Optional[str]:
     """What is wrong with the options, in one line (None if nothing); makes the --out folder."""
-    for name in ("inputs", "neurons", "batch"):
-        if getattr(args, name) < 1:
-            return f"--{name} must be at least 1, got {getattr(args, name)}"
+    for name in ("inputs", "neurons", "batch"):  # bounded: its matrices are printed whole
+        try:
+            bounded(getattr(args, name), f"--{name}", 1, 256)
+        except OptionError as e:
+            return str(e)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return f"--out {str(out)!r} is a file; name a folder (it is made if missing)"

@@ -29,7 +29,7 @@ from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digits_plots  # noqa: E402  (beside this file)
-from demo_options import OneLineParser, writable_folder  # noqa: E402
+from demo_options import OneLineParser, bounded, hidden_sizes, model_size, writable_folder  # noqa: E402
 from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
 
 PROG = "digits_classifier.py"
@@ -55,24 +55,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def check_options(a: argparse.Namespace) -> List[int]:
     """Everything checked before the data is read; returns the hidden sizes. Raises ValueError."""
-    if a.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, got {a.epochs}")
+    bounded(a.epochs, "--epochs", 1, 1000)
     if not (a.lr > 0.0 and math.isfinite(a.lr)):
         raise ValueError(f"--lr must be a finite number > 0, got {a.lr}")
     if not (a.weight_decay >= 0.0 and math.isfinite(a.weight_decay)):
         raise ValueError(f"--weight-decay must be a finite number >= 0, got {a.weight_decay}")
-    if a.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {a.batch_size}")
+    bounded(a.batch_size, "--batch-size", 1, 1797)  # 1797: all the images
     if a.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {a.seed}")
     if a.limit is not None and not 40 <= a.limit <= 1797:
         raise ValueError(f"--limit must be between 40 and 1797 images, got {a.limit}")
-    try:
-        hidden = [int(h) for h in a.hidden.split(",")]
-    except ValueError:
-        raise ValueError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
-    if any(h < 1 for h in hidden):
-        raise ValueError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
+    hidden = hidden_sizes(a.hidden)
+    model_size([64, *hidden, 10], a.batch_size, "--batch-size")
     writable_folder(a.out)
     return hidden
 

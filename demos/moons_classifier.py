@@ -30,7 +30,14 @@ from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import training_record  # noqa: E402  (beside this file)
-from demo_options import OneLineParser, OptionError, writable_folder  # noqa: E402
+from demo_options import (  # noqa: E402  (beside this file)
+    OneLineParser,
+    OptionError,
+    bounded,
+    hidden_sizes,
+    model_size,
+    writable_folder,
+)
 
 DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "moons": datasets.make_moons,
@@ -70,20 +77,14 @@ def check_options(a: argparse.Namespace) -> List[int]:
         raise OptionError(f"--optimizer must be sgd or adam, got {a.optimizer!r}")
     if a.loss not in ("hinge", "bce"):
         raise OptionError(f"--loss must be hinge or bce, got {a.loss!r}")
-    if a.steps < 1:
-        raise OptionError(f"--steps must be at least 1, got {a.steps}")
-    if a.samples < 10:
-        raise OptionError(f"--samples must be at least 10, got {a.samples}")
+    bounded(a.steps, "--steps", 1, 100_000)
+    bounded(a.samples, "--samples", 10, 10_000)
     if not 0.0 <= a.noise < 10.0:
         raise OptionError(f"--noise must be in [0, 10), got {a.noise}")
     if a.lr is not None and not (math.isfinite(a.lr) and a.lr > 0.0):
         raise OptionError(f"--lr must be a finite number > 0, got {a.lr}")
-    try:
-        hidden = [int(h) for h in a.hidden.split(",") if h.strip()]
-    except ValueError:
-        raise OptionError(f"--hidden must be comma-separated whole numbers, got {a.hidden!r}") from None
-    if not hidden or any(h < 1 for h in hidden):
-        raise OptionError(f"--hidden sizes must be at least 1, got {a.hidden!r}")
+    hidden = hidden_sizes(a.hidden)
+    model_size([2, *hidden, 1], a.samples, "--samples")  # full batch: every point at every step
     writable_folder(a.out)
     return hidden
 
