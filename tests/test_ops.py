@@ -29,6 +29,26 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+def _leaky(x: float) -> float:
+    return x if x > 0 else 0.01 * x
+
+
+def _softplus(x: float) -> float:
+    return math.log(1.0 + math.exp(x))
+
+
+def _gelu(x: float) -> float:
+    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _elu(x: float) -> float:
+    return x if x > 0 else math.expm1(x)
+
+
+_ACTIVATIONS = [("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh), ("sigmoid", _sigmoid),
+                ("leaky_relu", _leaky), ("softplus", _softplus), ("gelu", _gelu), ("elu", _elu)]
+
+
 OPS: List[Op] = [
     Op("x+y", lambda x, y: x + y, lambda x, y: x + y, [(0.3, -1.7), (2.0, 2.0)]),
     Op("x+2", lambda x: x + 2, lambda x: x + 2, [(-0.4,), (3.1,)]),
@@ -57,6 +77,15 @@ OPS: List[Op] = [
     Op("relu", Value.relu, lambda x: max(x, 0.0), [(-0.4,), (3.1,)]),
     Op("sin", Value.sin, math.sin, [(-2.0,), (0.9,)]),
     Op("cos", Value.cos, math.cos, [(-2.0,), (0.9,)]),
+    Op("log1p", Value.log1p, math.log1p, [(-0.5,), (2.5,)]),
+    Op("expm1", Value.expm1, math.expm1, [(-0.7,), (1.2,)]),
+    Op("erf", Value.erf, math.erf, [(-0.7,), (1.2,)]),
+    Op("leaky_relu", Value.leaky_relu, _leaky, [(-0.4,), (3.1,)]),
+    Op("leaky_relu 0.2", lambda x: x.leaky_relu(0.2), lambda x: x if x > 0 else 0.2 * x, [(-0.4,), (3.1,)]),
+    Op("softplus", Value.softplus, _softplus, [(-1.1,), (2.4,)]),
+    Op("gelu", Value.gelu, _gelu, [(-1.1,), (0.4,)]),
+    Op("elu", Value.elu, _elu, [(-1.1,), (0.4,)]),
+    Op("elu 0.5", lambda x: x.elu(0.5), lambda x: x if x > 0 else 0.5 * math.expm1(x), [(-1.1,), (0.4,)]),
     *[
         Op(
             f"{name} neuron of Values",  # one node a = g(w·x + b)
@@ -64,7 +93,7 @@ OPS: List[Op] = [
             lambda w1, w2, x1, x2, b, g=g: g(w1 * x1 + w2 * x2 + b),
             [(0.5, -1.5, 2.0, 0.25, 0.1), (-0.5, 1.5, 2.0, 0.25, -0.3)],  # z = 0.725 and -0.925
         )
-        for name, g in [("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh), ("sigmoid", _sigmoid)]
+        for name, g in _ACTIVATIONS
     ],
     *[
         Op(
@@ -73,7 +102,7 @@ OPS: List[Op] = [
             lambda w1, w2, b, g=g: g(w1 * 0.75 + w2 * -2.0 + b),
             [(0.5, -1.5, 0.1), (0.5, 1.5, 0.1)],  # z = 3.475 and -2.525
         )
-        for name, g in [("relu", lambda z: max(z, 0.0)), ("tanh", math.tanh), ("sigmoid", _sigmoid)]
+        for name, g in _ACTIVATIONS
     ],
     Op(
         "dot of Values",

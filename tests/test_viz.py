@@ -103,7 +103,7 @@ def test_op_text_shows_the_constant() -> None:
     assert op_text(x * 0.999) == "* 0.999"
     assert op_text(x + 2) == "+ 2"
     assert op_text(x - 2) == "- 2"
-    assert op_text(x + -2.5) == "- 2.5"
+    assert op_text(x + -2.5) == "+ -2.5"  # as written: x - 2.5 is its own op
     assert op_text(x / 4) == "/ 4"  # kept as a division: its derivative is g / 4, as written
     assert op_text(x**3) == "** 3"
     assert op_text(2**x) == "2 **"

@@ -1,48 +1,24 @@
-"""The activation functions, in one table that the engine, `nn`, the pictures and the tape all read.
+"""The activation functions a layer may use, read from the op table (the ops marked `activation`).
 
-Each `Activation` has its function on floats and its derivative, written as g·g'(z) from the
-output a = g(z) (and, for sigmoid, z itself) with operators only, so the same formula runs on
-floats and, for higher derivatives, on Values.
+Each `Activation` has its function on floats and its derivative g·g'(z), both compiled from the
+op's one definition: the derivative is written with the output a = g(z) where the formula says
+``out`` (and z where it says x), so the same function runs on floats and, for higher
+derivatives, on Values. A fused neuron a = g(w·x + b) (`neuron.py`) uses exactly these.
 
 >>> ACTIVATIONS['tanh'].function(0.5) == math.tanh(0.5)
 True
 >>> sorted(ACTIVATIONS)
-['relu', 'sigmoid', 'tanh']
+['elu', 'gelu', 'leaky_relu', 'relu', 'sigmoid', 'softplus', 'tanh']
 """
 
 from __future__ import annotations
 
-import math
+import math  # noqa: F401  (the doctest above)
 from typing import Any, Callable, Dict, NamedTuple
 
-
-def relu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # NaN is not <= 0, so NaN stays NaN (as in PyTorch)
-
-
-def sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # never overflows for x < 0
-    return e / (1.0 + e)
-
-
-def _sigmoid_of(x: Any) -> Any:  # for floats and Values alike
-    return sigmoid(x) if type(x) is float else x.sigmoid()
-
-
-def relu_grad(g: Any, z: Any, a: Any) -> Any:
-    # relu'(z) = 1 where z > 0, which is where a > 0; 0 elsewhere (0 * a keeps a NaN)
-    return g if a > 0.0 else 0.0 * a
-
-
-def tanh_grad(g: Any, z: Any, a: Any) -> Any:
-    return g * (1.0 - a * a)
-
-
-def sigmoid_grad(g: Any, z: Any, a: Any) -> Any:
-    # s(z)·(1 - s(z)) with 1 - s(z) written as s(-z): it keeps its digits as s(z) -> 1
-    return g * a * _sigmoid_of(-z)
+from .expr import PYTHON, Name, names_in, times
+from .op import Op, any_functions, compile_function, float_functions
+from .ops import OPS
 
 
 class Activation(NamedTuple):
@@ -52,8 +28,19 @@ class Activation(NamedTuple):
     needs_z: bool  # whether `grad` reads z (else z may be passed as None)
 
 
-ACTIVATIONS: Dict[str, Activation] = {
-    "relu": Activation("relu", relu, relu_grad, False),
-    "tanh": Activation("tanh", math.tanh, tanh_grad, False),
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad, True),
-}
+def activation(op: Op) -> Activation:
+    """`op` (one input; its constant, if any, at its default) as an activation of a layer."""
+    x = op.args[0]
+    fixed = {op.const: repr(float(op.default))} if op.const else {}  # type: ignore[arg-type]
+    if op.primitive():
+        function = op.forward
+    else:
+        body = f"    return {PYTHON.print(op.value, {x: 'z', **fixed})}"
+        function = compile_function("function", ["z"], body, float_functions(op.value), op.name)
+    d = op.grads[0]
+    body = f"    return {PYTHON.print(times(Name('g'), d), {x: 'z', 'out': 'a', 'g': 'g', **fixed})}"
+    grad = compile_function("grad", ["g", "z", "a"], body, any_functions([d], op), op.name)
+    return Activation(op.name, function, grad, x in names_in(d))
+
+
+ACTIVATIONS: Dict[str, Activation] = {name: activation(op) for name, op in OPS.items() if op.for_layers}

@@ -1,5 +1,8 @@
 """How a node describes itself: the operation's text for pictures and tables, and for messages.
 
+Both are read from the op's definition: an operator with a constant shows its formula with the
+constant put in (``x * 0.999`` shows as ``'* 0.999'``), a function its name.
+
 >>> from autograd_mini import Value
 >>> x = Value(2.0)
 >>> op_text(x * 0.999), op_text(x - 1), op_text(x.tanh()), op_text(2 ** x)
@@ -12,9 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-_INFIX = {"add", "sub", "mul", "div", "pow"}
-_CONST_RIGHT = {"add_const": "+", "mul_const": "*", "div_const": "/", "pow_const": "**"}  # x op c
-_CONST_LEFT = {"rdiv": "/", "rpow": "**"}  # c op x
+from .expr import PYTHON
 
 
 def _num(x: float) -> str:
@@ -29,16 +30,11 @@ def op_text(v: Any, limit: int = 4) -> str:
     rule, c = v.rule, v.const
     if rule is None:
         return ""
-    name = rule.name
-    if name == "add_const" and c < 0.0:  # x - c is stored as x + (-c)
-        return f"- {_num(-c)}"
-    if name in _CONST_RIGHT:
-        return f"{rule.symbol} {_num(c)}"
-    if name in _CONST_LEFT:
-        return f"{_num(c)} {rule.symbol}"
-    if name == "neuron" and rule.number_inputs:
+    if rule.name == "neuron" and rule.number_inputs:
         xs = ", ".join(_num(x) for x in c[:limit]) + (", …" if len(c) > limit else "")
         return f"{rule.symbol}  x=({xs})"
+    if getattr(rule, "const", "") and not rule.named:  # an operator with its number: '2 **', '- 1'
+        return PYTHON.print(rule.value, {rule.args[0]: "", rule.const: _num(c)}).strip()
     return str(rule.symbol)
 
 
@@ -48,15 +44,11 @@ def call_text(v: Any) -> str:
 
 
 def describe_call(rule: Any, inputs: Sequence[float], c: Any) -> str:
-    name, symbol = rule.name, rule.symbol
-    if name in _INFIX:
-        return f"{inputs[0]!r} {symbol} {inputs[1]!r}"
-    if name in _CONST_RIGHT:
-        return f"{inputs[0]!r} {symbol} {c!r}"
-    if name in _CONST_LEFT:
-        return f"{c!r} {symbol} {inputs[0]!r}"
-    if name == "neg":
-        return f"-{inputs[0]!r}"
-    if name in ("sum", "neuron"):
-        return f"{symbol} of {len(inputs)} inputs"
-    return f"{symbol}({', '.join(repr(x) for x in inputs)})"
+    if rule.name in ("sum", "neuron"):
+        return f"{rule.symbol} of {len(inputs)} inputs"
+    if getattr(rule, "named", True):
+        return f"{rule.symbol}({', '.join(repr(x) for x in inputs)})"
+    values = {n: repr(x) for n, x in zip(rule.args, inputs)}
+    if rule.const:
+        values[rule.const] = repr(c)
+    return PYTHON.print(rule.value, values)

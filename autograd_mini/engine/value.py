@@ -19,37 +19,12 @@ arithmetic says (NaN in, NaN out); `detect_anomaly()` makes them raise where the
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Optional, Tuple, Union
 
 from .. import checks
-from .activations import sigmoid
 from .backward import backward as _run_backward
 from .mode import PAUSED, is_anomaly_enabled, is_grad_enabled
-from .rules import (
-    ABS,
-    ADD,
-    ADD_CONST,
-    COS,
-    DIV,
-    DIV_CONST,
-    EXP,
-    LOG,
-    MUL,
-    MUL_CONST,
-    NEG,
-    POW,
-    POW_CONST,
-    RDIV,
-    RELU,
-    RPOW,
-    SIGMOID,
-    SIN,
-    SQRT,
-    SUB,
-    SUM,
-    TANH,
-    Rule,
-)
+from .rules import SUM, Rule
 from .text import describe_call
 
 Number = Union[int, float]
@@ -136,104 +111,40 @@ class Value:
 
     __hash__ = object.__hash__
 
-    # ---- operations: the forward value, then the node ----
-
-    def __add__(self, other: Scalar) -> Value:
-        if type(other) is Value:
-            return record(self.data + other.data, (self, other), ADD)
-        c = _const(other, "+")
-        return record(self.data + c, (self,), ADD_CONST, c)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Scalar) -> Value:
-        if type(other) is Value:
-            return record(self.data - other.data, (self, other), SUB)
-        c = -_const(other, "-")  # x - c = x + (-c)
-        return record(self.data + c, (self,), ADD_CONST, c)
-
-    def __rsub__(self, other: Scalar) -> Value:  # c - x = (-x) + c
-        return (-self) + _const(other, "-")
-
-    def __mul__(self, other: Scalar) -> Value:
-        if type(other) is Value:
-            return record(self.data * other.data, (self, other), MUL)
-        c = _const(other, "*")
-        return record(self.data * c, (self,), MUL_CONST, c)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Scalar) -> Value:
-        if type(other) is Value:
-            if other.data == 0.0:
-                raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other.data!r})")
-            return record(self.data / other.data, (self, other), DIV)
-        c = _const(other, "/")
-        if c == 0.0:
-            raise ZeroDivisionError(f"/: division by zero ({self.data!r} / {other!r})")
-        return record(self.data / c, (self,), DIV_CONST, c)
-
-    def __rtruediv__(self, other: Scalar) -> Value:  # c / x
-        c = _const(other, "/")
-        if self.data == 0.0:
-            raise ZeroDivisionError(f"/: division by zero ({c!r} / {self.data!r})")
-        return record(c / self.data, (self,), RDIV, c)
-
-    def __neg__(self) -> Value:
-        return record(-self.data, (self,), NEG)
+    # The operations (+ - * / ** and the methods exp, log, tanh, ...) are written from their one
+    # definition in ops.py when the engine is imported (methods.py); their signatures, for readers
+    # and type checkers:
+    if TYPE_CHECKING:
+        def __add__(self, other: Scalar) -> Value: ...
+        def __radd__(self, other: Scalar) -> Value: ...
+        def __sub__(self, other: Scalar) -> Value: ...
+        def __rsub__(self, other: Scalar) -> Value: ...
+        def __mul__(self, other: Scalar) -> Value: ...
+        def __rmul__(self, other: Scalar) -> Value: ...
+        def __truediv__(self, other: Scalar) -> Value: ...
+        def __rtruediv__(self, other: Scalar) -> Value: ...
+        def __pow__(self, other: Scalar) -> Value: ...
+        def __rpow__(self, other: Scalar) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def log1p(self) -> Value: ...
+        def expm1(self) -> Value: ...
+        def erf(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def leaky_relu(self, slope: float = 0.01) -> Value: ...
+        def softplus(self) -> Value: ...
+        def gelu(self) -> Value: ...
+        def elu(self, alpha: float = 1.0) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
 
     def __pos__(self) -> Value:
         return self
-
-    def __abs__(self) -> Value:
-        return record(abs(self.data), (self,), ABS)
-
-    def __pow__(self, other: Scalar) -> Value:
-        if type(other) is Value:
-            if self.data < 0.0:
-                raise ValueError(f"**: a Value exponent needs a base >= 0, got base {self.data!r}")
-            return record(_power(self.data, other.data), (self, other), POW)
-        n = _const(other, "**")
-        return record(_power(self.data, n), (self,), POW_CONST, n)
-
-    def __rpow__(self, other: Scalar) -> Value:  # c ** x
-        c = _const(other, "**")
-        if c < 0.0:
-            raise ValueError(f"**: a Value exponent needs a base >= 0, got base {c!r}")
-        return record(_power(c, self.data), (self,), RPOW, c)
-
-    def exp(self) -> Value:
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise _overflow(EXP, (self.data,), None) from None
-        return record(out, (self,), EXP)
-
-    def log(self) -> Value:
-        if self.data <= 0.0:
-            raise ValueError(f"log: needs a positive input, got {self.data!r}")
-        return record(math.log(self.data), (self,), LOG)
-
-    def sqrt(self) -> Value:
-        if self.data < 0.0:
-            raise ValueError(f"sqrt: needs a non-negative input, got {self.data!r}")
-        return record(math.sqrt(self.data), (self,), SQRT)
-
-    def tanh(self) -> Value:
-        return record(math.tanh(self.data), (self,), TANH)
-
-    def sigmoid(self) -> Value:
-        return record(sigmoid(self.data), (self,), SIGMOID)
-
-    def relu(self) -> Value:
-        x = self.data
-        return record(0.0 if x <= 0.0 else x, (self,), RELU)  # NaN is not <= 0: NaN stays NaN
-
-    def sin(self) -> Value:
-        return _trig(math.sin, self, SIN)
-
-    def cos(self) -> Value:
-        return _trig(math.cos, self, COS)
 
     def backward(self, gradient: Number = 1.0) -> None:
         """Add d(self)/d(leaf) · gradient to the `.grad` of every leaf this node depends on.
@@ -286,32 +197,13 @@ def _overflow(rule: Rule, inputs: Any, const: Any) -> OverflowError:
 
 
 def _const(x: object, op: str) -> float:
-    if type(x) is float:  # the common case, without the slower abstract-class check
+    if type(x) is float:
         return x  # type: ignore[return-value]
     return checks.real(x, op, "a Value or a real number")
 
 
 def _data(x: object, op: str) -> float:
     return x.data if type(x) is Value else _const(x, op)  # type: ignore[attr-defined]
-
-
-def _power(a: float, n: float) -> float:
-    if a < 0.0 and not n.is_integer():
-        raise ValueError(f"**: a negative base {a!r} needs a whole exponent, got {n!r}")
-    if a == 0.0 and n < 0.0:
-        raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {n!r}")
-    try:
-        return a**n
-    except OverflowError:
-        raise _overflow(POW, (a, n), None) from None
-
-
-def _trig(f: Any, x: Value, rule: Rule) -> Value:
-    try:
-        out = f(x.data)
-    except ValueError:  # sin(inf): Python raises, IEEE says NaN
-        out = math.nan
-    return record(out, (x,), rule)
 
 
 def total(values: Any) -> Value:
@@ -330,3 +222,4 @@ def total(values: Any) -> Value:
     if not vs:
         raise ValueError("total: needs at least one Value")
     return record(sum([v.data for v in vs]) + c, tuple(vs), SUM, c)  # const: the numbers' sum
+

@@ -1,0 +1,282 @@
+"""An operation defined once, by formulas: its value and its local derivatives (`Op`, `defop`).
+
+``defop("softplus(x)", value="log(1 + exp(x))", grads=["sigmoid(x)"])`` is the whole definition
+of softplus: the text is parsed once (`expr.parse`, a whitelist, never `eval`) and everything
+else is derived from the two formulas:
+
+- ``forward``: the value on floats, compiled from `value`;
+- ``terms(g, out, const, *inputs)``: what the upstream gradient g sends to each input, g times
+  each formula of `grads`, compiled once; it runs on floats in ``backward()`` and on Values for
+  ``grad(..., create_graph=True)``, where each function it calls is the operation of that name,
+  so a derivative can be differentiated again, to any order;
+- calling the op makes one node of the graph, whose ``op`` is its name;
+- explain's text, the pictures' and the stepper's names, the formula parser's functions and the
+  generated programs (`autograd_mini.tape`), which print the same formulas as Python or C.
+
+In a derivative, ``out`` is the op's own value. A formula may call the library's functions, the
+ops defined before it, and ``where(cond, a, b)`` (comparisons ``< <= > >= == !=``, ``and``,
+``or``), which computes only the branch it takes.
+
+>>> hypot = defop("hypot(a, b)", value="sqrt(a*a + b*b)", grads=["a / out", "b / out"])
+>>> from autograd_mini import Value
+>>> a = Value(3.0)
+>>> y = hypot(a, 4.0)
+>>> y.backward()
+>>> y.data, y.op, a.grad
+(5.0, 'hypot', 0.6)
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+from .. import checks
+from .expr import PYTHON, Call, Expr, Name, calls_in, names_in, parse, times
+from .rules import Rule
+from .value import Value, record
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + exp(-x)), computed so that no exp overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # never overflows for x < 0
+    return e / (1.0 + e)
+
+
+# The functions the formulas are finally made of, on floats (the C program calls C's of the same
+# names, which Python's math module calls too). sigmoid is its stable form (activations.py).
+PRIMITIVES: Dict[str, Callable[..., float]] = {
+    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "sin": math.sin,
+    "cos": math.cos, "erf": math.erf, "log1p": math.log1p, "expm1": math.expm1, "abs": abs,
+    "sigmoid": sigmoid,
+}
+# What a check (an op's `raises`) may ask of a number besides comparing it.
+PREDICATES: Dict[str, Callable[[float], bool]] = {"fractional": lambda x: not float(x).is_integer()}
+OPS: Dict[str, Op] = {}  # every operation by name, built-in and user-defined, in definition order
+RESERVED = {"out", "g", "where", "pi", "c", *keyword.kwlist}
+_SIGNATURE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)\s*$")
+
+Raise = Tuple[Expr, Type[Exception], str]  # (when, the error, its message with {names} filled in)
+
+
+class Op(Rule):
+    """One operation: its name, its `args`, its formulas, and what is compiled from them.
+
+    `const` names a number the node keeps (the c of ``x * c``, leaky_relu's slope), `default` its
+    value when the op is called by name; `raises` are the checks made before the value is
+    computed, each (condition, error class, message); `activation` marks the ops a layer may use.
+    """
+
+    __slots__ = ("args", "const", "default", "value", "grads", "value_text", "grad_texts", "raises",
+                 "for_layers", "named", "forward", "checks", "__weakref__")
+
+    def __init__(self, signature: str, value: str, grads: Sequence[str], *, symbol: str = "",
+                 const: str = "", default: Optional[float] = None,
+                 raises: Sequence[Tuple[str, Any, str]] = (),
+                 activation: bool = False, named: bool = True, where: str = "defop") -> None:
+        name, args = _signature(signature, where)
+        super().__init__(name, symbol or name, self._terms_not_ready)
+        self.args, self.const, self.default = args, const, default
+        self.for_layers, self.named = activation, named
+        self.value_text = value
+        known = {n for n, o in OPS.items() if o.named} | set(PRIMITIVES) | {name}
+        scope = {*args, *([const] if const else [])}
+        self.value = parse(value, scope, known, f"{where} {name}: value")
+        if isinstance(grads, str) or not isinstance(grads, (list, tuple)):
+            raise TypeError(f"{where} {name}: grads must be a list of formulas, one per argument")
+        if len(grads) != len(args):
+            raise ValueError(f"{where} {name}: grads has {len(grads)} formulas for {len(args)} "
+                             f"arguments ({', '.join(args)}): give one derivative per argument")
+        self.grad_texts = tuple(grads)
+        self.grads = tuple(parse(t, scope | {"out"}, known, f"{where} {name}: grads[{k}] (d{name}/d{a})")
+                           for k, (t, a) in enumerate(zip(grads, args)))
+        tests = known | set(PREDICATES)
+        self.raises = tuple((parse(c, scope, tests, f"{where} {name}: raises"), error, message)
+                            for c, error, message in raises)
+        if name in calls_in(self.value) and name not in PRIMITIVES:
+            raise ValueError(f"{where} {name}: the value calls {name} itself: write it with other functions")
+        self.forward = self._compile_forward()
+        self.terms = self._compile_terms()
+        self.checks = [(self._compile_check(c), error, message) for c, error, message in self.raises]
+
+    def __repr__(self) -> str:
+        return f"Op({self.name}({', '.join(self.args)}) = {self.value_text})"
+
+    def primitive(self) -> bool:
+        """Whether the value is a function of the library itself (exp(x)), not made of others."""
+        v = self.value
+        return isinstance(v, Call) and v.fn == self.name and self.name in PRIMITIVES
+
+    @staticmethod
+    def _terms_not_ready(*args: Any) -> Any:  # pragma: no cover - replaced before any use
+        raise RuntimeError("op not compiled yet")
+
+    # ---- what is compiled from the formulas ----
+
+    def params(self) -> List[str]:
+        return [*self.args, *([self.const] if self.const else [])]
+
+    def _compile_forward(self) -> Callable[..., float]:
+        if self.primitive():
+            return PRIMITIVES[self.name]
+        names = {n: n for n in self.params()}
+        body = f"    return {PYTHON.print(self.value, names)}"
+        return compile_function("forward", self.params(), body, float_functions(self.value), self.name)
+
+    def _compile_check(self, cond: Expr) -> Callable[..., bool]:
+        body = f"    return {PYTHON.print(cond, {n: n for n in self.params()}, plain=True)}"
+        return compile_function("check", self.params(), body, float_functions(cond), self.name)
+
+    def _compile_terms(self) -> Callable[..., Tuple[Any, ...]]:
+        names = {n: n for n in (*self.args, "out", "g")}
+        if self.const:
+            names[self.const] = "c"
+        terms = [PYTHON.print(times(Name("g"), d), names) for d in self.grads]
+        body = f"    return ({', '.join(terms)},)"
+        scope = any_functions([*self.grads], self)
+        return compile_function("terms", ["g", "out", "c", *self.args], body, scope, self.name)
+
+    def local_text(self, values: Dict[str, float]) -> Tuple[str, ...]:
+        """Each derivative as written, then with the numbers put in: ``'a / out = 3 / 5'``."""
+        shown = {n: f"{x:.4g}" for n, x in values.items()}
+        return tuple(f"{t} = {PYTHON.print(d, shown)}" for t, d in zip(self.grad_texts, self.grads))
+
+    # ---- making a node ----
+
+    def __call__(self, *args: Any) -> Value:
+        """One node of the graph: numbers or Values in (numbers become constant leaves)."""
+        if len(args) != len(self.args):
+            raise TypeError(f"{self.name}: takes {len(self.args)} arguments ({', '.join(self.args)}), "
+                            f"got {len(args)}")
+        parents = tuple(a if type(a) is Value else Value(checks.real(a, self.name, "a Value or a number"))
+                        for a in args)
+        xs = [p.data for p in parents]
+        const = self.default if self.const else None
+        return record(compute(self, xs, const), parents, self, const)
+
+
+def compute(op: Op, xs: Sequence[float], const: Any) -> float:
+    """`op`'s value at the floats `xs`, after its checks; an error naming the op where the value
+    cannot be computed from finite inputs (IEEE's NaN where an input is already NaN or infinite)."""
+    args = [*xs, *([const] if op.const else [])]
+    for check, error, message in op.checks:
+        if check(*args):
+            raise error(f"{op.symbol}: " + message.format(**{k: repr(v) for k, v in zip(op.params(), args)}))
+    try:
+        return op.forward(*args)
+    except (ValueError, ArithmeticError) as e:
+        return failed(op, xs, const, e)
+
+
+def failed(op: Rule, xs: Sequence[float], const: Any, e: Exception) -> float:
+    """What a failed computation of `op` gives: NaN if an input was not finite, else an error."""
+    if not all(math.isfinite(x) for x in xs):
+        return math.nan
+    from .text import describe_call
+
+    call = describe_call(op, xs, const)
+    if isinstance(e, OverflowError):
+        raise OverflowError(f"{op.symbol}: {call} is too large for a float") from None
+    if isinstance(e, ZeroDivisionError):
+        raise ZeroDivisionError(f"{op.symbol}: {call} divides by zero") from None
+    raise ValueError(f"{op.symbol}: {call} is outside its domain ({e})") from None
+
+
+# ---- the functions a compiled formula calls ----
+
+
+def float_functions(*exprs: Expr) -> Dict[str, Callable[..., float]]:
+    """Each function the formulas call, on floats: a primitive, or an op's forward."""
+    out: Dict[str, Callable[..., float]] = {}
+    for fn in set().union(*map(calls_in, exprs)):
+        if fn in PREDICATES:
+            out[fn] = PREDICATES[fn]  # type: ignore[assignment]
+            continue
+        primitive = fn in PRIMITIVES and (fn not in OPS or OPS[fn].primitive())
+        out[fn] = PRIMITIVES[fn] if primitive else OPS[fn].forward
+    return out
+
+
+def any_functions(exprs: Sequence[Expr], self_op: Op) -> Dict[str, Callable[..., Any]]:
+    """Each function the formulas call, on floats and on Values: on floats its value, on Values
+    the op of that name (looked up when first met, so that pow's derivative may call log, which
+    the table defines after pow), so the derivative is itself a graph."""
+    out: Dict[str, Callable[..., Any]] = {}
+    for fn in set().union(*map(calls_in, exprs)):
+        if fn in PRIMITIVES:
+            out[fn] = _either_unary(fn, PRIMITIVES[fn])
+        else:
+            out[fn] = _either(OPS[fn])
+    return out
+
+
+def _either_unary(fn: str, forward: Callable[[float], float]) -> Callable[[Any], Any]:
+    return lambda x: forward(x) if type(x) is float else OPS[fn](x)
+
+
+def _either(op: Op) -> Callable[..., Any]:
+    forward, fixed = op.forward, [op.default] if op.const else []
+    return lambda *xs: forward(*xs, *fixed) if all(type(x) is float for x in xs) else op(*xs)
+
+
+def compile_function(name: str, params: List[str], body: str, scope: Dict[str, Any],
+                     op: str) -> Callable[..., Any]:
+    """A function from source this module wrote from a parsed formula (never the user's text)."""
+    source = f"def {name}({', '.join(params)}):\n{body}\n"
+    namespace: Dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan, **scope}
+    exec(compile(source, f"<{op}.{name}>", "exec"), namespace)  # noqa: S102
+    f = namespace[name]
+    f.source = source
+    return f  # type: ignore[no-any-return]
+
+
+def _signature(signature: str, where: str) -> Tuple[str, Tuple[str, ...]]:
+    if not isinstance(signature, str):
+        got = checks.shown(signature)
+        raise TypeError(f"{where}: the signature must be a str such as 'softplus(x)', got {got}")
+    found = _SIGNATURE.match(signature)
+    if not found:
+        raise ValueError(f"{where}: the signature must read name(arg, ...), as in 'hypot(a, b)', "
+                         f"got {signature!r}")
+    name = found.group(1)
+    args = tuple(a.strip() for a in (found.group(2) or "").split(",") if a.strip())
+    if not args:
+        raise ValueError(f"{where} {name}: needs at least one argument")
+    for n in (name, *args):
+        if n in RESERVED:
+            raise ValueError(f"{where}: {n!r} is a reserved name (reserved: out, g, c, where, pi and "
+                             "Python's keywords)")
+    if len(set(args)) < len(args):
+        raise ValueError(f"{where} {name}: an argument name is repeated in {signature!r}")
+    if name in args:
+        raise ValueError(f"{where} {name}: an argument has the op's own name")
+    return name, args
+
+
+def defop(signature: str, value: str, grads: Sequence[str]) -> Op:
+    """Define an operation by its value and its local derivatives, as formulas (see module doc).
+
+    `signature` is ``"name(arg, ...)"``; `value` the formula of its value; `grads` one formula per
+    argument, d(out)/d(arg), which may also use ``out``. It returns the op: call it with numbers
+    or Values to make a node. A name already taken by another op is refused.
+    """
+    name, _ = _signature(signature, "defop")
+    if name in OPS or name in PRIMITIVES:
+        raise ValueError(f"defop: {name!r} is already an operation: choose another name")
+    op = Op(signature, value, grads)
+    OPS[name] = op
+    return op
+
+
+def builtin(op: Op) -> Op:
+    """Add a built-in op to the table (ops.py)."""
+    OPS[op.name] = op
+    return op
+
+
+def names_used(op: Op) -> set:
+    return set().union(*map(names_in, (op.value, *op.grads)))
