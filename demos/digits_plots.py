@@ -45,7 +45,8 @@ def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) 
     fig, ax = plt.subplots(figsize=(5.6, 5))
     # the diagonal dwarfs the mistakes: colour by share of each true class, print the counts
     shares = [[n / max(1, sum(row)) for n in row] for row in matrix]
-    ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    image = ax.imshow([[100 * x for x in row] for row in shares], cmap="Blues", vmin=0.0, vmax=100.0)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true digit's test images (%)")
     for t in range(k):
         for p in range(k):
             if matrix[t][p]:
@@ -55,7 +56,7 @@ def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) 
     ax.set_yticks(range(k))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    ax.set_title(f"Test set confusion matrix (accuracy {acc:.1%})")
+    ax.set_title(f"Test set confusion matrix (accuracy {acc:.1%}; numbers: images)")
     fig.tight_layout()
     _save(plt, fig, path)
 
@@ -82,20 +83,24 @@ def misclassified(plt: Any, X: List[List[float]], y: List[int], predicted: List[
 
 
 def weights(plt: Any, model: nn.MLP, path: Path) -> None:
-    """Each first-layer neuron's 64 weights as an 8×8 image: red pixels excite it, blue inhibit."""
+    """Each first-layer neuron's 64 weights as an 8×8 image: red pixels excite it, blue inhibit; one
+    colour scale for all, symmetric about 0, with its bar."""
     rows_of_w = [[w.data for w in row] for row in model.layers[0].weight]
     n = len(rows_of_w)
     cols = min(8, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols + 0.3, 1.2 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols + 1.3, 1.2 * rows + 0.6), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
+    m = max(abs(v) for w in rows_of_w for v in w) or 1.0
+    image = None
     for j, (ax, w) in enumerate(zip(axes.flat, rows_of_w), 1):
-        m = max(abs(v) for v in w) or 1.0  # each neuron on its own symmetric scale
-        ax.imshow(_image(w), cmap="RdBu_r", vmin=-m, vmax=m)
-        ax.set_title(f"N{j}", fontsize=8)
-    fig.suptitle("First-layer weights, one 8×8 image per neuron (red +, blue −)", fontsize=10)
-    fig.tight_layout()
+        image = ax.imshow(_image(w), cmap="RdBu_r", vmin=-m, vmax=m)
+        ax.set_title(f"L1.N{j}", fontsize=8)
+    fig.suptitle("First-layer weights, one 8×8 image per neuron (pixel = weight of that input pixel)", fontsize=10)
+    fig.tight_layout(rect=(0.0, 0.0, 0.9, 1.0))
+    bar = fig.colorbar(image, ax=list(axes.flat), fraction=0.04, pad=0.02)
+    bar.set_label("weight (red +: excites, blue −: inhibits)", fontsize=8)
     _save(plt, fig, path)
 
 
@@ -109,12 +114,14 @@ def curves(plt: Any, history: Dict[str, List[float]], path: Path) -> None:
     )
     left.plot(range(1, epochs + 1), history["loss"], color="#1f4e99", marker="o", ms=3, label="epoch mean")
     left.set_yscale("log")
-    left.set_xlabel("epoch")
+    left.set_xlabel("epoch (passes over the training set)")
+    left.set_ylabel("loss (mean cross-entropy, nats; log scale)")
     left.set_title("Training loss (softmax cross-entropy)")
     left.legend()
-    right.plot(range(1, epochs + 1), history["train_accuracy"], marker="o", ms=3, label="train")
-    right.plot(range(1, epochs + 1), history["test_accuracy"], marker="o", ms=3, label="test")
-    right.set_xlabel("epoch")
+    for key, name in (("train_accuracy", "train"), ("test_accuracy", "test")):  # percent, as the console
+        right.plot(range(1, epochs + 1), [100 * a for a in history[key]], marker="o", ms=3, label=name)
+    right.set_xlabel("epoch (passes over the training set)")
+    right.set_ylabel("accuracy (%)")
     right.set_title("Accuracy")
     right.legend(loc="lower right")
     fig.tight_layout()
