@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence
@@ -31,10 +32,19 @@ EPILOG = (
 )
 
 
+MAX_FORMULA = 100_000  # characters: about a second to explain, a few MB of output
+
+# what argparse may take for an option (or a negative number): any other token that starts with '-',
+# such as '-x*x', is a formula, which main() moves after '--' so that argparse reads it as one
+_OPTION_LIKE = re.compile(r"(--[\w-]+(=.*)?|-\w+|-\d*\.\d+)\Z", re.DOTALL)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but its errors are one line like the command's own."""
 
     def error(self, message: str) -> NoReturn:
+        if message.endswith("required: expression"):  # '-x' read as an option, perhaps
+            message += f"; a formula that starts with '-' goes last, after --: {self.prog} -- '-x'"
         _fail(f"{message} (see {self.prog} --help)", 2)
 
 
@@ -145,6 +155,19 @@ def run_compile(args: argparse.Namespace) -> None:
     _note_unused(formula)
 
 
+def _formula_last(argv: List[str]) -> List[str]:
+    """`argv` with the first token after the command that starts with '-' and cannot be an option
+    ('-x*x', '-sin(x)') moved after '--', where argparse takes it for the formula. A formula that
+    looks like an option ('-x') must be written after '--' by the user, as the help says."""
+    command = next((i for i, token in enumerate(argv) if token in COMMANDS), None)
+    if command is None or "--" in argv:
+        return argv
+    for i in range(command + 1, len(argv)):
+        if argv[i].startswith("-") and not _OPTION_LIKE.match(argv[i]):
+            return [*argv[:i], *argv[i + 1 :], "--", argv[i]]
+    return argv
+
+
 COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
     "graph": run_graph, "explain": run_explain, "compile": run_compile, "exercises": run_exercises,
 }
@@ -152,9 +175,12 @@ COMMANDS: Dict[str, Callable[[argparse.Namespace], None]] = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command with `argv` (default: sys.argv[1:]); returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_formula_last(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         _fail(f"choose a command, {' or '.join(COMMANDS)} (see {PROG} --help)", 2)
+    if len(getattr(args, "expression", "")) > MAX_FORMULA:
+        _fail(f"the formula has {len(args.expression):,} characters; at most {MAX_FORMULA:,} characters "
+              "are read", 2)
     try:
         COMMANDS[args.command](args)
     except (ValueError, ArithmeticError) as e:  # ExprError, and the engine's domain errors

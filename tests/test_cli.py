@@ -373,3 +373,57 @@ def test_compile_in_c_and_its_errors(capsys) -> None:
         main(["compile", "x*y", "--set", "x=1"])
     assert info.value.code == 2
     assert "variable 'y' is not set" in capsys.readouterr().err
+
+
+# ---- a formula that starts with '-'; the bound on a formula's length ----
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "-x*x", "--set", "x=3"],
+        ["explain", "--set", "x=3", "-x*x"],
+        ["explain", "--set", "x=3", "--", "-x*x"],  # as the help says
+        ["graph", "-x*x", "--set", "x=3", "-o", "g.dot"],
+    ],
+    ids=["first", "last", "after --", "graph"],
+)
+def test_a_formula_that_starts_with_minus_is_read_as_the_formula(tmp_path: Path, argv: List[str]) -> None:
+    r = run(*argv, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.splitlines()[-1].split()  # explain's table ends with "x  data 3  grad -6"
+    grad = gradients(r.stdout)["x"] if argv[0] == "graph" else float(last[-1])
+    assert grad == -6.0  # d(-x²)/dx at 3
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["explain", "x", "--bogus"], "unrecognized arguments: --bogus"),
+        (["graph", "x", "--set", "x=1", "-o"], "argument -o/--output: expected one argument"),
+        (["explain", "-x*x", "-y*y", "--set", "x=1"], "unrecognized arguments"),
+        (["explain", "-x", "--set", "x=1"], "goes last, after --: autograd-mini explain -- '-x'"),
+    ],
+)
+def test_options_that_are_not_formulas_are_still_errors(
+    tmp_path: Path, argv: List[str], message: str
+) -> None:
+    r = run(*argv, cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and message in r.stderr, r.stderr
+    assert r.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_a_formula_longer_than_the_bound_is_one_line_before_any_work(capsys) -> None:
+    from autograd_mini.cli import MAX_FORMULA
+
+    group = " + ".join(["x*2"] * 100)
+    fits = " + ".join([f"({group})"] * 160)  # 96,317 characters: about a second
+    too_long = fits + " + x" * ((MAX_FORMULA - len(fits)) // 4 + 1)
+    assert len(fits) <= MAX_FORMULA < len(too_long)
+    assert main(["explain", fits, "--set", "x=1"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].split()[-1] == str(2 * 100 * 160)
+    with pytest.raises(SystemExit) as info:
+        main(["explain", too_long, "--set", "x=1"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.splitlines()) == 1
+    assert f"at most {MAX_FORMULA:,} characters" in err and f"{len(too_long):,}" in err
