@@ -97,7 +97,8 @@ def weights(plt: Any, model: nn.MLP, path: Path) -> None:
     for j, (ax, w) in enumerate(zip(axes.flat, rows_of_w), 1):
         image = ax.imshow(_image(w), cmap="RdBu_r", vmin=-m, vmax=m)
         ax.set_title(f"L1.N{j}", fontsize=8)
-    fig.suptitle("First-layer weights, one 8×8 image per neuron (pixel = weight of that input pixel)", fontsize=10)
+    fig.suptitle("First-layer weights, one 8×8 image per neuron (pixel = the weight of that input pixel)",
+                 fontsize=10)
     fig.tight_layout(rect=(0.0, 0.0, 0.9, 1.0))
     bar = fig.colorbar(image, ax=list(axes.flat), fraction=0.04, pad=0.02)
     bar.set_label("weight (red +: excites, blue −: inhibits)", fontsize=8)

@@ -166,25 +166,29 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -
     gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
     with no_grad():
         grid = [[s.data for s in model([[a, b] for a in gx])] for b in gy]
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contourf(gx, gy, grid, levels=[-1e9, 0.0, 1e9], colors=["#f4c7a1", "#a9c8ec"], alpha=0.8)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(7.4, 5))
+    regions = ["#f4c7a1", "#a9c8ec"]  # where the network says class 0, class 1
+    dots = ["#c0392b", "#1f4e99"]  # the points' true classes
+    ax.contourf(gx, gy, grid, levels=[-1e9, 0.0, 1e9], colors=regions, alpha=0.8)
     ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
-    for X, y, marker, name in (
-        (data["X_train"], data["y_train"], "o", "train"),
-        (data["X_test"], data["y_test"], "^", "test"),
-    ):
-        ax.scatter(
-            [p[0] for p in X],
-            [p[1] for p in X],
-            c=["#c0392b" if t == 0 else "#1f4e99" for t in y],
-            marker=marker,
-            s=18,
-            edgecolors="white",
-            linewidths=0.4,
-            label=name,
-        )
+    for X, y, marker in ((data["X_train"], data["y_train"], "o"), (data["X_test"], data["y_test"], "^")):
+        ax.scatter([p[0] for p in X], [p[1] for p in X], c=[dots[t] for t in y], marker=marker, s=18,
+                   edgecolors="white", linewidths=0.4)
+    legend = [
+        Line2D([], [], ls="", marker="o", color=dots[0], label="class 0, training point"),
+        Line2D([], [], ls="", marker="o", color=dots[1], label="class 1, training point"),
+        Line2D([], [], ls="", marker="^", color="#555555", label="test point (colour: its class)"),
+        Patch(color=regions[0], label="predicted class 0 (score < 0)"),
+        Patch(color=regions[1], label="predicted class 1 (score > 0)"),
+        Line2D([], [], color="k", lw=1, label="decision boundary (score = 0)"),
+    ]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.set_xlabel("x₁ (first input feature, no unit)")
+    ax.set_ylabel("x₂ (second input feature, no unit)")
     ax.set_title(f"What the MLP learned (test accuracy {data['test_accuracy']:.1%})")
-    ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(out / "decision_boundary.png", dpi=110)
     plt.close(fig)
@@ -195,8 +199,8 @@ def plot_loss(plt: Any, history: List[float], out: Path, title: str) -> List[str
     """Write loss_curve.png (the loss at each step, on a log scale); returns the name written."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, len(history) + 1), history)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel("training step (one full batch each)")
+    ax.set_ylabel("loss on the training set (log scale)")
     ax.set_yscale("log")
     ax.set_title(title)
     fig.tight_layout()
