@@ -25,14 +25,14 @@ from .formula import FUNCTIONS, ExprError, Formula, parse_settings, short
 from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, STEPPER_SUFFIX, GraphTooLarge, render
 
 PROG = "autograd-mini"
+MAX_FORMULA = 100_000  # characters: about a second to explain, a few MB of output
 EPILOG = (
     f"A formula may use numbers, variables, + - * / **, unary minus and the functions "
-    f"{', '.join(FUNCTIONS)}. A formula that starts with '-' goes last, after --: "
-    "graph --set x=1 -- '-x*x'."
+    f"{', '.join(FUNCTIONS)}. A formula that starts with '-' may stand anywhere ('-x*x'), except one "
+    f"that looks like an option, which goes last, after --: graph --set x=1 -- '-x'. A formula has at "
+    f"most {MAX_FORMULA:,} characters."
 )
 
-
-MAX_FORMULA = 100_000  # characters: about a second to explain, a few MB of output
 
 # what argparse may take for an option (or a negative number): any other token that starts with '-',
 # such as '-x*x', is a formula, which main() moves after '--' so that argparse reads it as one
