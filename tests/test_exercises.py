@@ -10,6 +10,7 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -18,10 +19,20 @@ from typing import Any
 import pytest
 from needs import module
 
-from autograd_mini import exercises
+from autograd_mini import Value, exercises, grad
+from autograd_mini.engine import op as engine_op
 from autograd_mini.exercises import layers, reference, running
 
 SEED = 3
+
+
+@pytest.fixture(autouse=True)
+def no_learner_ops_left_behind() -> Any:
+    """An accepted derivative becomes an op in the engine's table: take them out again after each test."""
+    before = dict(engine_op.OPS)
+    yield
+    engine_op.OPS.clear()
+    engine_op.OPS.update(before)
 
 
 # ---- a learner's answers: right, and with each known mistake ----
@@ -217,7 +228,7 @@ def test_each_network_mistake_is_named(mistake: str, where: str, words: str) -> 
 
 
 @pytest.mark.parametrize("op, wrong, words", [
-    ("tanh(x)", "1 - x**2", "with x put in place of the output a = tanh(x): write 1 - tanh(x)**2"),
+    ("tanh(x)", "1 - x**2", "in place of the output out = tanh(x): write 1 - tanh(x)**2, or 1 - out**2"),
     ("sigmoid(x)", "x*(1 - x)", "write sigmoid(x)*(1 - sigmoid(x))"),
     ("x**3", "3*x**3", "the power rule lowers the exponent by one"),
     ("x**3", "x**2", "the power rule also multiplies by the exponent"),
@@ -227,7 +238,7 @@ def test_each_network_mistake_is_named(mistake: str, where: str, words: str) -> 
     ("softplus(x)", "exp(x)", "the chain rule through log is missing"),
     ("softplus(x)", "log(1 + exp(x))", "that is log(1 + exp(x)) itself, not its derivative"),
     ("tanh(x)", "1 - tanh(x)^2", "(write powers with **, as in x**2)"),
-    ("tanh(x)", "1 - tanh(y)**2", "uses y; the only variable is x"),
+    ("tanh(x)", "1 - tanh(y)**2", "uses y; the variables are x and out (the value of tanh(x))"),
 ])
 def test_each_derivative_mistake_is_named(op: str, wrong: str, words: str) -> None:
     report = exercises.check("derivatives", {**RIGHT_DERIVATIVES, op: wrong}, seed=SEED)
@@ -239,6 +250,29 @@ def test_a_derivative_is_graded_at_the_edges() -> None:
     # right at ordinary points, wrong for large x: it is caught where the edges are
     report = exercises.check("derivatives", {**RIGHT_DERIVATIVES, "sigmoid(x)": "1/(4 + x**2)"}, seed=SEED)
     assert "at x = -30 is" in report.hint and "the derivative there is 9.35762e-14" in report.hint
+
+
+def test_accepted_formulas_become_working_ops_with_the_learners_derivative() -> None:
+    mine = {**RIGHT_DERIVATIVES, "tanh(x)": "1 - out**2", "exp(x)": "out", "1/x": "1/x**2"}  # 1/x: wrong
+    report = exercises.check("derivatives", mine, seed=SEED)
+    assert not report.passed and "d/dx 1/x: '1/x**2'" in report.hint
+    assert "my_reciprocal" not in report.ops and {"my_tanh", "my_exp", "my_softplus"} <= set(report.ops)
+    my_tanh, my_softplus = report.ops["my_tanh"], report.ops["my_softplus"]
+    assert my_tanh.grad_texts == ("1 - out**2",)  # the learner's formula is the op's derivative
+    x = Value(0.7)
+    y = my_tanh(x)
+    y.backward()
+    assert (y.op, y.data) == ("my_tanh", pytest.approx(math.tanh(0.7), rel=1e-15))
+    h = 1e-6
+    assert x.grad == pytest.approx((math.tanh(0.7 + h) - math.tanh(0.7 - h)) / (2 * h), rel=1e-8)
+    second = grad(grad(my_softplus(x), x, create_graph=True), x)  # softplus'' = s(x)·(1 - s(x))
+    s = 1 / (1 + math.exp(-0.7))
+    assert second == pytest.approx(s * (1 - s), rel=1e-12)
+    assert my_softplus(2.0).data == pytest.approx(math.log1p(math.exp(2.0)), rel=1e-15)
+    again = exercises.check("derivatives", mine, seed=SEED + 1)  # the same formulas: the same ops
+    assert again.ops["my_tanh"] is my_tanh
+    changed = exercises.check("derivatives", {**mine, "tanh(x)": "1 - tanh(x)**2"}, seed=SEED)
+    assert changed.ops["my_tanh"] is not my_tanh and changed.ops["my_tanh"].name == "my_tanh_2"
 
 
 # ---- the learner's own errors, unfinished stubs, hanging and printing ----
@@ -255,8 +289,8 @@ def not_done(W: Any, A_prev: Any, Z: Any, dA: Any, activation: str) -> Any:
 def test_the_learners_exception_is_reported_with_its_line() -> None:
     report = exercises.check("batch", raises_on_line, seed=SEED)
     line = raises_on_line.__code__.co_firstlineno + 2
-    assert report.hint == (f"case 1 of 4 (n=3, m=2, N=4, tanh): your function raised an error, at line {line} "
-                           "of test_exercises.py: return table[activation]: KeyError: 'tanh'")
+    assert report.hint == (f"case 1 of 4 (n=3, m=2, N=4, tanh): your function raised an error, at line "
+                           f"{line} of test_exercises.py: return table[activation]: KeyError: 'tanh'")
 
 
 def test_not_implemented_is_not_done_yet() -> None:
@@ -291,6 +325,21 @@ def test_what_the_answer_prints_is_kept_apart(capfd: pytest.CaptureFixture) -> N
     assert report.printed.splitlines() == ["shapes: 3 2", "shapes: 3 3", "shapes: 2 3", "shapes: 2 2"]
     assert "shapes" not in capfd.readouterr().out  # not mixed into the grader's own output
     assert str(report).splitlines()[1:3] == ["  your code printed:", "  | shapes: 3 2"]
+
+
+def test_a_function_typed_into_a_notebook_is_checked_in_a_threaded_process() -> None:
+    cell = "def layer_backward(W, A_prev, Z, dA, activation):\n    return helper(W)\n"
+    namespace: dict = {"helper": lambda W: [W]}  # a cell's function: in no module, using the session's names
+    exec(compile(cell, "<cell 1>", "exec"), namespace)
+    kernel = threading.Event()
+    beat = threading.Thread(target=kernel.wait, daemon=True)  # a notebook's kernel runs threads
+    beat.start()
+    try:
+        report = exercises.check("layer", namespace["layer_backward"], seed=SEED)
+    finally:
+        kernel.set()
+    assert report.hint == ("case 1 of 4 (n=3, m=2, N=1, tanh): return the 4 values (dZ, dW, dB, dA_prev), "
+                           "got 1 value")
 
 
 def test_without_fork_a_thread_runs_the_answer_and_says_when_it_cannot_stop_it() -> None:

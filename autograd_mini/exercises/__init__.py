@@ -111,12 +111,10 @@ def check_folder(folder: Union[str, os.PathLike[str]], only: Sequence[str] = (),
 
 
 def _ops(returned: Any) -> Dict[str, Any]:
-    """The learner's accepted formulas as working ops, once the library has `defop`."""
-    try:
-        from .. import defop  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return derivatives.make_ops(returned, defop)
+    """The learner's accepted formulas as working ops, made by the engine's `defop`."""
+    from ..engine.op import OPS, defop
+
+    return derivatives.make_ops(returned, defop, OPS)
 
 
 __all__ = ["EXERCISES", "Report", "check", "check_folder", "exercise", "names", "start"]

@@ -2,8 +2,10 @@
 
 The learner's text is read by the library's formula language (`autograd_mini.formula`, a whitelist,
 never `eval`) and compared, at fixed points that include the edges of the operation's domain and at
-points drawn from the seed, with the derivative the engine computes by ``backward()``. An accepted
-formula becomes a working operation through `defop`, with the learner's formula as its derivative.
+points drawn from the seed, with the derivative the engine computes by ``backward()``. A formula
+may use x and ``out``, the operation's value at x (``1 - out**2`` for tanh), as `defop`'s do. An
+accepted formula becomes a working operation through `defop`, with the learner's formula as its
+derivative.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ class Op(NamedTuple):
 OUTPUT_FORM = "that is the derivative written with the output, but with x put in place of the output"
 OPS = (
     Op("tanh(x)", "my_tanh", "tanh(x)", (-20.0, -3.0, -1.0, 0.0, 0.5, 2.0, 20.0), -4.0, 4.0, (
-        ("1 - x**2", f"{OUTPUT_FORM} a = tanh(x): write 1 - tanh(x)**2."),
+        ("1 - x**2", f"{OUTPUT_FORM} out = tanh(x): write 1 - tanh(x)**2, or 1 - out**2."),
         ("1 - tanh(x)", "tanh(x) must be squared: 1 - tanh(x)**2."),
     )),
     Op("sigmoid(x)", "my_sigmoid", "sigmoid(x)", (-30.0, -5.0, -1.0, 0.0, 1.0, 5.0, 30.0), -6.0, 6.0, (
-        ("x*(1 - x)", f"{OUTPUT_FORM} s = sigmoid(x): write sigmoid(x)*(1 - sigmoid(x))."),
+        ("x*(1 - x)", f"{OUTPUT_FORM} out = sigmoid(x): write sigmoid(x)*(1 - sigmoid(x)), "
+                      "or out*(1 - out)."),
         ("1 - sigmoid(x)", "the factor sigmoid(x) is missing: sigmoid(x)*(1 - sigmoid(x))."),
     )),
     Op("x**3", "my_cube", "x**3", (-2.0, -1.0, 0.0, 0.5, 1.0, 3.0), -3.0, 3.0, (
@@ -78,15 +81,15 @@ def names_in(text: str) -> List[str]:
     return [t.string for t, nxt in zip(tokens, after) if t.type == tokenize.NAME and nxt != "("]
 
 
-def computed(text: str, x: float) -> Computed:
-    """The formula `text` at x, by the formula language; the message when it fails there. ExprError
-    when the text is not a formula (its syntax, an unknown function)."""
+def computed(text: str, op: Op, x: float) -> Computed:
+    """The formula `text` at x (with `out`, the value of `op` there), by the formula language; the
+    message when it fails there. ExprError when the text is not a formula (syntax, unknown function)."""
     try:
-        return Formula(text, {"x": x}).result.data
+        return Formula(text, {"x": x, "out": Formula(op.value, {"x": x}).result.data}).result.data
     except ExprError:
-        if "x" in names_in(text):
+        if {"x", "out"} & set(names_in(text)):
             raise
-        return computed(f"0*x + ({text})", x)  # a constant: the formula language wants a variable
+        return computed(f"0*x + ({text})", op, x)  # a constant: the formula language wants a variable
     except (ValueError, ArithmeticError) as e:
         return str(e)
 
@@ -132,11 +135,12 @@ def one(op: Op, text: Any, at: Sequence[float], right: Sequence[float]) -> Optio
     if not isinstance(text, str):
         shown = text.text if isinstance(text, Other) else repr(text)
         return Verdict(f"{where}: write the derivative as text, as in '3*x**2', got {shown}", False)
-    others = sorted(set(names_in(text)) - {"x", *FUNCTIONS})
+    others = sorted(set(names_in(text)) - {"x", "out", *FUNCTIONS})
     if others:
-        return Verdict(f"{where}: {text!r} uses {', '.join(others)}; the only variable is x", False)
+        return Verdict(f"{where}: {text!r} uses {', '.join(others)}; the variables are x and out (the value "
+                       f"of {op.value})", False)
     try:
-        mine = [computed(text, x) for x in at]
+        mine = [computed(text, op, x) for x in at]
     except ExprError as e:
         power = " (write powers with **, as in x**2)" if "^" in text else ""
         return Verdict(f"{where}: {text!r} is not a formula: {e}{power}", False)
@@ -160,12 +164,12 @@ def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[f
     whether it was a known mistake."""
     for wrong, words in op.mistakes:
         try:
-            theirs = [computed(wrong, x) for x in at]
+            theirs = [computed(wrong, op, x) for x in at]
         except ExprError:
             continue
         if agree(mine, theirs):
             return words, True
-    if agree(mine, [computed(op.value, x) for x in at]):
+    if agree(mine, [computed(op.value, op, x) for x in at]):
         return f"that is {op.value} itself, not its derivative.", True
     if any(isinstance(m, str) for m in mine):
         return "it must work wherever the operation does.", False
@@ -177,14 +181,21 @@ def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[f
     return "not a known mistake: derive it again, step by step (the chain rule, inside out).", False
 
 
-def make_ops(returned: Any, defop: Callable[..., Any]) -> Dict[str, Any]:
+def make_ops(returned: Any, defop: Callable[..., Any], known: Dict[str, Any]) -> Dict[str, Any]:
     """{name: a working op} for each accepted formula, made by `defop` with the learner's formula as
-    its derivative (named like the operation, with 'my_' in front: 'my_softplus')."""
+    its derivative, named like the operation with 'my_' in front ('my_softplus'). `known` holds the
+    ops defined so far: the same definition checked again is the op made before; a changed formula
+    gets a new name ('my_softplus_2'), as names cannot be defined twice."""
     if not isinstance(returned, dict):
         return {}
     made = {}
     for op in OPS:
         text = returned.get(op.key)
-        if isinstance(text, str) and one(op, text, op.points, [derivative(op, x) for x in op.points]) is None:
-            made[op.name] = defop(f"{op.name}(x)", value=op.value, grads=[text])
+        if not isinstance(text, str) or one(op, text, op.points, [derivative(op, x) for x in op.points]):
+            continue
+        name, k = op.name, 1
+        while name in known and (known[name].value_text, known[name].grad_texts) != (op.value, (text,)):
+            k += 1
+            name = f"{op.name}_{k}"
+        made[op.name] = known[name] if name in known else defop(f"{name}(x)", value=op.value, grads=[text])
     return made

@@ -13,7 +13,8 @@ DERIVATIVES = '''"""Exercise 1 of 5: local derivatives, written as formulas.
 Back-propagation multiplies, at every node, the gradient from above by the node's local derivative.
 Write each operation's derivative with respect to x as text in autograd_mini's formula language:
 numbers, x, + - * / ** and the functions exp, log, sqrt, tanh, sigmoid, relu, sin, cos, abs.
-For example the derivative of x**2 is "2*x".
+For example the derivative of x**2 is "2*x". You may also use out, the operation's own value at x
+(the derivative of exp(x) is "out"), as back-propagation does when it keeps the forward values.
 
 It is graded at many points, the edges of each operation's domain included (large |x|, x near 0).
 Each accepted formula becomes a working operation whose backward pass uses your formula
