@@ -62,6 +62,18 @@ class Module:
         for v in self.parameters():
             v.grad = 0.0
 
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the layers, their tensors' shapes and parameter counts (nn.display)."""
+        from .display import module_html
+
+        return module_html(self)
+
+    def graph(self, x: Any) -> Any:
+        """The computation graph of this module on the input `x`; a notebook draws it (nn.display.Graph)."""
+        from .display import graph
+
+        return graph(self, x)
+
     def state_dict(self) -> Dict[str, Any]:
         """The parameter values as plain JSON-serialisable data: ``{tensor name: nested floats}``."""
         return {name: _numbers(tensor) for name, tensor in self._tensors()}
