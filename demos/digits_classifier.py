@@ -29,6 +29,7 @@ from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import digits_plots  # noqa: E402  (beside this file)
+import training_record  # noqa: E402
 from demo_options import OneLineParser, bounded, hidden_sizes, model_size, writable_folder  # noqa: E402
 from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
 
@@ -114,7 +115,9 @@ def predict(model: nn.MLP, X: Rows) -> List[int]:
         return [_argmax(out) for out in model(X)]
 
 
-def train(model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace) -> Dict[str, List[float]]:
+def train(
+    model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace, recorder: Any = None
+) -> Dict[str, List[float]]:
     """Mini-batch AdamW with a cosine-shaped learning rate; prints a line per epoch. The train
     accuracy of an epoch counts each image as the model classified it in its batch, before that
     batch's update (as Keras reports it); metrics.json has the final model's on the whole set."""
@@ -123,6 +126,8 @@ def train(model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace) -> Dict[st
     total = a.epochs * batches
     schedule = lambda t: a.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))  # noqa: E731
     opt = optim.AdamW(model.parameters(), lr=schedule, weight_decay=a.weight_decay)
+    if recorder is not None:  # the training page's frames, and the diagnostics' warnings
+        recorder.watch(opt)
     step = make_step(model, a.compile)
     rng = random.Random(a.seed)
     history: Dict[str, List[float]] = {
@@ -140,6 +145,8 @@ def train(model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace) -> Dict[st
             idx = order[b * a.batch_size : (b + 1) * a.batch_size]
             opt.zero_grad()
             loss, correct = step([X[i] for i in idx], [y[i] for i in idx])
+            if recorder is not None:
+                recorder.observe(loss, [X[i] for i in idx])
             if not math.isfinite(loss):
                 raise FloatingPointError(f"the loss became {loss} in epoch {epoch}; try a smaller --lr")
             opt.step()
@@ -212,10 +219,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"digits: {len(train_idx)} train / {len(test_idx)} test images; {model!r}, "
         f"{len(model.parameters())} parameters; AdamW lr={args.lr} (cosine), batch {args.batch_size}"
     )
+    recorder = training_record.digits(model, args, data["X_test"], data["y_test"], len(train_idx))
     t0 = time.perf_counter()
     try:
-        history = train(model, data, args)
+        history = train(model, data, args, recorder)
     except FloatingPointError as e:
+        training_record.write(recorder, out, announce=True)
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - t0
@@ -245,6 +254,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     pictures = digits_plots.draw_all(model, data, test_pred, matrix, history, metrics, out)
+    pictures += training_record.write(recorder, out)
     print(f"wrote {', '.join(['metrics.json', 'model.json', *pictures])} to {out}/")
     return 0
 

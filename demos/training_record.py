@@ -4,6 +4,7 @@ page (training.html) written into the output folder at the end, whether training
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Callable, List, Sequence
 
@@ -25,13 +26,13 @@ def moons(model: Any, opt: Any, args: Any, lr: float, X: Rows, y: Sequence[int],
                  f"recorded every {MOONS_EVERY}th step (and the first and the last)")
 
 
-def digits(model: Any, opt: Any, args: Any, steps: int, X_test: Rows,
-           y_test: Sequence[int]) -> TrainingRecorder:
+def digits(model: Any, args: Any, X_test: Rows, y_test: Sequence[int], train_size: int) -> TrainingRecorder:
     """The confusion matrix and test loss on the test set, and a first-layer neuron's weights as
-    the 8×8 image they multiply."""
+    the 8×8 image they multiply. The optimizer, made by the demo's train(), is watched from there."""
+    steps = args.epochs * math.ceil(train_size / args.batch_size)
     every = max(1, steps // DIGITS_FRAMES)
     return TrainingRecorder(
-        model, opt, every=every, steps=steps, view=Confusion(X_test, y_test), neuron=(1, 1), image=(8, 8),
+        model, every=every, steps=steps, view=Confusion(X_test, y_test), neuron=(1, 1), image=(8, 8),
         title=f"Watch it learn: the 8×8 digits, {model!r}",
         subtitle=f"AdamW lr={args.lr:g} (cosine), batches of {args.batch_size}, {args.epochs} epochs "
                  f"({steps} steps); recorded every {every}th step; test loss and confusion on "

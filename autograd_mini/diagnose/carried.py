@@ -32,10 +32,11 @@ class CarriedGrad(float):
 
 
 def mark(params: Sequence[Value]) -> None:
-    """Mark every parameter's current gradient as carried over (the numbers stay the same)."""
+    """Mark every parameter's current gradient as carried over (the numbers stay the same). A zero
+    is left alone: adding to it is the same as starting afresh."""
     for p in params:
         g = p.grad
-        if type(g) is float:
+        if type(g) is float and g != 0.0:
             p.grad = CarriedGrad(g)
 
 

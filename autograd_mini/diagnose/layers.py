@@ -48,7 +48,7 @@ def layer_parameters(layer: Any) -> List[Value]:
 def as_rows(inputs: Any, where: str) -> Rows:
     """A batch (rows of numbers or Values) as rows of floats; one observation as one row."""
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (list, tuple)) or not inputs:
-        raise TypeError(f"{where}: inputs must be a batch (a non-empty list of rows), got "
+        raise TypeError(f"{where}: expected a batch (a non-empty list of rows), got "
                         f"{checks.shown(inputs)}")
     rows = inputs if isinstance(inputs[0], (list, tuple)) else [inputs]
     return [[v.data if isinstance(v, Value) else float(v) for v in row] for row in rows]
@@ -60,12 +60,11 @@ def forward(layers: Sequence[Any], rows: Rows) -> List[Tuple[Rows, Rows]]:
     out = []
     a = rows
     for layer in layers:
-        W = [[w.data for w in row] for row in layer.weight]
-        B = [b.data for b in layer.bias]
-        z = [[b + sum(map(mul, w, x)) for w, b in zip(W, B)] for x in a]
+        units = [([w.data for w in row], b.data) for row, b in zip(layer.weight, layer.bias)]
+        z = [[b + sum(map(mul, w, x)) for w, b in units] for x in a]
         if layer.activation:
             f = ACTIVATIONS[layer.activation].function
-            a = [[f(v) for v in row] for row in z]
+            a = [list(map(f, row)) for row in z]
         else:
             a = z
         out.append((z, a))

@@ -69,18 +69,25 @@ class Monitor:
         self.warn = warn
         self.report = Report()
         self.params = [p for layer in self.layers for p in layer_parameters(layer)]
-        self.optimizer = optimizer
+        self.optimizer: Any = None
         self.first_loss: Optional[Tuple[int, float]] = None  # (step, loss) of the first observe
         self._counted = 0  # steps seen without an optimizer
         self._current: Optional[StepStats] = None  # the step being measured now
         self._warned: Set[Tuple[str, Optional[int]]] = set()
         self._remove: List[Callable[[], None]] = []
         if optimizer is not None:
-            if not hasattr(optimizer, "register_step_pre_hook"):
-                raise TypeError(f"Monitor: optimizer must be an autograd_mini optimizer, got "
-                                f"{checks.shown(optimizer)}")
-            self._remove = [optimizer.register_step_pre_hook(self._before_step),
-                            optimizer.register_step_post_hook(self._after_step)]
+            self.watch(optimizer)
+
+    def watch(self, optimizer: Any) -> None:
+        """Watch `optimizer`'s steps (when it is made after the monitor; before the first `observe`)."""
+        if not hasattr(optimizer, "register_step_pre_hook"):
+            raise TypeError(f"Monitor: optimizer must be an autograd_mini optimizer, got "
+                            f"{checks.shown(optimizer)}")
+        if self.optimizer is not None or self._counted:
+            raise ValueError("Monitor.watch: the monitor already counts steps; give it the optimizer first")
+        self.optimizer = optimizer
+        self._remove = [optimizer.register_step_pre_hook(self._before_step),
+                        optimizer.register_step_post_hook(self._after_step)]
 
     # ---- the step numbers ----
     @property

@@ -54,26 +54,37 @@ function tint(rgb, a) {  // the colour at strength a in [0, 1] over white, opaqu
   return "rgb(" + rgb.map(function (v) { return Math.round(255 - (255 - v) * a); }).join(",") + ")";
 }
 function drawBoundary(V, scores) {
-  var c = viewCanvas.getContext("2d"), W = viewCanvas.width, H = viewCanvas.height, n = V.size;
-  var b = V.bounds, cw = W / n, ch = H / n;
-  for (var j = 0; j < n; j++) {
-    for (var i = 0; i < n; i++) {
-      var s = scores[j * n + i];
-      c.fillStyle = tint(s > 0 ? [31, 78, 153] : [232, 89, 12], Math.min(1, Math.abs(s)) * 0.55 + 0.12);
-      c.fillRect(Math.floor(i * cw), Math.floor(j * ch), Math.ceil(cw) + 1, Math.ceil(ch) + 1);
-    }
-  }
-  c.fillStyle = "#111";  // the boundary: cells whose right or lower neighbour has the other sign
-  for (j = 0; j < n; j++) {
-    for (i = 0; i < n; i++) {
-      var here = scores[j * n + i] > 0;
-      if ((i + 1 < n && (scores[j * n + i + 1] > 0) !== here) || (j + 1 < n && (scores[(j + 1) * n + i] > 0) !== here)) {
-        c.fillRect((i + 1) * cw - 1.5, (j + 1) * ch - 1.5, 3, 3);
+  // the scores at the grid's nodes, one pixel each, stretched smoothly so that node k sits at k/(n-1)
+  var c = viewCanvas.getContext("2d"), W = viewCanvas.width, H = viewCanvas.height, n = V.size, b = V.bounds;
+  var off = document.createElement("canvas"); off.width = n; off.height = n;
+  var o = off.getContext("2d"), img = o.createImageData(n, n);
+  scores.forEach(function (s, k) {
+    var a = Math.min(1, Math.abs(s)) * 0.55 + 0.12, rgb = s > 0 ? [31, 78, 153] : [232, 89, 12];
+    for (var q = 0; q < 3; q++) img.data[4 * k + q] = Math.round(255 - (255 - rgb[q]) * a);
+    img.data[4 * k + 3] = 255;
+  });
+  o.putImageData(img, 0, 0);
+  var pw = W / (n - 1), ph = H / (n - 1);
+  c.clearRect(0, 0, W, H);
+  c.imageSmoothingEnabled = true;
+  c.drawImage(off, -pw / 2, -ph / 2, W + pw, H + ph);
+  c.strokeStyle = "#111"; c.lineWidth = 2; c.beginPath();  // score = 0, by marching squares
+  for (var j = 0; j + 1 < n; j++) {
+    for (var i = 0; i + 1 < n; i++) {
+      var corners = [[i, j], [i + 1, j], [i + 1, j + 1], [i, j + 1]], cut = [];
+      for (var e = 0; e < 4; e++) {
+        var p = corners[e], q2 = corners[(e + 1) % 4], sp = scores[p[1] * n + p[0]], sq = scores[q2[1] * n + q2[0]];
+        if ((sp > 0) !== (sq > 0)) {
+          var t = sp / (sp - sq);
+          cut.push([(p[0] + t * (q2[0] - p[0])) * pw, (p[1] + t * (q2[1] - p[1])) * ph]);
+        }
       }
+      for (var k = 0; k + 1 < cut.length; k += 2) { c.moveTo(cut[k][0], cut[k][1]); c.lineTo(cut[k + 1][0], cut[k + 1][1]); }
     }
   }
-  V.points.forEach(function (p, k) {
-    var x = (p[0] - b[0]) / (b[1] - b[0]) * (W - cw) + cw / 2, y = (b[3] - p[1]) / (b[3] - b[2]) * (H - ch) + ch / 2;
+  c.stroke();
+  V.points.forEach(function (pt, k) {
+    var x = (pt[0] - b[0]) / (b[1] - b[0]) * W, y = (b[3] - pt[1]) / (b[3] - b[2]) * H;
     c.beginPath(); c.arc(x, y, 3.2, 0, 2 * Math.PI);
     c.fillStyle = V.labels[k] === 1 ? "#1f4e99" : "#c0392b"; c.fill();
     c.lineWidth = 1; c.strokeStyle = "#fff"; c.stroke();

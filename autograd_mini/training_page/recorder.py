@@ -68,6 +68,10 @@ class TrainingRecorder:
         self.losses: List[Tuple[int, Optional[float]]] = []  # (step, loss) of every step
         self.frames: List[Dict[str, Any]] = []
 
+    def watch(self, optimizer: Any) -> None:
+        """Watch `optimizer`'s steps, when it is made after the recorder (`Monitor.watch`)."""
+        self.monitor.watch(optimizer)
+
     def _neuron(self, neuron: Any) -> Tuple[int, int]:
         if not isinstance(neuron, tuple) or len(neuron) != 2:
             raise TypeError(f"TrainingRecorder: neuron must be (layer, unit), got {checks.shown(neuron)}")

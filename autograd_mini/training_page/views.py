@@ -33,7 +33,7 @@ class Boundary:
 
     kind = "boundary"
 
-    def __init__(self, points: Sequence[Sequence[float]], labels: Sequence[int], size: int = 28,
+    def __init__(self, points: Sequence[Sequence[float]], labels: Sequence[int], size: int = 20,
                  margin: float = 0.5) -> None:
         self.points = as_rows(points, "Boundary: points")
         if any(len(p) != 2 for p in self.points):
