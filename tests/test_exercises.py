@@ -78,6 +78,8 @@ def layer_backward(W: Any, A_prev: Any, Z: Any, dA: Any, activation: str, mistak
         dB = [sum(column) / N for column in zip(*dZ)]
     if mistake == "dA_prev / N":
         dA_prev = [[x / N for x in row] for row in dA_prev]
+    if mistake == "dB as a column":
+        dB = [[x] for x in dB]
     if mistake == "flat dZ":
         dZ = [row[0] for row in dZ]
     return dZ, dW, dB, dA_prev
@@ -195,6 +197,7 @@ def test_a_hint_gives_the_learners_number_and_the_engines() -> None:
     ("W for Wᵀ", "You used W instead of Wᵀ"), ("sign of dW", "A sign error"),
     ("dB over neurons", "dB must be a list of 3 numbers (n), got a list of 1 number. You summed dB over"),
     ("flat dZ", "dZ must be 3×1 (n×N), got a list of 3 numbers"),
+    ("dB as a column", "dB must be a list of 3 numbers (n), got 3×1. Your numbers are right, but dB"),
 ])
 def test_each_layer_mistake_is_named(mistake: str, words: str) -> None:
     report = exercises.check("layer", partial(layer_backward, mistake=mistake), seed=SEED)
@@ -219,7 +222,7 @@ def test_each_neuron_mistake_is_named(mistake: str, words: str) -> None:
 
 @pytest.mark.parametrize("mistake, where, words", [
     ("no 1/N", "dW2[0][0] is", "You forgot the 1/N in layer 2"),
-    ("dA_prev / N", "dW1[0][0] is", "N^1 times too small: you divided dA_prev by N"),
+    ("dA_prev / N", "dW1[0][0] is", "Your dW1 is N = 3 times too small: you divided dA_prev by N"),
     ("last layer first", "", "you returned the layers last first"),
 ])
 def test_each_network_mistake_is_named(mistake: str, where: str, words: str) -> None:

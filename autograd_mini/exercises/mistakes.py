@@ -75,6 +75,8 @@ def layer_mistakes(W: Matrix, A_prev: Matrix, B: List[float], dA: Matrix, activa
     axis = ("You summed dB over the wrong axis: over the n neurons of each observation. dB has one "
             f"number per neuron: add each row of dZ along its N observations. {use['dB']}")
     found += [("dB", by_rows, axis), ("dB", scaled(by_rows, 1.0 / N), axis)]
+    found.append(("dB", [[b] for b in right["dB"]], "Your numbers are right, but dB is a list of n numbers, "
+                                                    "not an n×1 column: return [row[0] for row in dB]."))
     found.append(("dB", dZ, f"You returned the matrix dZ: dB is a list of n numbers. {use['dB']}"))
     if N > 1:
         found += [

@@ -62,10 +62,12 @@ def cases(rng: random.Random) -> List[Case]:
                                                         "times the right one."),
                 ]
                 if layer < L:
-                    words = (f"Your {name} is N^{L - layer} times too small: you divided dA_prev by N on "
-                             "the way down, so the 1/N was applied again in each layer below. "
-                             "dA_prev = Wᵀ·dZ has no 1/N.")
-                    mistakes.append(Mistake(name, scaled(r, float(N) ** (layer - L)), words))
+                    power = L - layer
+                    times = f"N = {N}" if power == 1 else f"N^{power} = {N ** power}"
+                    words = (f"Your {name} is {times} times too small: you divided dA_prev by N on the way "
+                             "down, so the 1/N was applied again in each layer below. dA_prev = Wᵀ·dZ has "
+                             "no 1/N.")
+                    mistakes.append(Mistake(name, scaled(r, float(N) ** -power), words))
                 if what == "W":
                     words = f"You transposed {name}: like W{layer}, it has a row per neuron."
                     mistakes.append(Mistake(name, transposed(r), words))
