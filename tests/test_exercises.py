@@ -368,6 +368,12 @@ def test_bad_arguments_are_refused() -> None:
         exercises.check("matrix", layer_backward)
     with pytest.raises(TypeError, match="answer must be a function"):
         exercises.check("batch", 3)
+    with pytest.raises(ValueError, match="exercises.check: timeout: expected a finite number > 0, got 0.0"):
+        exercises.check("batch", layer_backward, timeout=0)
+    with pytest.raises(TypeError, match="exercises.check: seed: expected an int, got float 1.5"):
+        exercises.check("batch", layer_backward, seed=1.5)
+    with pytest.raises(ValueError, match="exercises.check: no file 'missing.py'"):
+        exercises.check("batch", "missing.py")
 
 
 # ---- the command: start writes stubs, check grades the folder ----

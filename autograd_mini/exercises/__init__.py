@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from .. import checks
 from ..atomic import write_atomic
 from . import derivatives, layers, mlp
 from .course import TIMEOUT, Exercise, grade
@@ -63,6 +64,8 @@ def check(name: str, answer: Answer, seed: Optional[int] = None, timeout: float 
     `timeout` seconds), the path of a file that defines it, or for "derivatives" the dict itself.
     `seed` draws the cases (a new one each time when None; the report says which, to replay it)."""
     e = exercise(name)
+    timeout = checks.positive(timeout, "exercises.check: timeout")
+    seed = None if seed is None else checks.integer(seed, "exercises.check: seed")
     if isinstance(answer, dict):
         table = dict(answer)
         answer = lambda: table  # noqa: E731  # the dict, answered by a function like the stub's

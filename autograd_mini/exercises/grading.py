@@ -3,7 +3,7 @@ first wrong element, and which known mistake (if any) the learner's output is.
 
 >>> outputs = [Output("dB", [1.0, 2.0], "n", "dB = dZ")]
 >>> mistakes = [Mistake("dB", [-1.0, -2.0], "A sign error.")]
->>> judge([[-1.0, -2.0]], outputs, mistakes).hint
+>>> judge([-1.0, -2.0], outputs, mistakes).hint
 'dB[0] is -1, the right value is 1. A sign error.'
 """
 
