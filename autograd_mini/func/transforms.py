@@ -15,6 +15,8 @@ from . import args as a
 from .forward import Reach, graph_order, push
 from .passes import note
 
+Rows = Callable[[List[Value], List[Value], bool], List[List[Any]]]  # (outputs, inputs, graph) -> rows
+
 
 def _reverse(root: Value, xs: Sequence[Value], graph: bool, where: str) -> List[Any]:
     """One reverse-mode pass: d(root)/dx for each x (Values with ``graph``, else floats)."""
@@ -105,6 +107,15 @@ def jacrev(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
 
 
 def _jacrev(f: Any, argnums: Any, where: str, scalar: bool) -> Callable[..., Any]:
+    def rows(leaves: List[Value], xs: List[Value], graph: bool) -> List[List[Any]]:
+        return [_reverse(v, xs, graph, where) for v in leaves]  # a reverse pass per output
+
+    return _jacobian(f, argnums, where, rows, scalar)
+
+
+def _jacobian(f: Any, argnums: Any, where: str, rows: Rows, scalar: bool = False) -> Callable[..., Any]:
+    """The function giving f's Jacobian with respect to the arguments `argnums` selects, whose
+    `rows` (one per output, each with one derivative per selected input) are made by a mode."""
     a.function(f, where)
     nums = a.argnums_of(argnums, where)
 
@@ -114,8 +125,8 @@ def _jacrev(f: Any, argnums: Any, where: str, scalar: bool) -> Callable[..., Any
         out, leaves = a.evaluate(f, call, where)
         if scalar:
             a.scalar(out, where)
-        rows = [[a.result(d, graph) for d in _reverse(v, xs, graph, where)] for v in leaves]
-        return a.shaped(out, [a.per_argnums(row, nums) for row in rows])
+        found = rows(leaves, xs, graph)
+        return a.shaped(out, [a.per_argnums([a.result(d, graph) for d in row], nums) for row in found])
 
     return jacobian
 
@@ -131,21 +142,15 @@ def jacfwd(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
 
 
 def _jacfwd(f: Any, argnums: Any, where: str) -> Callable[..., Any]:
-    a.function(f, where)
-    nums = a.argnums_of(argnums, where)
-
-    def jacobian(*args: Any) -> Any:
-        graph = a.nested()
-        call, xs = a.inputs(args, a.selected(nums, len(args), where), graph, where)
-        out, leaves = a.evaluate(f, call, where)
+    def rows(leaves: List[Value], xs: List[Value], graph: bool) -> List[List[Any]]:
         reach = Reach(leaves)
         columns = []
-        for x in xs:
+        for x in xs:  # a forward pass per input
             moved = push(reach.reached([x]), {x: 1.0}, graph, where)
-            columns.append([a.result(moved.get(v, 0.0), graph) for v in leaves])
-        return a.shaped(out, [a.per_argnums(row, nums) for row in zip(*columns)])
+            columns.append([moved.get(v, 0.0) for v in leaves])
+        return [list(row) for row in zip(*columns)]
 
-    return jacobian
+    return _jacobian(f, argnums, where, rows)
 
 
 def hessian(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
