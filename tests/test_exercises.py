@@ -57,6 +57,8 @@ def layer_backward(W: Any, A_prev: Any, Z: Any, dA: Any, activation: str, mistak
         dZ = [[dA[i][k] for k in range(N)] for i in range(n)]
     elif mistake == "g' at A":
         dZ = [[dA[i][k] * g_prime(g(Z[i][k], activation), activation) for k in range(N)] for i in range(n)]
+    elif mistake == "g for g'":
+        dZ = [[dA[i][k] * g(Z[i][k], activation) for k in range(N)] for i in range(n)]
     elif mistake == "1 - Z**2":
         dZ = [[dA[i][k] * (1 - Z[i][k] ** 2) for k in range(N)] for i in range(n)]
     else:
@@ -164,8 +166,11 @@ BATCH_MISTAKES = [
     ("no g'", "dZ[0][0] is", "You forgot g'(Z): your dZ is dA"),
     ("g' at A", "dZ[0][0] is", "You evaluated g' at A = g(Z) instead of at Z"),
     ("1 - Z**2", "dZ[0][0] is", "You computed 1 − Z²: that is tanh' written for the output"),
+    ("g for g'", "dZ[0][0] is", "You multiplied by g(Z) = A, the activation itself, not by its derivative"),
     ("dW transposed", "dW must be 3×2 (n×m), got 2×3", "You transposed dW"),
-    ("W for Wᵀ", "case 2 of 4 (n=3, m=3, N=2, sigmoid): dA_prev[0][0] is", "You used W instead of Wᵀ"),
+    ("W for Wᵀ", "case 2 of 4 (n=3, m=3, N=2, sigmoid): dA_prev[0][0] is", "You used W instead of Wᵀ: "
+     "dA_prev = Wᵀ·dZ, that is dA_prev[j][k] = Σ_i W[i][j]·dZ[i][k] (down the columns of W). "
+     "(Case 1 (n=3, m=2, N=4, tanh) failed too: your function raised an error, at line"),
     ("dB over neurons", "dB must be a list of 3 numbers (n), got a list of 4 numbers",
      "You summed dB over the wrong axis"),
     ("sign of dW", "dW[0][0] is", "A sign error: your dW is −1 times the right one"),

@@ -51,7 +51,9 @@ def _hint(cases: List[Case], outcome: Outcome) -> Optional[str]:
     verdicts: List[Optional[Verdict]] = []
     for case, result in zip(cases, outcome.results):
         if result.error is not None:
-            verdicts.append(Verdict(f"your function raised an error, at {result.error}", False))
+            sizes = " (an index out of range often means a loop runs over the wrong one of the sizes " \
+                "above)" if "IndexError" in result.error else ""
+            verdicts.append(Verdict(f"your function raised an error, at {result.error}{sizes}", False))
         else:
             verdicts.append(case.judge(result.value))
     hint = choose(verdicts, labels)

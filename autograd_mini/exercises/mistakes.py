@@ -45,6 +45,8 @@ def dz_mistakes(activation: str, Z: Matrix, A: Matrix, dA: Matrix, dZ: Matrix, s
         (times(dA, each(A, lambda a: derivative_at(activation, a))),
          f"You evaluated g' at {s['A']} = g({s['Z']}) instead of at {s['Z']}. {rule}."),
         (scaled(dZ, -1.0), f"A sign error: your {s['dZ']} is −1 times the right one. {rule}."),
+        (times(dA, A), f"You multiplied by g({s['Z']}) = {s['A']}, the activation itself, not by its "
+                       f"derivative. {rule}."),
     ]
     if activation in OUTPUT_FORM:
         f, said = OUTPUT_FORM[activation]
