@@ -98,8 +98,11 @@ def central(f: Callable[..., Any], point: Sequence[float], i: int, h: float = 1e
     up, down = list(point), list(point)
     up[i] += h
     down[i] -= h
-    flat = lambda out: [v.data for v in out] if isinstance(out, list) else [out.data]  # noqa: E731
-    return [(a - b) / (2 * h) for a, b in zip(flat(f(*map(Value, up))), flat(f(*map(Value, down))))]
+    return [(a - b) / (2 * h) for a, b in zip(_floats(f(*map(Value, up))), _floats(f(*map(Value, down))))]
+
+
+def _floats(out: Any) -> List[float]:
+    return [v.data for v in out] if isinstance(out, list) else [out.data]
 
 
 def function_gradient(g: Callable[..., Value]) -> Callable[..., List[Value]]:

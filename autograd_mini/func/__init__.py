@@ -9,7 +9,8 @@ Transforms compose: ``jacfwd(jacfwd(f))``, ``jacrev(jacfwd(f))``, ``hessian(f)``
 reverse), to any depth.
 
 Why two modes? A Jacobian of m outputs and n inputs costs n forward passes (`jacfwd`) or m reverse
-passes (`jacrev`): `count_passes` counts them.
+passes (`jacrev`): `count_passes` counts them. `tangents` gives every node of a graph its tangent,
+and `autograd_mini.forward_table.explain_forward` shows the forward pass as a table.
 
 >>> from autograd_mini import func
 >>> f = lambda x, y: (x * y).sin()

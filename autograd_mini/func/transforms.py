@@ -83,7 +83,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> Tuple[Any, Callable[[Any], Tupl
                 raise ValueError(f"{name}: f returned {len(leaves)} Values but cotangents has {len(given)}")
             cs = [a.number(c, graph, f"{name}: cotangents[{i}]") for i, c in enumerate(given)]
         with enable_grad():  # the weighted sum of the outputs is a node of the graph
-            terms = [v if c == 1.0 and type(c) is float else v * c
+            terms = [v if type(c) is float and c == 1.0 else v * c
                      for v, c in zip(leaves, cs) if type(c) is Value or c != 0.0]
             root = None if not terms else terms[0] if len(terms) == 1 else total(terms)
         grads = [0.0] * len(xs) if root is None else _reverse(root, xs, graph, name)
