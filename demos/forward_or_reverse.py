@@ -7,7 +7,8 @@ That is why a network is trained by reverse mode: its loss is one output of thou
 
 The function is a small network with fixed weights, y = V·tanh(W·x), of n inputs, m outputs and
 a hidden layer of h units; the demo counts the passes each transform makes (counted as they run,
-not computed from n and m), times both, and checks that the two Jacobians agree.
+not computed from n and m), times both (CPU time, the best of --repeats runs), and checks that the
+two Jacobians agree.
 
     python demos/forward_or_reverse.py [--sizes 1x50,10x41,25x26,41x10,50x1] [--hidden 20]
                                       [--repeats 3]
@@ -56,13 +57,14 @@ class Row(NamedTuple):
 
 def timed(transform: Callable[..., Any], f: Callable[..., Any], x: Sequence[float],
           repeats: int) -> Tuple[Any, float, func.Passes]:
-    """(the Jacobian, the best time of `repeats` runs in ms, the passes one run made)."""
+    """(the Jacobian, the best of `repeats` runs in ms, the passes one run made). The time is this
+    process's CPU time, which other programs on the machine disturb less than the clock."""
     best = math.inf
     for _ in range(repeats):
         with func.count_passes() as passes:
-            start = time.perf_counter()
+            start = time.process_time()
             jac = transform(f)(*x)
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.process_time() - start)
     return jac, 1000.0 * best, passes
 
 
@@ -77,9 +79,9 @@ def measure(n: int, m: int, hidden: int, repeats: int) -> Row:
 
 
 def _seconds(f: Callable[..., Any], x: Sequence[float]) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     f(*[Value(xi) for xi in x])
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def table(rows: List[Row], hidden: int) -> str:
@@ -120,7 +122,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(table(rows, args.hidden))
     print("\njacfwd made n forward passes and jacrev m reverse passes, counted as they ran. A pass of")
     print("either kind costs about the same, so forward mode wins when n is well below m, reverse mode")
-    print("when n is well above it; near n = m the two are even.")
+    print("when n is well above it, and near n = m neither by much.")
     return 0
 
 
