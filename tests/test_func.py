@@ -153,6 +153,21 @@ def test_third_derivatives_any_way_round() -> None:
                 assert near(a(b(c(lambda x: x.sin())))(x), [[[-math.cos(x)]]])
 
 
+def test_tangents_cotangents_and_the_helpers_themselves_can_be_differentiated() -> None:
+    def surface(x: Value, y: Value) -> Value:  # sin(xy) + x³
+        return (x * y).sin() + x**3
+
+    dx, dy = 2.0 * math.cos(2.0) + 3.0, math.cos(2.0)  # the partials at (1, 2)
+    # a jvp is linear in its tangent and a vjp in its cotangent: the slopes are the partials
+    assert near(func.jacfwd(lambda v: func.jvp(surface, (1.0, 2.0), (v, 0.0))[1])(1.0), [dx])
+    assert near(func.jacrev(lambda c: func.vjp(surface, 1.0, 2.0)[1](c)[1])(1.0), [dy])
+    x = 2.0  # d/dx of x⁴'s Hessian, and the Hessian of x⁵'s Hessian
+    hessian = func.hessian(lambda x: x**4)
+    assert func.jacfwd(hessian)(x) == [[[24.0 * x]]] == func.jacrev(hessian)(x)
+    assert func.jacrev(lambda x: func.hvp(lambda y: y**4, (x,), (1.0,))[0])(x) == [24.0 * x]
+    assert func.hessian(func.hessian(lambda x: x**5))(1.0) == [[[[120.0]]]]
+
+
 def test_an_inner_transform_never_confuses_its_variable_with_the_outer_one() -> None:
     # d/dx [x · d/dy (x + y)] = d/dx [x · 1] = 1; a forward mode that shares one tangent gives 2
     def outer(x: Value) -> Value:
