@@ -14,6 +14,7 @@ from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import (
     Value,
+    defop,
     detect_anomaly,
     dot,
     enable_grad,
@@ -42,6 +43,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "defop",
     "detect_anomaly",
     "dot",
     "enable_grad",

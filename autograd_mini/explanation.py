@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 from . import checks
-from .engine import Value, backward_order, chain_rule, op_text, topological_order
+from .engine import Op, Value, backward_order, chain_rule, op_text, topological_order
 
 __all__ = ["Explanation", "LayerGradients", "Step", "explain", "explain_layer"]
 
@@ -47,6 +47,8 @@ class Step:
     parent_names: Tuple[str, ...]
     local: Tuple[float, ...]
     contributions: Tuple[float, ...]
+    # each local derivative as its op defines it, with the names, then the numbers, put in
+    derivatives: Tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{n}: {_fmt(c)}" for n, c in zip(self.parent_names, self.contributions))
@@ -103,10 +105,11 @@ class Explanation(Sequence[Step]):
         p.text(str(self))
 
     def __str__(self) -> str:
-        head = ("step", "node", "op", "upstream", "parent", "local", "contribution")
+        head = ("step", "node", "op", "upstream", "parent", "local", "contribution", "formula")
         rows: List[Tuple[str, ...]] = []
         for s in self.steps:
-            for k, (pn, loc, c) in enumerate(zip(s.parent_names, s.local, s.contributions)):
+            texts = s.derivatives or ("",) * len(s.parents)
+            for k, (pn, loc, c, text) in enumerate(zip(s.parent_names, s.local, s.contributions, texts)):
                 first = k == 0
                 rows.append((
                     str(s.index) if first else "",
@@ -116,6 +119,7 @@ class Explanation(Sequence[Step]):
                     pn,
                     _fmt(loc),
                     _fmt(c),
+                    text,
                 ))
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
         right = {0, 3, 5, 6}  # numbers are right-aligned
@@ -170,6 +174,13 @@ def _local(v: Value) -> Tuple[float, ...]:
         return (float("nan"),) * len(v.parents)
 
 
+def _derivatives(v: Value, parent_names: Tuple[str, ...], name: str) -> Tuple[str, ...]:
+    """The local derivatives as the op's definition writes them ('' for a neuron, a sum)."""
+    if not isinstance(v.rule, Op):
+        return ("",) * len(v.parents)
+    return v.rule.local_text(parent_names, name, [p.data for p in v.parents], v.data, v.const)
+
+
 def explain(root: Value, gradient: float = 1.0) -> Explanation:
     """The chain-rule steps of ``root.backward(gradient)``, in the order the engine applies them.
 
@@ -182,10 +193,10 @@ def explain(root: Value, gradient: float = 1.0) -> Explanation:
     >>> print(explain(a * a))        # doctest: +NORMALIZE_WHITESPACE
     Backward pass from v1 = 4, seed gradient 1
     (contribution = upstream × local; each parent's gradient is the sum of its contributions)
-    step  node  op  upstream  parent  local  contribution
-    ----  ----  --  --------  ------  -----  ------------
-       1  v1    *          1  a           2             2
-                              a           2             2
+    step  node  op  upstream  parent  local  contribution  formula
+    ----  ----  --  --------  ------  -----  ------------  -------
+       1  v1    *          1  a           2             2  a = 2
+                              a           2             2  a = 2
     <BLANKLINE>
     Gradients of the leaves:
       a  data          2  grad          4
@@ -201,8 +212,9 @@ def explain(root: Value, gradient: float = 1.0) -> Explanation:
     for v in backward_order(root):
         ps = v.parents
         upstream, contributions = walk.steps.get(v, (grads[v], (0.0,) * len(ps)))
-        steps.append(Step(len(steps) + 1, v, names[v], op_text(v), upstream, ps,
-                          tuple(names[p] for p in ps), _local(v), tuple(contributions)))
+        parent_names = tuple(names[p] for p in ps)
+        steps.append(Step(len(steps) + 1, v, names[v], op_text(v), upstream, ps, parent_names, _local(v),
+                          tuple(contributions), _derivatives(v, parent_names, names[v])))
     leaves = [v for v in order if v.is_leaf()]
     return Explanation(root, steps, grads, names, leaves)
 

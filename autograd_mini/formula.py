@@ -1,7 +1,8 @@
 """Formulas typed by a user, such as ``'tanh(w*x + b)'``, computed as a graph of `Value`s.
 
 The text is parsed with Python's `ast` and walked through a whitelist (numbers, variable names,
-``+ - * / **``, unary ``-``/``+`` and one-argument calls of `FUNCTIONS`); it is never given to
+``+ - * / **``, unary ``-``/``+`` and calls of the operations' functions, `functions()`: the
+built-in ones and any defined with `defop` before the formula is read); it is never given to
 `eval`. Names are read as Python reads them (NFKC: ``ｘ`` is ``x``), in the formula and in the
 values alike. The walk keeps its own stack, so any formula Python's parser accepts is computed,
 however long (a sum of 5,000 terms included). Every error names the part of the formula at fault
@@ -24,10 +25,11 @@ import operator
 import unicodedata
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from .engine import Value, backward_order, call_text
+from .engine import OPS, Value, backward_order, call_text
+from .engine.op import functions
 from .explanation import Explanation, explain
 
-FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
+FUNCTIONS = tuple(functions())  # the built-in ones; `functions()` adds those defined since
 _BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -52,6 +54,7 @@ _SYNTAX_NAMES = {
     "JoinedStr": "f-strings",
     "NamedExpr": "the operator :=",
     "Invert": "the operator ~",
+    "BitXor": "the operator ^ (write ** for powers, as in x**2)",
 }
 
 Number = Union[float, Value]
@@ -120,19 +123,20 @@ class Formula:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return [node.operand]
         if isinstance(node, ast.Call):
-            return [self._argument(node)]
+            return self._arguments(node)
         what = type(node.op).__name__ if isinstance(node, (ast.BinOp, ast.UnaryOp)) else type(node).__name__
         raise ExprError(f"unsupported syntax: {_SYNTAX_NAMES.get(what, what)}")
 
-    def _argument(self, node: ast.Call) -> ast.AST:
-        f, known = node.func, ", ".join(FUNCTIONS)
+    def _arguments(self, node: ast.Call) -> List[ast.AST]:
+        f, known = node.func, ", ".join(functions())
         if not isinstance(f, ast.Name):
             raise ExprError(f"unsupported call of {short(self.segment(f))}: call one of {known}")
-        if f.id not in FUNCTIONS:
+        if f.id not in known.split(", "):
             raise ExprError(f"unknown function {short(self.segment(f))}: use one of {known}")
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExprError(f"{f.id}() takes exactly one argument")
-        return node.args[0]
+        n = len(OPS[f.id].args)
+        if node.keywords or len(node.args) != n or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExprError(f"{f.id}() takes exactly {'one argument' if n == 1 else f'{n} arguments'}")
+        return list(node.args)
 
     def _compute(self, node: ast.AST, args: List[Number]) -> Number:
         if isinstance(node, ast.Constant):
@@ -161,7 +165,7 @@ class Formula:
         if name in self.leaves:
             return self.leaves[name]
         typed = self.segment(node)
-        if name in FUNCTIONS:
+        if name in functions():
             raise ExprError(f"{typed} is a function: call it, as in {typed}(x)")
         if name not in self.values:
             raise ExprError(f"variable {short(typed)} is not set: add --set {typed}=VALUE")
@@ -223,12 +227,10 @@ def _operation(node: ast.AST, args: List[Number]) -> Number:
         return _apply(_BINARY[type(node.op)], *args)
     if isinstance(node, ast.UnaryOp):
         return -args[0] if isinstance(node.op, ast.USub) else args[0]
-    name = node.func.id  # type: ignore[attr-defined]
-    x = args[0]
-    if isinstance(x, Value):
-        return abs(x) if name == "abs" else getattr(x, name)()  # type: ignore[no-any-return]
-    c = Value(x)  # a constant: computed by the engine too, for the same domain checks and messages
-    return (abs(c) if name == "abs" else getattr(c, name)()).data  # type: ignore[no-any-return]
+    op = OPS[node.func.id]  # type: ignore[attr-defined]
+    if any(isinstance(x, Value) for x in args):
+        return op(*args)
+    return op(*args).data  # constants: computed by the engine too, for the same checks and messages
 
 
 def _apply(op: Callable[[Any, Any], Any], a: Number, b: Number) -> Number:
@@ -272,7 +274,7 @@ def parse_settings(settings: Sequence[str]) -> Dict[str, float]:
             raise ExprError(f"{bad}: expected NAME=NUMBER, as in --set x=0.5")
         if keyword.iskeyword(name):
             raise ExprError(f"{bad}: {name} is a Python keyword, which a formula cannot use as a name")
-        if name in FUNCTIONS:
+        if name in functions():
             raise ExprError(f"{bad}: {name} is a function name")
         if name in values:
             raise ExprError(f"{bad}: {name} is set twice")

@@ -69,7 +69,8 @@ def test_explain_prints_the_table(tmp_path: Path) -> None:
     r = run("explain", "x*y + x", "--set", "x=2", "--set", "y=-3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[2].split() == ["step", "node", "op", "upstream", "parent", "local", "contribution"]
+    head = ["step", "node", "op", "upstream", "parent", "local", "contribution", "formula"]
+    assert lines[2].split() == head
     tail = lines[lines.index("Gradients of the leaves:") + 1 :]
     leaves = {ln.split()[0]: float(ln.split()[-1]) for ln in tail}
     assert leaves == {"x": -2.0, "y": 2.0}

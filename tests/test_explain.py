@@ -157,13 +157,17 @@ def test_table_text() -> None:
     y = (w * x).tanh()
     text = str(explain(y))
     lines = text.splitlines()
-    assert lines[2].split() == ["step", "node", "op", "upstream", "parent", "local", "contribution"]
+    head = ["step", "node", "op", "upstream", "parent", "local", "contribution", "formula"]
+    assert lines[2].split() == head
     t = math.tanh(-1.5)
     row = lines[4].split()  # the tanh step: node v3, op tanh, upstream 1, parent v2
     assert row[:5] == ["1", "v3", "tanh", "1", "v2"]
     assert float(row[5]) == pytest.approx(1 - t * t, rel=1e-5)
+    # the derivative as ops.py defines it, with the node's name, then its value, put in
+    assert t < 0 and " ".join(row[7:]) == f"1 - v3 * v3 = 1 - ({t:.4g}) * ({t:.4g})"
     assert "Gradients of the leaves:" in text
-    leaf_line = next(ln for ln in lines if ln.strip().startswith("x "))
+    leaves = lines[lines.index("Gradients of the leaves:") + 1 :]
+    leaf_line = next(ln for ln in leaves if ln.strip().startswith("x "))
     assert float(leaf_line.split()[-1]) == pytest.approx(-3.0 * (1 - t * t), rel=1e-5)
     assert repr(explain(y)) == "Explanation(2 steps back from v3, 2 leaves)"
     assert "tanh" in repr(explain(y)[0])

@@ -193,7 +193,7 @@ class Syntax:
         if isinstance(e, Name):
             return names[e.id], 9
         if isinstance(e, Call):
-            args = ", ".join(self.print(a, names) for a in e.args)
+            args = ", ".join(self._print(a, names)[0] for a in e.args)
             return f"{self.functions(e.fn)}({args})", 9
         if isinstance(e, Neg):
             inner, p = self._print(e.operand, names)
@@ -219,7 +219,7 @@ class Syntax:
             prec = 1 if e.op == "or" else 2
             left, right = self._side(e.left, names, prec, False), self._side(e.right, names, prec, True)
             return f"{left} {self.logic[e.op]} {right}", prec
-        cond, then, other = (self.print(x, names) for x in e)
+        cond, then, other = (self._print(x, names)[0] for x in e)
         return self.where(cond, then, other), 9
 
     def _side(self, e: Expr, names: Dict[str, str], prec: int, right: bool) -> str:
@@ -255,6 +255,16 @@ def children(e: Expr) -> Tuple[Expr, ...]:
     if isinstance(e, Where):
         return tuple(e)
     return (e.left, e.right)
+
+
+# As a person reads a formula (explain's tables): numbers short, where() as written.
+SHOWN = Syntax(
+    literal=lambda x: f"{x:.4g}",
+    power=lambda a, b: "",
+    where=lambda c, a, b: f"where({c}, {a}, {b})",
+    logic={"and": "and", "or": "or", "not": "not "},
+    functions=lambda fn: fn,
+)
 
 
 def names_in(e: Expr) -> set:

@@ -34,7 +34,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .. import checks
-from .expr import PYTHON, Call, Expr, Name, calls_in, names_in, parse, times
+from .expr import PYTHON, SHOWN, Call, Expr, Name, calls_in, names_in, parse, times
 from .rules import Rule
 from .value import Value, record
 
@@ -140,10 +140,20 @@ class Op(Rule):
         scope = any_functions([*self.grads], self)
         return compile_function("terms", ["g", "out", "c", *self.args], body, scope, self.name)
 
-    def local_text(self, values: Dict[str, float]) -> Tuple[str, ...]:
-        """Each derivative as written, then with the numbers put in: ``'a / out = 3 / 5'``."""
-        shown = {n: f"{x:.4g}" for n, x in values.items()}
-        return tuple(f"{t} = {PYTHON.print(d, shown)}" for t, d in zip(self.grad_texts, self.grads))
+    def local_text(self, names: Sequence[str], out: str, inputs: Sequence[float], value: float,
+                   const: Any) -> Tuple[str, ...]:
+        """Each local derivative as the definition writes it, with the parents' `names` (and `out`
+        for the node) put in, then with their numbers: ``'x / v3 = 3 / 5'``."""
+        named = dict(zip(self.args, names), out=out)
+        numbers = {a: _short(x) for a, x in zip(self.args, inputs)}
+        numbers["out"] = _short(value)
+        if self.const:
+            named[self.const] = numbers[self.const] = _short(const)
+        texts = []
+        for d in self.grads:
+            formula, filled = SHOWN.print(d, named, plain=True), SHOWN.print(d, numbers, plain=True)
+            texts.append(formula if formula == filled else f"{formula} = {filled}")
+        return tuple(texts)
 
     # ---- making a node ----
 
@@ -157,6 +167,16 @@ class Op(Rule):
         xs = [p.data for p in parents]
         const = self.default if self.const else None
         return record(compute(self, xs, const), parents, self, const)
+
+
+def _short(x: float) -> str:
+    text = f"{x:.4g}"
+    return f"({text})" if text.startswith("-") else text
+
+
+def functions() -> List[str]:
+    """The names a formula may call: every named op (built-in or defined with `defop`), now."""
+    return [n for n, op in OPS.items() if op.named]
 
 
 def compute(op: Op, xs: Sequence[float], const: Any) -> float:

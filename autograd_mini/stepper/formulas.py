@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import List, Sequence
 
+from ..engine.op import functions
+
 _INFIX = ("+", "-", "*", "/", "**")
-_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs")
 _DOT = "w·x+b"
 _TERMS = 4  # a long sum shows its first terms, an ellipsis and its last term
 
@@ -37,7 +38,7 @@ def expression(op: str, parents: Sequence[str]) -> str:
 def _unary(op: str, a: str) -> str:
     if op == "neg":
         return f"-{a}"
-    if op in _FUNCTIONS:
+    if op in functions():
         return f"{op}({a})"
     head, _, tail = op.partition(" ")
     if head in _INFIX and tail:  # 'x * 0.999', 'x - 1', 'x ** 2'
