@@ -88,7 +88,7 @@ def layer_backward(W: Any, A_prev: Any, Z: Any, dA: Any, activation: str, mistak
 
 
 def neuron_backward(w: Any, a_prev: Any, z: float, da: float, activation: str, mistake: str = "") -> Any:
-    dz = da if mistake == "no g'" else da * g_prime(z, activation)
+    dz = da if mistake == "no g'" else da * g_prime(z, "tanh" if mistake == "always tanh" else activation)
     dw, da_prev = [dz * a for a in a_prev], [wj * dz for wj in w]
     if mistake == "swapped":
         dw, da_prev = da_prev, dw
@@ -216,10 +216,18 @@ def test_the_mistakes_of_one_observation_that_a_batch_makes_visible_are_right_fo
 
 @pytest.mark.parametrize("mistake, words", [
     ("no g'", "dz is"), ("swapped", "You used the weights: dw_j = dz·a_j"), ("sign", "A sign error"),
+    ("always tanh", "You used the derivative of tanh, but the activation here is sigmoid."),
 ])
 def test_each_neuron_mistake_is_named(mistake: str, words: str) -> None:
     report = exercises.check("neuron", partial(neuron_backward, mistake=mistake), seed=SEED)
     assert not report.passed and words in report.hint
+    if mistake == "always tanh":  # case 2 is the first with another activation: its numbers, by hand
+        w, a_prev, z, da, activation = layers.neuron_cases(random.Random(SEED))[1].args
+        s = 1 / (1 + math.exp(-z))
+        assert activation == "sigmoid"
+        mine, right = da * (1 - math.tanh(z) ** 2), da * s * (1 - s)
+        said = f"case 2 of 3 (m=2, sigmoid): dz is {mine:.6g}, the right value is {right:.6g}. "
+        assert report.hint.startswith(said)
     if mistake == "no g'":
         assert "You forgot g'(z): your dz is da. Use dz = da · g'(z), with g'(z) = 1 − tanh(z)²" \
             in report.hint

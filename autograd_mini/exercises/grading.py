@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, NamedTuple, Optional, Sequence
 
-from .shapes import factor, first_difference, number, said, same, shape_of
+from .shapes import elements, factor, first_difference, number, said, same, shape_of
 
 
 class Output(NamedTuple):
@@ -78,7 +78,7 @@ def _one(output: Output, got: Any, mistakes: Sequence[Mistake]) -> Optional[Verd
     index, mine, right = wrong
     hint = f"{output.name}{index} is {number(mine)}, the right value is {number(right)}."
     if not known:
-        c = factor(got, output.right)
+        c = factor(got, output.right) if len(elements(got)) > 1 else None  # (any number is c times another)
         scaled = f" Your {output.name} is {number(c)} times the right one." if c is not None else ""
         return Verdict(f"{hint}{scaled} Use {output.formula}.", False)
     return Verdict(hint + words, True)

@@ -48,6 +48,11 @@ def dz_mistakes(activation: str, Z: Matrix, A: Matrix, dA: Matrix, dZ: Matrix, s
         (times(dA, A), f"You multiplied by g({s['Z']}) = {s['A']}, the activation itself, not by its "
                        f"derivative. {rule}."),
     ]
+    for other in G_PRIME:
+        if other != activation:
+            used = times(dA, each(Z, lambda z, other=other: derivative_at(other, z)))  # type: ignore[misc]
+            found.append((used, f"You used the derivative of {other}, but the activation here is "
+                                f"{activation}. {rule}."))
     if activation in OUTPUT_FORM:
         f, said = OUTPUT_FORM[activation]
         said = said.replace("Z", s["Z"]).replace("A", s["A"])

@@ -31,8 +31,9 @@ import threading
 import time
 import traceback
 import warnings
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence
+from typing import Any, BinaryIO, Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .shapes import plain
 
@@ -90,13 +91,14 @@ def describe(error: BaseException, files: Sequence[str] = ()) -> str:
 
 def serve(load: Callable[[], Callable[..., Any]], cases: Sequence[tuple], send: Callable[[tuple], None],
           capture: Capture) -> None:
-    """Call the loaded function on each case and `send` ("case", i, Result, printed) after each,
-    or ("load", error) when the function cannot be loaded. Runs in the child."""
+    """Load the function, `send` ("loaded",), call it on each case and `send` ("case", i, Result,
+    printed) after each; or `send` ("load", error, printed) when it cannot be loaded. Runs in the child."""
     try:
         function = load()
     except BaseException as e:  # a syntax error in the learner's file, a missing function, ...
         send(("load", describe(e, _files(e)), capture.getvalue()))
         return
+    send(("loaded",))
     files = [getattr(getattr(function, "__code__", None), "co_filename", "")]
     for i, args in enumerate(cases):
         try:
@@ -125,32 +127,69 @@ def run(function: Callable[..., Any], cases: Sequence[tuple], timeout: float,
 def run_file(path: Path, function: str, cases: Sequence[tuple], timeout: float) -> Outcome:
     """Import `function` from the learner's file `path` in a fresh Python and call it on each case."""
     with tempfile.TemporaryDirectory() as folder:
-        job, answers = Path(folder, "job.pickle"), Path(folder, "results.pickle")
+        job, answers, printed = (Path(folder, f) for f in ("job.pickle", "results.pickle", "printed.txt"))
         job.write_bytes(pickle.dumps(list(cases)))
+        answers.touch()
         argv = [sys.executable, "-m", "autograd_mini.exercises.child", str(path), function,
                 str(job), str(answers)]
-        stopped, status = None, 0
+        with printed.open("wb") as out:  # a file, not a pipe: a child that prints much never blocks
+            process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       cwd=path.parent)
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=path.parent)
-            raw, status = done.stdout + done.stderr, done.returncode
-        except subprocess.TimeoutExpired as e:
-            raw, stopped = _text(e.stdout) + _text(e.stderr), _late(timeout)
-        messages = []
-        if answers.exists():
-            with answers.open("rb") as f:
-                while True:
-                    try:
-                        messages.append(pickle.load(f))
-                    except EOFError:
-                        break
+            with answers.open("rb") as reading:
+                messages, stopped = gather(partial(_next_in_file, reading, process), len(cases), timeout)
+        finally:
+            process.kill()
+            status = process.wait()
+        if stopped == ENDED:
+            stopped = f"the process ended (exit status {status})"
         outcome = _collect(messages, len(cases), stopped)
-        if outcome.stopped is None and outcome.unloaded is None and len(outcome.results) < len(cases):
-            outcome = outcome._replace(stopped=f"the process ended (exit status {status})")
-        return outcome._replace(printed=outcome.printed + raw)
+        return outcome._replace(printed=outcome.printed + printed.read_text("utf-8", "replace"))
 
 
-def _text(data: Any) -> str:
-    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data or ""
+ENDED = "ended"  # what a message source returns once the child is gone
+LOAD_LIMIT = 60.0  # seconds to start the child and load the learner's code: not the learner's time
+
+
+def gather(next_message: Callable[[float], Any], count: int,
+           timeout: float) -> Tuple[List[tuple], Optional[str]]:
+    """The child's messages until every case has answered, or why not: the learner's `timeout`
+    is up (counted from the child's ("loaded",), so a slow start is not counted), or the child
+    ended (ENDED). `next_message(wait)` returns a message, None after `wait` seconds without one,
+    or ENDED."""
+    messages: List[tuple] = []
+    deadline, loaded = time.monotonic() + LOAD_LIMIT, False
+    while sum(m[0] == "case" for m in messages) < count:
+        message = next_message(max(0.0, deadline - time.monotonic()))
+        if message is None:
+            return messages, _late(timeout) if loaded else f"it did not start within {LOAD_LIMIT:g} s"
+        if message == ENDED:
+            return messages, ENDED
+        messages.append(message)
+        if message[0] == "loaded":
+            deadline, loaded = time.monotonic() + timeout, True
+        if message[0] == "load":
+            break
+    return messages, None
+
+
+def _next_in_file(reading: BinaryIO, process: subprocess.Popen[bytes], wait: float) -> Any:
+    """The next message the child appended to its results file (see `gather`)."""
+    end = time.monotonic() + wait
+    while True:
+        at = reading.tell()
+        try:
+            return pickle.load(reading)
+        except (EOFError, pickle.UnpicklingError, ValueError, AttributeError, IndexError):
+            reading.seek(at)  # not written yet, or half written
+        if process.poll() is not None:
+            try:
+                return pickle.load(reading)
+            except Exception:
+                return ENDED
+        if time.monotonic() >= end:
+            return None
+        time.sleep(0.01)
 
 
 def _late(timeout: float) -> str:
@@ -162,9 +201,10 @@ def _collect(messages: Sequence[tuple], count: int, stopped: Optional[str]) -> O
     for message in messages:
         if message[0] == "load":
             return Outcome([], message[2], None, message[1])
-        _, _, result, text = message
-        results.append(result)
-        printed += text
+        if message[0] == "case":
+            _, _, result, text = message
+            results.append(result)
+            printed += text
     return Outcome(results, printed, stopped if len(results) < count else None)
 
 
@@ -193,25 +233,23 @@ def _forked(function: Callable[..., Any], cases: Sequence[tuple], timeout: float
         warnings.simplefilter("ignore", DeprecationWarning)
         process.start()
     sending.close()  # so that the child's end closing is seen here as the end of the messages
-    messages: List[tuple] = []
-    deadline, stopped = time.monotonic() + timeout, None
+
+    def next_message(wait: float) -> Any:
+        if not receiving.poll(wait):
+            return None
+        try:
+            return receiving.recv()
+        except EOFError:
+            return ENDED
+
     try:
-        while len(messages) < len(cases):
-            if not receiving.poll(max(0.0, deadline - time.monotonic())):
-                stopped = _late(timeout)
-                break
-            try:
-                messages.append(receiving.recv())
-            except EOFError:
-                process.join(1.0)
-                stopped = f"the process ended (exit status {process.exitcode})"
-                break
-            if messages[-1][0] == "load":
-                break
+        messages, stopped = gather(next_message, len(cases), timeout)
     finally:
         process.kill()
         process.join()
         receiving.close()
+    if stopped == ENDED:
+        stopped = f"the process ended (exit status {process.exitcode})"
     return _collect(messages, len(cases), stopped)
 
 
