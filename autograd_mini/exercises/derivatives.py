@@ -181,21 +181,31 @@ def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[f
     return "not a known mistake: derive it again, step by step (the chain rule, inside out).", False
 
 
-def make_ops(returned: Any, defop: Callable[..., Any], known: Dict[str, Any]) -> Dict[str, Any]:
+def make_ops(returned: Any, defop: Callable[..., Any], made: Dict[Tuple[str, str], Any]) -> Dict[str, Any]:
     """{name: a working op} for each accepted formula, made by `defop` with the learner's formula as
-    its derivative, named like the operation with 'my_' in front ('my_softplus'). `known` holds the
-    ops defined so far: the same definition checked again is the op made before; a changed formula
-    gets a new name ('my_softplus_2'), as names cannot be defined twice."""
+    its derivative, named like the operation with 'my_' in front ('my_softplus'). `made` keeps the
+    ops made so far, so the same formula checked again gives the op made before; a name already
+    taken (by a changed formula, or by the user) gets a number ('my_softplus_2')."""
     if not isinstance(returned, dict):
         return {}
-    made = {}
+    ops = {}
     for op in OPS:
         text = returned.get(op.key)
         if not isinstance(text, str) or one(op, text, op.points, [derivative(op, x) for x in op.points]):
             continue
-        name, k = op.name, 1
-        while name in known and (known[name].value_text, known[name].grad_texts) != (op.value, (text,)):
-            k += 1
-            name = f"{op.name}_{k}"
-        made[op.name] = known[name] if name in known else defop(f"{name}(x)", value=op.value, grads=[text])
-    return made
+        if (op.name, text) not in made:
+            made[op.name, text] = defined(op, text, defop)
+        ops[op.name] = made[op.name, text]
+    return ops
+
+
+def defined(op: Op, text: str, defop: Callable[..., Any]) -> Any:
+    """`defop` of `op` with the derivative `text`, under the first of its names that is free."""
+    for k in range(1, 1000):
+        name = op.name if k == 1 else f"{op.name}_{k}"
+        try:
+            return defop(f"{name}(x)", value=op.value, grads=[text])
+        except ValueError as e:
+            if "already" not in str(e):  # not the name: the formula itself (it passed the grading)
+                raise
+    raise ValueError(f"exercises: no free name for {op.name} after {op.name}_999")
