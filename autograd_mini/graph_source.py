@@ -158,7 +158,7 @@ def body(
     # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
     # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
     # minutes when many cross many ranks; ordinary graphs come out the same either way.
-    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="{ranksep:g}"]\n'
+    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="{ranksep:g}" nodesep="0.15"]\n'
     lines = [graph, '\tnode [fontsize="11"]\n']
     lines += ["\t" + line for line in groups.pop(None, [])]
     lines += _clusters(groups)
@@ -239,14 +239,24 @@ def _observation_chains(order: List[Value], name: Dict[Value, str], shown: Dict[
     """Invisible arrows that keep the nodes of a batch (``L1.N1.z[2]``: a layer's node on observation
     2) in observation order across their rank, as the matrices' columns are, and the neurons of one
     observation together: ``L1.N1.z[1]``, ``L1.N2.z[1]``, ``L1.N1.z[2]``… top to bottom (left to
-    right in a TB picture), and their operations likewise."""
+    right in a TB picture), and their operations likewise; an input leaf that one observation alone
+    uses (the batch's data) is placed with that observation."""
     runs: Dict[int, List[Value]] = {}
+    seen: Dict[Value, int] = {v: observation(shown[v]) for v in order}
     for v in order:
-        if observation(shown[v]):
+        if seen[v]:
             runs.setdefault(depth[v], []).append(v)
+    users: Dict[Value, set] = {}
+    for v in order:
+        for p in v.parents:
+            users.setdefault(p, set()).add(seen[v])
+    inputs = [p for p, ks in users.items() if p.is_leaf() and not seen[p] and len(ks) == 1 and min(ks)]
+    if len(inputs) > 1:  # a leaf that only one observation uses (its input) goes with that observation
+        seen.update((p, min(users[p])) for p in inputs)
+        runs.setdefault(-1, []).extend(inputs)  # in the order their first user takes them
     lines = []
     for run in runs.values():
-        run.sort(key=lambda v: observation(shown[v]))  # stable: the neurons stay in topological order
+        run.sort(key=lambda v: seen[v])  # stable: the neurons stay in topological order
         for suffix in ("", "op") if not run[0].is_leaf() else ("",):
             if len(run) > 1:
                 chain = " -> ".join(f"{name[v]}{suffix}" for v in run)
