@@ -300,6 +300,10 @@ ERRORS = [
      "jvp: the local derivative of sqrt(0.0) is infinite (division by zero)"),
     (lambda: func.jvp(lambda x: x * 1e300, (1.0,), (1e300,)), OverflowError,
      "jvp: the tangent of 1.0 * 1e+300 becomes inf from finite numbers"),
+    (lambda: func.jacrev(lambda x: (x * 1e10) * 1e300)(1e-20), OverflowError,
+     "jacrev: the gradient through 1e-20 * 10000000000.0 becomes inf from finite numbers"),
+    (lambda: func.vjp(lambda x, y: [x * 1e300, y], 1.0, 1.0)[1]([1e10, 1.0]), OverflowError,
+     "vjp_fn: cotangents[0] × output 0 is too large for a float"),
     (lambda: func.tangents(Value(1.0), [1.0], [1.0]), TypeError,
      "tangents: primals: expected Values, got float 1.0"),
     (lambda: func.tangents(Value(1.0), [Value(1.0)], [1.0, 2.0]), ValueError,
@@ -313,6 +317,12 @@ def test_bad_input_is_one_line_naming_the_function_and_the_argument(call: Callab
     with pytest.raises(error) as caught:
         call()
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_infinities_put_in_flow_through_as_ieee_says() -> None:
+    inf = float("inf")
+    assert func.jacrev(lambda x: x * 2.0)(inf) == [2.0] and func.jacfwd(lambda x: x * x)(inf) == [inf]
+    assert math.isnan(func.jvp(lambda x: x * 0.0, (1.0,), (math.nan,))[1])
 
 
 def test_a_tangent_of_zero_does_not_need_a_derivative_that_is_infinite() -> None:

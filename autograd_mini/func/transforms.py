@@ -1,29 +1,22 @@
 """jvp, vjp, jacfwd, jacrev, hessian, hvp and grad, shaped as torch.func's.
 
 Each transform calls f once, on fresh input nodes, then makes its passes over the graph f
-recorded: forward-mode passes (`forward.push`, one tangent each) or reverse-mode passes (the
-engine's backward walk, one output each). Nested inside another transform's function, a transform
-builds its results as Values (see `args`), which is how hessian is jacfwd of jacrev.
+recorded: forward-mode passes (`forward.push`, one tangent each) or reverse-mode passes
+(`reverse.pull`, the engine's backward walk, one output each). Nested inside another transform's
+function, a transform builds its results as Values (see `args`), which is how hessian is jacfwd of
+jacrev.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, List, Sequence, Tuple
 
-from ..engine import Value, chain_rule, enable_grad, total
+from ..engine import Value, enable_grad, total
 from . import args as a
 from .forward import Reach, graph_order, push
-from .passes import note
+from .reverse import pull
 
 Rows = Callable[[List[Value], List[Value], bool], List[List[Any]]]  # (outputs, inputs, graph) -> rows
-
-
-def _reverse(root: Value, xs: Sequence[Value], graph: bool, where: str) -> List[Any]:
-    """One reverse-mode pass: d(root)/dx for each x (Values with ``graph``, else floats)."""
-    note("reverse")
-    with enable_grad():
-        grads = chain_rule(root, Value(1.0) if graph else 1.0, graph, where).grads
-    return [grads.get(x, 0.0) for x in xs]
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Tuple[Any, Any]:
@@ -82,14 +75,29 @@ def vjp(f: Callable[..., Any], *primals: Any) -> Tuple[Any, Callable[[Any], Tupl
             if len(given) != len(leaves):
                 raise ValueError(f"{name}: f returned {len(leaves)} Values but cotangents has {len(given)}")
             cs = [a.number(c, graph, f"{name}: cotangents[{i}]") for i, c in enumerate(given)]
-        with enable_grad():  # the weighted sum of the outputs is a node of the graph
-            terms = [v if type(c) is float and c == 1.0 else v * c
-                     for v, c in zip(leaves, cs) if type(c) is Value or c != 0.0]
-            root = None if not terms else terms[0] if len(terms) == 1 else total(terms)
-        grads = [0.0] * len(xs) if root is None else _reverse(root, xs, graph, name)
+        root = _weighted(leaves, cs, name)
+        grads = [0.0] * len(xs) if root is None else pull(root, xs, graph, name)
         return tuple(a.result(g, graph) for g in grads)
 
     return a.shaped(out, [a.result(v, graph) for v in leaves]), vjp_fn
+
+
+def _weighted(outputs: List[Value], cotangents: List[Any], where: str) -> Any:
+    """Σₖ cₖ·outₖ as a node of the graph (None when every cₖ is 0), for one reverse pass."""
+    terms = []
+    with enable_grad():
+        for k, (v, c) in enumerate(zip(outputs, cotangents)):
+            if type(c) is float and c in (0.0, 1.0):
+                term = v if c == 1.0 else None
+            else:
+                try:
+                    term = v * c
+                except OverflowError:
+                    raise OverflowError(f"{where}: cotangents[{k}] × output {k} is too large for a float "
+                                        f"({c!r} × {v.data!r})") from None
+            if term is not None:
+                terms.append(term)
+        return None if not terms else terms[0] if len(terms) == 1 else total(terms)
 
 
 def jacrev(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
@@ -108,7 +116,7 @@ def jacrev(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
 
 def _jacrev(f: Any, argnums: Any, where: str, scalar: bool) -> Callable[..., Any]:
     def rows(leaves: List[Value], xs: List[Value], graph: bool) -> List[List[Any]]:
-        return [_reverse(v, xs, graph, where) for v in leaves]  # a reverse pass per output
+        return [pull(v, xs, graph, where) for v in leaves]  # a reverse pass per output
 
     return _jacobian(f, argnums, where, rows, scalar)
 
