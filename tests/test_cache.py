@@ -200,3 +200,21 @@ def test_a_rebuild_that_fails_names_the_file_and_what_to_do(
         here(tmp_path, 9.5, monkeypatch)
     message = str(e.value)
     assert str(lib) in message and "delete" in message and "backend='python'" in message, message
+
+
+def test_home_cache_follows_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without XDG_CACHE_HOME (or with a relative one, which the XDG specification says to ignore)
+    the cache is ~/.cache/autograd_mini, checked the same way."""
+    from autograd_mini.tape.cbuild import cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_dir() == str(tmp_path / ".cache" / "autograd_mini")
+    (tmp_path / ".cache").mkdir(mode=0o700)
+    (tmp_path / ".cache").chmod(0o770)  # group-writable
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    w = Value(1.5)
+    with pytest.warns(CacheWarning, match=r"\.cache has mode 770: writable by its group"):
+        step = trace(lambda x: (w * x).sin() * 10.5, 0.5, backend="c")
+    assert (step(0.5), w.grad) == pytest.approx(expected(10.5), rel=1e-15)
+    assert not [p for p in (tmp_path / ".cache").rglob("*") if p.suffix in (".so", ".dylib")]
