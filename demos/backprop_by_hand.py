@@ -22,7 +22,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from autograd_mini import Value, nn, total
 
@@ -92,6 +92,7 @@ def by_engine(layer: nn.Linear, A: Matrix, Y: Matrix) -> Tuple[Value, Dict[str, 
         for out, y in zip(layer(inputs), (row[k] for row in Y)):
             terms.append(0.5 * (out - y) ** 2)
     cost = total(terms) * (1.0 / N)
+    cost.label = "cost"
     for p in layer.parameters():
         p.grad = 0.0
     cost.backward()
@@ -134,16 +135,18 @@ def check_options(args: argparse.Namespace) -> Optional[str]:
     return None
 
 
-def draw(cost: Value, out: Path) -> None:
-    """Write layer_graph.svg and layer_stepper.html (the page that steps through the backward pass,
-    with the matrices of the formulas), or say in one line what was written instead, or why not."""
+def draw(cost: Value, out: Path, title: str) -> None:
+    """Write layer_graph.svg and layer_stepper.html (the page, titled `title`, that steps through the
+    backward pass, with the matrices of the formulas), or say in one line what was written instead,
+    or why not."""
     from autograd_mini.viz import GraphTooLarge, GraphvizMissing, GraphvizTimeout, render
 
     source = out / "layer_graph.dot"
     source.unlink(missing_ok=True)  # so that a .dot left by an earlier run is not taken for this one's
     for path, what in ((out / "layer_graph.svg", "picture"), (out / "layer_stepper.html", "stepper page")):
         try:
-            render(cost, path, max_nodes=MAX_NODES)
+            page: Dict[str, Any] = {"title": title} if path.suffix == ".html" else {}
+            render(cost, path, max_nodes=MAX_NODES, **page)
             print(f"wrote {path}")
         except GraphTooLarge as err:
             print(f"{what} skipped: the graph has {err.count} nodes, more than the {err.limit} this demo "
@@ -174,7 +177,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     f = by_formulas(W, B, A, Y, args.activation)
     cost, e = by_engine(layer, A, Y)
     worst = print_report(args, cost, A, W, B, f, e)
-    draw(cost, Path(args.out))
+    title = (f"One {args.activation} layer (n={n} neurons × m={m} inputs) on a batch of N={N}: "
+             f"cost = mean of ½‖A_out - Y‖² = {cost.data:.6g}")
+    draw(cost, Path(args.out), title)
     return 0 if worst < 1e-12 else 1
 
 
