@@ -98,7 +98,7 @@ def inputs(
     for i in positions:
         a = args[i]
         if type(a) is Value:
-            x = a + 0.0 if graph else Value(a.data)
+            x = a + 0.0 if graph else Value(a.data, a.label)
         else:
             x = Value(checks.real(a, f"{where}: argument {i}", "a real number or a Value"))
         call[i] = x
@@ -114,19 +114,26 @@ def evaluate(f: Callable[..., Any], args: Sequence[Any], where: str) -> Tuple[An
 
 
 def outputs(out: Any, what: str) -> List[Value]:
-    found: List[Value] = []
-    stack = [out]
-    while stack:
-        x = stack.pop()
-        if type(x) is Value:
-            found.append(x)
-        elif isinstance(x, (list, tuple)):
-            if not x:
-                raise ValueError(f"{what}, got an empty {type(x).__name__}")
-            stack.extend(reversed(x))
-        else:
+    found = flat(out, what)
+    for x in found:
+        if type(x) is not Value:
             got = checks.shown(x) if x is out else f"{checks.shown(out)} holding {checks.shown(x)}"
             raise TypeError(f"{what}, got {got}")
+    return found
+
+
+def flat(x: Any, what: str) -> List[Any]:
+    """The items of `x`, a (nested) list or tuple, in order (`x` itself if it is neither)."""
+    found: List[Any] = []
+    stack = [x]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, (list, tuple)):
+            found.append(item)
+        elif not item:
+            raise ValueError(f"{what}, got an empty {type(item).__name__}")
+        else:
+            stack.extend(reversed(item))
     return found
 
 
@@ -165,17 +172,3 @@ def scalar(out: Any, where: str) -> None:
     if type(out) is not Value:
         raise TypeError(f"{where}: f must return one Value, got {checks.shown(out)}")
 
-
-def numbers(xs: Any, where: str) -> List[Any]:
-    """The numbers of a (nested) list or tuple, in order, as `outputs` finds the Values."""
-    if not isinstance(xs, (list, tuple)):
-        raise TypeError(f"{where}: expected a list or tuple, one number per output, got {checks.shown(xs)}")
-    found: List[Any] = []
-    stack = list(reversed(xs))
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (list, tuple)):
-            stack.extend(reversed(x))
-        else:
-            found.append(x)
-    return found

@@ -71,7 +71,8 @@ def vjp(f: Callable[..., Any], *primals: Any) -> Tuple[Any, Callable[[Any], Tupl
         if type(out) is Value:
             cs = [a.number(cotangents, graph, f"{name}: cotangents")]
         else:
-            given = a.numbers(cotangents, f"{name}: cotangents")
+            where_c = f"{name}: cotangents"
+            given = a.flat(a.sequence(cotangents, where_c), f"{where_c} needs one number per output")
             if len(given) != len(leaves):
                 raise ValueError(f"{name}: f returned {len(leaves)} Values but cotangents has {len(given)}")
             cs = [a.number(c, graph, f"{name}: cotangents[{i}]") for i, c in enumerate(given)]
