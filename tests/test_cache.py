@@ -123,55 +123,63 @@ def test_two_processes_compiling_at_once_compile_once(tmp_path: Path) -> None:
     assert len(libraries(tmp_path)) == 1
 
 
-def plant(cache: Path, scale: float, other: float, tmp_path: Path) -> Path:
-    """The library (and its recorded digest, if any) of the program with `other` put where the one
+@pytest.fixture(scope="module")
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding the library of the program with scale -9, built once for the module."""
+    folder = tmp_path_factory.mktemp("elsewhere")
+    build(folder, -9.0)
+    return folder
+
+
+def plant(cache: Path, scale: float, elsewhere: Path) -> Path:
+    """The library (and what is recorded beside it) of the program with scale -9 put where the one
     with `scale` is cached: a working library that answers wrong if it is loaded."""
     build(cache, scale)
-    elsewhere = tmp_path / "elsewhere"
-    build(elsewhere, other)
     [target] = libraries(cache)
     [planted] = libraries(elsewhere)
     for extra in planted.parent.iterdir():
-        if extra.name.startswith(planted.name):  # the library and what is recorded beside it
+        if extra.name.startswith(planted.name):  # the library and its recorded SHA-256
             shutil.copyfile(extra, target.parent / extra.name.replace(planted.name, target.name))
     return target
 
 
-def test_a_group_writable_library_is_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lib = plant(tmp_path / "cache", 4.0, -9.0, tmp_path)
+def test_a_group_writable_library_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elsewhere: Path
+) -> None:
+    lib = plant(tmp_path, 4.0, elsewhere)
     lib.chmod(0o775)
-    loss, grad, said = here(tmp_path / "cache", 4.0, monkeypatch)
+    loss, grad, said = here(tmp_path, 4.0, monkeypatch)
     assert (loss, grad) == pytest.approx(expected(4.0), rel=1e-15)  # not -9's
     assert len(said) == 1 and str(lib) in said[0] and "775" in said[0], said
     assert stat.S_IMODE(lib.stat().st_mode) & 0o022 == 0  # replaced by one of its own
 
 
 def test_a_library_owned_by_another_user_is_not_loaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elsewhere: Path
 ) -> None:
-    lib = plant(tmp_path / "cache", 6.5, -9.0, tmp_path)
+    lib = plant(tmp_path, 6.5, elsewhere)
     me = os.geteuid()
     if me == 0:
         os.chown(lib, 4242, -1)  # as root: really another owner
     else:  # otherwise this process takes another uid, so that every file it made is another's
         monkeypatch.setattr(os, "geteuid", lambda: me + 1)
-    loss, grad, said = here(tmp_path / "cache", 6.5, monkeypatch)
+    loss, grad, said = here(tmp_path, 6.5, monkeypatch)
     assert (loss, grad) == pytest.approx(expected(6.5), rel=1e-15)
     assert len(said) == 1 and "owned by" in said[0], said
 
 
 def test_a_cache_in_a_world_writable_folder_is_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elsewhere: Path
 ) -> None:
     """XDG_CACHE_HOME in a folder anyone may write (without the sticky bit of /tmp): someone could
     swap our folder for theirs, so nothing in it is loaded; the program is compiled privately."""
     shared = tmp_path / "shared"
-    lib = plant(shared, 7.25, -9.0, tmp_path)
+    lib = plant(shared, 7.25, elsewhere)
     shared.chmod(0o777)
     loss, grad, said = here(shared, 7.25, monkeypatch)
     assert (loss, grad) == pytest.approx(expected(7.25), rel=1e-15)
     assert len(said) == 1 and str(shared) in said[0] and "777" in said[0], said
-    assert lib.read_bytes() == libraries(tmp_path / "elsewhere")[0].read_bytes()  # left as it was
+    assert lib.read_bytes() == libraries(elsewhere)[0].read_bytes()  # left as it was
 
 
 def test_the_cache_folder_is_private(tmp_path: Path) -> None:
