@@ -47,7 +47,7 @@ from ..atomic import write_atomic
 
 try:
     import fcntl
-except ImportError:  # Windows, where no C compiler is looked for in practice
+except ImportError:  # Windows: no lock (see the module doc)
     fcntl = None  # type: ignore[assignment]
 
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=c99", "-ffp-contract=off"]  # no fused multiply-add: the
