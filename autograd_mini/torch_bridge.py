@@ -33,7 +33,16 @@ TORCH_ACTIVATIONS: Dict[Optional[str], str] = {
     "relu": "ReLU",
     "tanh": "Tanh",
     "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyReLU",
+    "softplus": "Softplus",
+    "gelu": "GELU",
+    "elu": "ELU",
     None: "Identity",
+}
+# what a torch module must be set to for our activation (ours have their default constants)
+_TORCH_SETTINGS: Dict[str, Dict[str, Any]] = {
+    "LeakyReLU": {"negative_slope": 0.01}, "ELU": {"alpha": 1.0}, "Softplus": {"beta": 1.0},
+    "GELU": {"approximate": "none"},
 }
 LOSSES = ("hinge", "softmax_cross_entropy", "mse", "bce_with_logits")
 
@@ -113,6 +122,15 @@ def from_torch(module: Any, fused: bool = False) -> nn.MLP:
     return model
 
 
+def _check_settings(m: Any, i: int) -> None:
+    """A module whose constants differ from our activation's (LeakyReLU(0.2)) is refused."""
+    for key, ours in _TORCH_SETTINGS.get(type(m).__name__, {}).items():
+        theirs = getattr(m, key, ours)
+        if theirs != ours:
+            raise ValueError(f"from_torch: module {i} is {type(m).__name__} with {key}={theirs!r}; "
+                             f"nn.MLP's activation has {key}={ours!r}")
+
+
 def _read_sequential(torch: Any, modules: List[Any]) -> Tuple[List[Any], List[Optional[str]]]:
     """The Linear layers and the activation after each hidden one (None for none or Identity)."""
     names = {getattr(torch.nn, cls): act for act, cls in TORCH_ACTIVATIONS.items()}
@@ -130,6 +148,7 @@ def _read_sequential(torch: Any, modules: List[Any]) -> Tuple[List[Any], List[Op
                 raise ValueError(
                     f"from_torch: module {i} ({type(m).__name__}) does not follow a Linear layer"
                 )
+            _check_settings(m, i)
             activations.append(names[type(m)])
         else:
             raise ValueError(

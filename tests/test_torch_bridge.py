@@ -35,13 +35,17 @@ def inputs(n: int, m: int, seed: int) -> List[List[float]]:
     return [[rng.uniform(-2, 2) for _ in range(m)] for _ in range(n)]
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", None])
+ACTS = ["relu", "tanh", "sigmoid", "leaky_relu", "softplus", "gelu", "elu", None]
+
+
+@pytest.mark.parametrize("activation", ACTS)
 def test_to_torch_copies_weights_exactly_and_computes_the_same(activation: Optional[str]) -> None:
     torch = need_torch()
     model = with_biases(nn.MLP(3, [5, 4, 2], activation=activation, rng=random.Random(1)), 2)
     net = to_torch(model)
     kinds = [type(m).__name__ for m in net]
-    act = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", None: "Identity"}[activation]
+    act = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
+           "softplus": "Softplus", "gelu": "GELU", "elu": "ELU", None: "Identity"}[activation]
     assert kinds == ["Linear", act, "Linear", act, "Linear"]
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     for layer, lin in zip(model.layers, linears):
@@ -66,7 +70,7 @@ def test_to_torch_of_a_linear_layer_keeps_its_activation() -> None:
         to_torch(nn.Neuron(2))
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", None])
+@pytest.mark.parametrize("activation", ACTS)
 @pytest.mark.parametrize("fused", [False, True])
 def test_round_trip_is_exact(activation: Optional[str], fused: bool) -> None:
     need_torch()
@@ -103,7 +107,9 @@ def test_from_torch_refuses_what_an_mlp_cannot_be() -> None:
         (T.Sequential(T.Linear(2, 3), T.ReLU(), T.Linear(3, 1), T.Sigmoid()), "the last module is Sigmoid"),
         (T.Sequential(T.Linear(2, 3), T.ReLU(), T.Linear(3, 3), T.Tanh(), T.Linear(3, 1)), "one activation"),
         (T.Sequential(T.Linear(2, 3), T.Dropout(0.5), T.Linear(3, 1)), "module 1 is Dropout"),
-        (T.Sequential(T.Linear(2, 3), T.LeakyReLU(), T.Linear(3, 1)), "module 1 is LeakyReLU"),
+        (T.Sequential(T.Linear(2, 3), T.LeakyReLU(0.2), T.Linear(3, 1)), "LeakyReLU with negative_slope=0.2"),
+        (T.Sequential(T.Linear(2, 3), T.GELU("tanh"), T.Linear(3, 1)), "GELU with approximate='tanh'"),
+        (T.Sequential(T.Linear(2, 3), T.Softsign(), T.Linear(3, 1)), "module 1 is Softsign"),
         (T.Sequential(T.ReLU(), T.Linear(2, 1)), "module 0 (ReLU) does not follow a Linear"),
         (T.Sequential(T.Linear(2, 3), T.ReLU(), T.ReLU(), T.Linear(3, 1)), "module 2 (ReLU) does not follow"),
         (
@@ -219,3 +225,16 @@ def test_without_torch_the_error_names_the_extra() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "pip install 'autograd_mini[torch]'" in r.stdout
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "softplus", "gelu", "elu"])
+@pytest.mark.parametrize("fused", [False, True])
+def test_the_new_activations_agree_with_torch_to_1e_12(activation: str, fused: bool) -> None:
+    """Each activation defined in ops.py goes through the bridge: loss and every gradient."""
+    need_torch()
+    X, y = datasets.make_moons(40, noise=0.1, seed=2)
+    model = with_biases(nn.MLP(2, [8, 8, 1], activation=activation, rng=random.Random(5), fused=fused), 5)
+    result = compare_with_torch(model, X, y, loss="bce_with_logits")
+    assert result.loss == pytest.approx(result.torch_loss, rel=1e-12)
+    assert result.agrees(1e-12), str(result)
+    assert max(t.size for t in result.tensors) > 1e-3
