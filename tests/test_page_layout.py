@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from browser_page import Opened, chromium
@@ -57,12 +57,18 @@ def pages(browser: Any, tmp_path_factory: Any) -> Dict[str, Path]:
             "layer": folder / "layer" / "layer_stepper.html"}
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", PAGES)
-def test_on_open_every_text_is_12px_and_a_graph_that_fits_is_whole(
-    browser: Any, pages: Dict[str, Path], name: str, size: Any
-) -> None:
+@pytest.fixture(params=[(name, size) for name in PAGES for size in SIZES],
+                ids=lambda p: f"{p[0]}-{p[1][0]}x{p[1][1]}")
+def page(request: Any, browser: Any, pages: Dict[str, Path]) -> Iterator[Tuple[str, Any, Opened]]:
+    """(its name, the window's size, the page opened at that size); nothing logged, nothing fetched."""
+    name, size = request.param
     opened = Opened(browser, pages[name], *size)
+    yield name, size, opened
+    opened.clean()
+
+
+def test_on_open_every_text_is_12px_and_a_graph_that_fits_is_whole(page: Tuple[str, Any, Opened]) -> None:
+    name, size, opened = page
     assert min(opened.text_pixels()) >= 12.0
     whole = opened.js("autogradStepper.whole()")
     if name in FITS:
@@ -80,15 +86,10 @@ def test_on_open_every_text_is_12px_and_a_graph_that_fits_is_whole(
     opened.page.set_viewport_size({"width": size[0] - 200, "height": size[1]})  # a resize fits again
     opened.page.wait_for_timeout(100)
     assert min(opened.text_pixels()) >= 12.0
-    opened.clean()
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", PAGES)
-def test_every_steps_node_is_in_view_and_no_cell_is_cut(
-    browser: Any, pages: Dict[str, Path], name: str, size: Any
-) -> None:
-    opened = Opened(browser, pages[name], *size)
+def test_every_steps_node_is_in_view_and_no_cell_is_cut(page: Tuple[str, Any, Opened]) -> None:
+    name, size, opened = page
     total = opened.js("autogradStepper.total")
     assert opened.cut_cells() == []
     for i in range(1, total + 1):
@@ -103,7 +104,6 @@ def test_every_steps_node_is_in_view_and_no_cell_is_cut(
     opened.js(f"autogradStepper.goTo({total - max(1, total // 4)})")  # three quarters through
     assert opened.cut_cells() == []
     _screenshot(opened, f"{name}_{size[0]}x{size[1]}.png")
-    opened.clean()
 
 
 def _screenshot(opened: Opened, name: str) -> None:
