@@ -94,6 +94,20 @@ def test_a_truncated_library_is_rebuilt_and_the_call_answers_right(
     assert here(tmp_path, 2.25, monkeypatch)[2] == []  # healed: said once, not at every trace
 
 
+def test_a_library_that_does_not_load_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole by its recorded SHA-256, and still not a library the loader takes."""
+    build(tmp_path, 1.125)
+    [lib] = libraries(tmp_path)
+    junk = b"\x7fELF not really"
+    lib.write_bytes(junk)
+    for digest in tmp_path.glob("autograd_mini/*.sha256"):
+        digest.write_text(hashlib.sha256(junk).hexdigest() + "\n")
+    loss, grad, said = here(tmp_path, 1.125, monkeypatch)
+    assert (loss, grad) == pytest.approx(expected(1.125), rel=1e-15)
+    assert len(said) == 1 and str(lib) in said[0] and "does not load" in said[0], said
+    assert recorded_digest_matches(lib)
+
+
 def test_two_processes_heal_a_corrupted_library_at_once_and_one_rebuilds(tmp_path: Path) -> None:
     build(tmp_path, 3.5)
     [lib] = libraries(tmp_path)

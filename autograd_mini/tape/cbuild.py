@@ -217,7 +217,7 @@ def _verified(path: str) -> Tuple[Optional[Function], Optional[str]]:
         return None, "does not match its recorded SHA-256 (truncated or changed since it was built)"
     try:
         return load(path), None
-    except OSError as e:
+    except (OSError, AttributeError) as e:  # not a library; a library without `program`
         return None, f"does not load ({e})"
 
 
