@@ -377,8 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out)]
-    written += neuron_graph(model, X_train, out)
     written += training_record.write(recorder, out)
+    written += neuron_graph(model, X_train, out)
     written += layer_page(model, X_train, y_train, args.loss, out)
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "

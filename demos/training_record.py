@@ -5,6 +5,7 @@ page (training.html) written into the output folder at the end, whether training
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any, Callable, List, Sequence
 
@@ -15,12 +16,17 @@ DIGITS_FRAMES = 50  # the digits demo records about this many steps, spread over
 Rows = Sequence[Sequence[float]]
 
 
+def say(line: str) -> None:
+    """A diagnostics warning as the demo's own output: on stdout, in lines under 100 characters."""
+    print(textwrap.fill(line, 100, initial_indent="diagnose: ", subsequent_indent="    "), flush=True)
+
+
 def moons(model: Any, opt: Any, args: Any, lr: float, X: Rows, y: Sequence[int],
           test_loss: Callable[[], float]) -> TrainingRecorder:
     """The decision boundary over all the points (`X`, `y`), and a neuron of the second layer."""
     return TrainingRecorder(
         model, opt, every=MOONS_EVERY, steps=args.steps, view=Boundary(X, y),
-        neuron=(min(2, len(model.layers)), 1), test_loss=test_loss,
+        neuron=(min(2, len(model.layers)), 1), test_loss=test_loss, warn=say,
         title=f"Watch it learn: {args.dataset}, {model!r}",
         subtitle=f"{args.optimizer} lr={lr:g}, {args.loss} loss, {args.steps} full-batch steps; "
                  f"recorded every {MOONS_EVERY}th step (and the first and the last)")
@@ -33,6 +39,7 @@ def digits(model: Any, args: Any, X_test: Rows, y_test: Sequence[int], train_siz
     every = max(1, steps // DIGITS_FRAMES)
     return TrainingRecorder(
         model, every=every, steps=steps, view=Confusion(X_test, y_test), neuron=(1, 1), image=(8, 8),
+        warn=say,
         title=f"Watch it learn: the 8×8 digits, {model!r}",
         subtitle=f"AdamW lr={args.lr:g} (cosine), batches of {args.batch_size}, {args.epochs} epochs "
                  f"({steps} steps); recorded every {every}th step; test loss and confusion on "

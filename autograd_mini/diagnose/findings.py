@@ -79,8 +79,8 @@ def units(stats: StepStats, layers: Sequence[Any], limits: Limits) -> List[Findi
             out.append(Finding(
                 "saturated", stats.step, i, flat,
                 f"step {stats.step}: {name}: {round(flat * n)} of {n} units ({flat:.0%}) have "
-                f"|z| > {SATURATED_Z[layer.activation]:g} on over {limits.most:.0%} of the samples (saturated "
-                f"{layer.activation}: its derivative is ~0 there); start with smaller weights "
+                f"|z| > {SATURATED_Z[layer.activation]:g} on over {limits.most:.0%} of the samples "
+                f"(saturated {layer.activation}: its derivative is ~0 there); start with smaller weights "
                 f"(nn.init_std) or scale the inputs"))
     return out
 

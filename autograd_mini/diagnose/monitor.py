@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Set, Tuple
+from typing import Any, Callable, List, Optional, Set, Tuple, Union
 
 from .. import checks
 from ..engine import Value
@@ -13,6 +13,8 @@ from .categories import CATEGORIES
 from .findings import Finding, Limits
 from .layers import as_rows, forward, layer_parameters, layers_of
 from .stats import StepStats, norms, ratio, unit_shares
+
+Warn = Union[bool, Callable[[str], Any]]
 
 
 @dataclass
@@ -38,7 +40,8 @@ class Monitor:
     each step's loss and batch with `observe` (after ``backward()``, before ``step()``). On the
     measured steps (the first, every `every`-th and the last of `steps`) it measures each layer's
     gradient and units; it checks the loss at every step. Each problem is warned once per layer, as a
-    `TrainingWarning` subclass; `report` holds every number and finding.
+    `TrainingWarning` subclass (``warn=False``: not at all; ``warn=print``: the line is passed to that
+    function instead, for a program's own output); `report` holds every number and finding.
 
     >>> import random
     >>> from autograd_mini import nn, optim, losses
@@ -60,12 +63,15 @@ class Monitor:
     """
 
     def __init__(self, model: Any, optimizer: Any = None, *, every: int = 1, steps: Optional[int] = None,
-                 limits: Optional[Limits] = None, max_samples: int = 256, warn: bool = True) -> None:
+                 limits: Optional[Limits] = None, max_samples: int = 256, warn: Warn = True) -> None:
         self.layers = layers_of(model, "Monitor")
         self.every = checks.integer(every, "Monitor: every", minimum=1)
         self.steps = None if steps is None else checks.integer(steps, "Monitor: steps", minimum=1)
         self.max_samples = checks.integer(max_samples, "Monitor: max_samples", minimum=1)
         self.limits = limits or Limits()
+        if not isinstance(warn, bool) and not callable(warn):
+            raise TypeError(f"Monitor: warn must be True, False or a function of one line, got "
+                            f"{checks.shown(warn)}")
         self.warn = warn
         self.report = Report()
         self.params = [p for layer in self.layers for p in layer_parameters(layer)]
@@ -182,6 +188,10 @@ class Monitor:
         for f in found:
             self.report.findings.append(f)
             key = (f.kind, f.layer)
-            if self.warn and key not in self._warned:
-                self._warned.add(key)
+            if key in self._warned:
+                continue
+            self._warned.add(key)
+            if callable(self.warn):
+                self.warn(f.message)
+            elif self.warn:
                 warnings.warn(f.message, CATEGORIES[f.kind], stacklevel=4)

@@ -23,7 +23,7 @@ function buildView() {
       "the darker, the surer. Dots: the points, coloured by their true class; the black line is score = 0."));
   } else {
     var t = el("table", "tr-confusion"); t.id = "tr-confusion";
-    var head = el("tr"); head.appendChild(el("th", "", "true ↓ / predicted →"));
+    var head = el("tr"); head.appendChild(el("th", "", "true \\ predicted"));
     V.names.forEach(function (n) { head.appendChild(el("th", "", n)); });
     t.appendChild(head);
     V.names.forEach(function (n, i) {

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from .. import checks
 from ..diagnose import Limits, Monitor, layer_name
+from ..diagnose.monitor import Warn
 from ..engine import Value, no_grad
 from .page import write_training_page
 
@@ -49,7 +50,7 @@ class TrainingRecorder:
 
     def __init__(self, model: Any, optimizer: Any = None, *, every: int = 10, steps: Optional[int] = None,
                  view: Any = None, neuron: Tuple[int, int] = (1, 1), image: Optional[Tuple[int, int]] = None,
-                 limits: Optional[Limits] = None, warn: bool = True,
+                 limits: Optional[Limits] = None, warn: Warn = True,
                  test_loss: Optional[Callable[[], float]] = None, title: str = "Training",
                  subtitle: str = "") -> None:
         self.monitor = Monitor(model, optimizer, every=every, steps=steps, limits=limits, warn=warn)
