@@ -52,5 +52,5 @@ def write(recorder: TrainingRecorder, out: Path, announce: bool = False) -> List
         return []
     recorder.write(out / "training.html")
     if announce:
-        print(f"wrote training.html to {out}/ (the recorded steps, to scrub through)")
+        print(f"wrote training.html to {out}/")
     return ["training.html"]
