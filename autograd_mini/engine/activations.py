@@ -7,8 +7,8 @@ derivatives, on Values. A fused neuron a = g(w·x + b) (`neuron.py`) uses exactl
 
 >>> ACTIVATIONS['tanh'].function(0.5) == math.tanh(0.5)
 True
->>> sorted(ACTIVATIONS)
-['elu', 'gelu', 'leaky_relu', 'relu', 'sigmoid', 'softplus', 'tanh']
+>>> ACTIVATIONS['relu'].needs_z, ACTIVATIONS['sigmoid'].needs_z   # sigmoid's reads z: s(-z)
+(False, True)
 """
 
 from __future__ import annotations

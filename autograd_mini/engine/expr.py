@@ -7,7 +7,7 @@ prints a tree as the source of one language: `PYTHON` here (the interpreter's ru
 from it), C in the tape. The same tree printed twice is the same computation, in the same order,
 so the programs give the very floats the interpreter gives.
 
->>> e = parse("where(x > 0, x, 0.01 * x)", {"x"}, {"exp"}, "leaky_relu")
+>>> e = parse("where(x > 0, x, 0.01 * x)", {"x"}, {"exp"}, "ramp")
 >>> PYTHON.print(e, {"x": "z"})
 '(z if z > 0.0 else 0.01 * z)'
 """
@@ -147,14 +147,14 @@ class _Reader:
         f = node.func
         if not isinstance(f, ast.Name) or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, "call a function by its name with plain arguments")
+        if f.id != "where" and f.id not in self.functions:
+            known = ", ".join(sorted(self.functions))
+            raise self.fail(f, f"unknown function {f.id!r} (known: where, {known})")
         args = tuple(self.read(a) for a in node.args)
         if f.id == "where":
             if len(args) != 3:
                 raise self.fail(node, "where() takes 3 arguments: where(cond, a, b)")
             return Where(*args)
-        if f.id not in self.functions:
-            known = ", ".join(sorted(self.functions))
-            raise self.fail(f, f"unknown function {f.id!r} (known: where, {known})")
         return Call(f.id, args)
 
 

@@ -1,7 +1,7 @@
 """An operation defined once, by formulas: its value and its local derivatives (`Op`, `defop`).
 
-``defop("softplus(x)", value="log(1 + exp(x))", grads=["sigmoid(x)"])`` is the whole definition
-of softplus: the text is parsed once (`expr.parse`, a whitelist, never `eval`) and everything
+``defop("hypot(a, b)", value="sqrt(a*a + b*b)", grads=["a / out", "b / out"])`` is the whole
+definition of hypot: the text is parsed once (`expr.parse`, a whitelist, never `eval`) and everything
 else is derived from the two formulas:
 
 - ``forward``: the value on floats, compiled from `value`;
@@ -47,16 +47,23 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-# The functions the formulas are finally made of, on floats (the C program calls C's of the same
-# names, which Python's math module calls too). sigmoid is its stable form (activations.py).
-PRIMITIVES: Dict[str, Callable[..., float]] = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "sin": math.sin,
-    "cos": math.cos, "erf": math.erf, "log1p": math.log1p, "expm1": math.expm1, "abs": abs,
-    "sigmoid": sigmoid,
-}
+def library(name: str) -> Optional[Callable[..., float]]:
+    """The function of the math library called `name`, on floats, or None.
+
+    An op whose value calls its own name (``exp(x)``, ``erf(x)``) is one of these: a primitive,
+    computed by the library (the C program calls C's function of the same name, which Python's
+    math module calls too). sigmoid is its stable form above; abs is Python's.
+    """
+    f = {"sigmoid": sigmoid, "abs": abs}.get(name) or getattr(math, name, None)
+    return f if callable(f) else None
+
+
 # What a check (an op's `raises`) may ask of a number besides comparing it.
 PREDICATES: Dict[str, Callable[[float], bool]] = {"fractional": lambda x: not float(x).is_integer()}
-OPS: Dict[str, Op] = {}  # every operation by name, built-in and user-defined, in definition order
+OPS: Dict[str, Op] = {}
+_LIBRARY = {n for n in dir(math) if callable(getattr(math, n)) and not n.startswith("_")} | {"sigmoid", "abs"}
+# every library function by name (the math module's, stable sigmoid, abs)
+PRIMITIVES: Dict[str, Callable[..., float]] = {n: library(n) for n in sorted(_LIBRARY)}  # type: ignore[misc]  # every operation by name, built-in and user-defined, in definition order
 RESERVED = {"out", "g", "where", "pi", "c", *keyword.kwlist}
 _SIGNATURE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)\s*$")
 
@@ -66,7 +73,7 @@ Raise = Tuple[Expr, Type[Exception], str]  # (when, the error, its message with 
 class Op(Rule):
     """One operation: its name, its `args`, its formulas, and what is compiled from them.
 
-    `const` names a number the node keeps (the c of ``x * c``, leaky_relu's slope), `default` its
+    `const` names a number the node keeps (the c of ``x * c``, a slope), `default` its
     value when the op is called by name; `raises` are the checks made before the value is
     computed, each (condition, error class, message); `activation` marks the ops a layer may use.
     """
@@ -83,7 +90,7 @@ class Op(Rule):
         self.args, self.const, self.default = args, const, default
         self.for_layers, self.named = activation, named
         self.value_text = value
-        known = {n for n, o in OPS.items() if o.named} | set(PRIMITIVES) | {name}
+        known = {n for n, o in OPS.items() if o.named} | {name} | _LIBRARY
         scope = {*args, *([const] if const else [])}
         self.value = parse(value, scope, known, f"{where} {name}: value")
         if isinstance(grads, str) or not isinstance(grads, (list, tuple)):
@@ -97,7 +104,7 @@ class Op(Rule):
         tests = known | set(PREDICATES)
         self.raises = tuple((parse(c, scope, tests, f"{where} {name}: raises"), error, message)
                             for c, error, message in raises)
-        if name in calls_in(self.value) and name not in PRIMITIVES:
+        if name in calls_in(self.value) and library(name) is None:
             raise ValueError(f"{where} {name}: the value calls {name} itself: write it with other functions")
         self.forward = self._compile_forward()
         self.terms = self._compile_terms()
@@ -109,7 +116,7 @@ class Op(Rule):
     def primitive(self) -> bool:
         """Whether the value is a function of the library itself (exp(x)), not made of others."""
         v = self.value
-        return isinstance(v, Call) and v.fn == self.name and self.name in PRIMITIVES
+        return isinstance(v, Call) and v.fn == self.name and library(self.name) is not None
 
     @staticmethod
     def _terms_not_ready(*args: Any) -> Any:  # pragma: no cover - replaced before any use
@@ -122,7 +129,7 @@ class Op(Rule):
 
     def _compile_forward(self) -> Callable[..., float]:
         if self.primitive():
-            return PRIMITIVES[self.name]
+            return library(self.name)  # type: ignore[return-value]
         names = {n: n for n in self.params()}
         body = f"    return {PYTHON.print(self.value, names)}"
         return compile_function("forward", self.params(), body, float_functions(self.value), self.name)
@@ -216,8 +223,7 @@ def float_functions(*exprs: Expr) -> Dict[str, Callable[..., float]]:
         if fn in PREDICATES:
             out[fn] = PREDICATES[fn]  # type: ignore[assignment]
             continue
-        primitive = fn in PRIMITIVES and (fn not in OPS or OPS[fn].primitive())
-        out[fn] = PRIMITIVES[fn] if primitive else OPS[fn].forward
+        out[fn] = OPS[fn].forward if fn in OPS else library(fn)  # type: ignore[assignment]
     return out
 
 
@@ -227,8 +233,8 @@ def any_functions(exprs: Sequence[Expr], self_op: Op) -> Dict[str, Callable[...,
     the table defines after pow), so the derivative is itself a graph."""
     out: Dict[str, Callable[..., Any]] = {}
     for fn in set().union(*map(calls_in, exprs)):
-        if fn in PRIMITIVES:
-            out[fn] = _either_unary(fn, PRIMITIVES[fn])
+        if library(fn) is not None and (fn not in OPS or OPS[fn].primitive()):
+            out[fn] = _either_unary(fn, library(fn))  # type: ignore[arg-type]
         else:
             out[fn] = _either(OPS[fn])
     return out
@@ -257,7 +263,7 @@ def compile_function(name: str, params: List[str], body: str, scope: Dict[str, A
 def _signature(signature: str, where: str) -> Tuple[str, Tuple[str, ...]]:
     if not isinstance(signature, str):
         got = checks.shown(signature)
-        raise TypeError(f"{where}: the signature must be a str such as 'softplus(x)', got {got}")
+        raise TypeError(f"{where}: the signature must be a str such as 'hypot(a, b)', got {got}")
     found = _SIGNATURE.match(signature)
     if not found:
         raise ValueError(f"{where}: the signature must read name(arg, ...), as in 'hypot(a, b)', "
@@ -282,19 +288,27 @@ def defop(signature: str, value: str, grads: Sequence[str]) -> Op:
 
     `signature` is ``"name(arg, ...)"``; `value` the formula of its value; `grads` one formula per
     argument, d(out)/d(arg), which may also use ``out``. It returns the op: call it with numbers
-    or Values to make a node. A name already taken by another op is refused.
+    or Values to make a node. Defining a name again (a notebook cell run twice) replaces your
+    earlier op for the formulas read from then on; a built-in's name is refused.
     """
     name, _ = _signature(signature, "defop")
-    if name in OPS or name in PRIMITIVES:
-        raise ValueError(f"defop: {name!r} is already an operation: choose another name")
+    if name in OPS and OPS[name] in _BUILT_IN:
+        raise ValueError(f"defop: {name!r} is a built-in operation: choose another name")
     op = Op(signature, value, grads)
+    for fn in set().union(*map(calls_in, op.grads)) - set(OPS) - {name}:  # on Values they must be ops
+        raise ValueError(f"defop {name}: its derivative calls {fn}, which is no operation: define it "
+                         f"with defop first, so that the derivative can be differentiated again")
     OPS[name] = op
     return op
+
+
+_BUILT_IN: List[Op] = []
 
 
 def builtin(op: Op) -> Op:
     """Add a built-in op to the table (ops.py)."""
     OPS[op.name] = op
+    _BUILT_IN.append(op)
     return op
 
 
