@@ -460,3 +460,17 @@ def test_check_refuses_a_missing_folder_in_one_line(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert r.stderr.strip() == ("autograd-mini: error: exercises check: there is no folder 'nowhere'; "
                                 "make it with: autograd-mini exercises start nowhere")
+
+
+def test_list_names_the_exercises_and_no_action_is_one_line_of_error(capsys: pytest.CaptureFixture) -> None:
+    from autograd_mini.cli import main
+
+    assert main(["exercises", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == exercises.names()
+    assert lines[3].endswith("ex4_batch.py: layer_backward")
+    with pytest.raises(SystemExit) as stop:
+        main(["exercises"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == ("autograd-mini: error: exercises: choose start, check or list "
+                                       "(see autograd-mini exercises --help)\n")
