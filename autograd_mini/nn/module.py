@@ -110,17 +110,17 @@ class Module:
         if architecture is not None and not isinstance(architecture, str):
             raise TypeError(f"load_state_dict: architecture: expected a str, got {shown(architecture)}")
         ours = self.architecture()
-        other = None if architecture is None or ours is None or architecture == ours else architecture
+        refusal = None
+        if architecture is not None and ours is not None and architecture != ours:
+            refusal = f"load_state_dict: the state is of {architecture[:200]}, not of this model, {ours}"
         try:
             writes, missing, unexpected = self._checked_writes(state, strict)
         except ValueError as e:  # with another architecture, say that first
-            if other is None:
+            if refusal is None:
                 raise
-            detail = str(e).replace("load_state_dict: ", "", 1)
-            raise ValueError(f"load_state_dict: the state is of {other[:200]}, not of this model, {ours} "
-                             f"({detail})") from None
-        if other is not None:
-            raise ValueError(f"load_state_dict: the state is of {other[:200]}, not of this model, {ours}")
+            raise ValueError(f"{refusal} ({str(e).replace('load_state_dict: ', '', 1)})") from None
+        if refusal is not None:
+            raise ValueError(refusal)
         for v, x in writes:  # all checked: now write
             v.data = x
         return IncompatibleKeys(missing, unexpected)
