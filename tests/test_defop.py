@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any, List
 
+import needs
 import pytest
 
-from autograd_mini import Value, defop, explain, gradcheck, grad
+from autograd_mini import Value, defop, explain, grad, gradcheck
 from autograd_mini.engine import OPS
 from autograd_mini.tape import trace
-
-import needs
 
 # softplus is built in: a learner's own is called mysoftplus
 mysoftplus = defop("mysoftplus(x)", value="log(1 + exp(x))", grads=["sigmoid(x)"])
@@ -118,7 +117,8 @@ def test_formulas_and_the_cli_know_an_op_once_it_is_defined(tmp_path: Path) -> N
     script = ("import sys; from autograd_mini import defop; from autograd_mini.cli import main; "
               "defop('hypot(a, b)', value='sqrt(a*a + b*b)', grads=['a / out', 'b / out']); "
               "sys.exit(main(['explain', 'hypot(x, y)', '--set', 'x=3', '--set', 'y=4']))")
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                       timeout=60)
     assert r.returncode == 0, r.stderr
     assert "x / v2 = 3 / 5" in r.stdout
 
