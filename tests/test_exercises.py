@@ -91,6 +91,10 @@ def layer_backward(W: Any, A_prev: Any, Z: Any, dA: Any, activation: str, mistak
 
 def neuron_backward(w: Any, a_prev: Any, z: float, da: float, activation: str, mistake: str = "") -> Any:
     dz = da if mistake == "no g'" else da * g_prime(z, "tanh" if mistake == "always tanh" else activation)
+    if mistake == "g' at a":
+        dz = da * g_prime(g(z, activation), activation)
+    if mistake == "1 - z**2":
+        dz = da * (1 - z * z)
     dw, da_prev = [dz * a for a in a_prev], [wj * dz for wj in w]
     if mistake == "swapped":
         dw, da_prev = da_prev, dw
@@ -107,7 +111,8 @@ def mlp_backward(Ws: Any, Bs: Any, X: Any, activations: Any, dA: Any, mistake: s
         As.append([[g(z, activation) for z in row] for row in Z])
     grads = []
     for layer in reversed(range(len(Ws))):
-        top = "no 1/N in dW" if mistake == "no 1/N" and layer == len(Ws) - 1 else ""
+        top = "no 1/N in dW" if mistake == "no 1/N" and layer == len(Ws) - 1 else \
+            "no g'" if mistake == "no g' below" and layer < len(Ws) - 1 else ""
         dZ, dW, dB, dA = layer_backward(Ws[layer], As[layer], Zs[layer], dA, activations[layer], top)
         if mistake == "dA_prev / N":
             dA = [[x / len(X[0]) for x in row] for row in dA]
@@ -219,6 +224,8 @@ def test_the_mistakes_of_one_observation_that_a_batch_makes_visible_are_right_fo
 @pytest.mark.parametrize("mistake, words", [
     ("no g'", "dz is"), ("swapped", "You used the weights: dw_j = dz·a_j"), ("sign", "A sign error"),
     ("always tanh", "You used the derivative of tanh, but the activation here is sigmoid."),
+    ("g' at a", "You evaluated g' at a = g(z) instead of at z."),
+    ("1 - z**2", "You computed 1 − z²: that is tanh' written for the output, 1 − a² with a = tanh(z)"),
 ])
 def test_each_neuron_mistake_is_named(mistake: str, words: str) -> None:
     report = exercises.check("neuron", partial(neuron_backward, mistake=mistake), seed=SEED)
@@ -239,6 +246,8 @@ def test_each_neuron_mistake_is_named(mistake: str, words: str) -> None:
     ("no 1/N", "dW2[0][0] is", "You forgot the 1/N in layer 2"),
     ("dA_prev / N", "dW1[0][0] is", "Your dW1 is N = 3 times too small: you divided dA_prev by N"),
     ("last layer first", "", "you returned the layers last first"),
+    ("no g' below", "case 1 of 2 (widths 2-3-2, tanh, sigmoid, N=3): dW1[0][0] is", "Use dW1 = (1/N)·dZ1·A0ᵀ "
+     "(A0 = X), with dZ1 = dA1 ⊙ g1'(Z1) and dA1 = W2ᵀ·dZ2, the dA_prev of layer 2"),
 ])
 def test_each_network_mistake_is_named(mistake: str, where: str, words: str) -> None:
     report = exercises.check("mlp", partial(mlp_backward, mistake=mistake), seed=SEED)
