@@ -271,6 +271,7 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
     t = targets([y[k] for k in picked], loss)
     scores_in = [row[0] for row in last([hidden[k] for k in picked])]
     root = losses.hinge_loss(scores_in, t) if loss == "hinge" else losses.bce_with_logits(scores_in, t)
+    root.label = "loss"
     i = len(model.layers)
     title = (f"The output layer L{i} of the trained MLP ({last.nout} neuron × {last.nin} inputs) on {count} "
              f"training points: their {loss} loss = {root.data:.6g}")
