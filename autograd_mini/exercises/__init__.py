@@ -113,17 +113,11 @@ def check_folder(folder: Union[str, os.PathLike[str]], only: Sequence[str] = (),
     return reports
 
 
-MADE: Dict[Tuple[str, str], Any] = {}  # the ops made from accepted formulas in this session
-
-
 def _ops(returned: Any) -> Dict[str, Any]:
-    """The learner's accepted formulas as working ops, made by the engine's `defop`."""
-    try:
-        from .. import defop  # type: ignore[attr-defined]
-    except ImportError:  # the package does not offer it yet: the engine's own
-        from ..engine.op import defop
+    """The learner's accepted formulas as working ops, made by the library's `defop`."""
+    from .. import defop  # (the package imports this one only when it is used)
 
-    return derivatives.make_ops(returned, defop, MADE)
+    return derivatives.make_ops(returned, defop)
 
 
 __all__ = ["EXERCISES", "Report", "check", "check_folder", "exercise", "names", "start"]

@@ -12,7 +12,7 @@ DERIVATIVES = '''"""Exercise 1 of 5: local derivatives, written as formulas.
 
 Back-propagation multiplies, at every node, the gradient from above by the node's local derivative.
 Write each operation's derivative with respect to x as text in autograd_mini's formula language:
-numbers, x, + - * / ** and the functions exp, log, sqrt, tanh, sigmoid, relu, sin, cos, abs.
+numbers, x, + - * / ** and the library's functions (exp, log, sqrt, tanh, sigmoid, sin, cos, ...).
 For example the derivative of x**2 is "2*x". You may also use out, the operation's own value at x
 (the derivative of exp(x) is "out"), as back-propagation does when it keeps the forward values.
 
