@@ -33,7 +33,9 @@ def size(root: Value) -> int:
 
 
 def title(g: ET.Element) -> str:
-    return "".join(g.find(SVG + "title").itertext())
+    found = g.find(SVG + "title")
+    assert found is not None
+    return "".join(found.itertext())
 
 
 def edges(svg: ET.Element) -> List[ET.Element]:
@@ -52,7 +54,9 @@ def assert_every_use_is_drawn(svg: ET.Element, root: Value) -> None:
         tail, head = title(g).split("->")
         if head.endswith("op"):
             marks = [t for t in ("".join(x.itertext()) for x in g.iter(SVG + "text")) if t.startswith("×")]
-            source = re.fullmatch(r"(v\d+)(?:t\d+)?", tail).group(1)
+            tail_match = re.fullmatch(r"(v\d+)(?:t\d+)?", tail)
+            assert tail_match is not None
+            source = tail_match.group(1)
             drawn.setdefault(head, Counter())[source] += int(marks[0][1:]) if marks else 1
         else:
             segments.add((tail, head))
@@ -61,7 +65,9 @@ def assert_every_use_is_drawn(svg: ET.Element, root: Value) -> None:
     assert {(f"v{index[v]}op", f"v{index[v]}") for v in ops} <= segments
     wires = {head for _, head in segments if "t" in head}
     for junction in wires:
-        value, k = re.fullmatch(r"(v\d+)t(\d+)", junction).groups()
+        junction_match = re.fullmatch(r"(v\d+)t(\d+)", junction)
+        assert junction_match is not None
+        value, k = junction_match.groups()
         before = value if k == "0" else f"{value}t{int(k) - 1}"
         assert (before, junction) in segments, junction
 
@@ -191,7 +197,7 @@ def test_a_dot_that_runs_too_long_is_stopped_and_the_source_kept(tmp_path: Path,
             render(y, tmp_path / "g.svg", timeout=bad)
     for wrong in (True, "5"):
         with pytest.raises(TypeError, match=expected):
-            render(y, tmp_path / "g.svg", timeout=wrong)
+            render(y, tmp_path / "g.svg", timeout=wrong)  # type: ignore[arg-type]
 
 
 def test_a_notebook_gives_up_on_a_slow_dot_and_says_so(tmp_path: Path, monkeypatch) -> None:

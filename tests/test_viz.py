@@ -10,7 +10,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import needs
 import pytest
@@ -48,7 +48,13 @@ def neuron():
     return y, x, w, b
 
 
-def parse_svg(text: str) -> ET.Element:
+def title_of(g: ET.Element) -> str:
+    found = g.find(SVG + "title")
+    assert found is not None
+    return "".join(found.itertext())
+
+
+def parse_svg(text: Union[str, bytes]) -> ET.Element:
     return ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
 
 
@@ -91,7 +97,7 @@ def test_shared_inputs_give_one_box_and_one_arrow_per_operation_marked_with_the_
     nodes, _ = counts(y)
     assert len(groups(svg, "node")) == nodes == 1 + 3 * 2
     # a -> a*a marked ×2, a -> total marked ×3, the two results into +, and 3 arrows out of the ops
-    edges = {"".join(g.find(SVG + "title").itertext()): texts(g) for g in groups(svg, "edge")}
+    edges = {title_of(g): texts(g) for g in groups(svg, "edge")}
     assert edges == {"v0->v1op": ["×2"], "v0->v2op": ["×3"], "v1->v3op": [], "v2->v3op": [],
                      "v1op->v1": [], "v2op->v2": [], "v3op->v3": []}
     assert texts(svg).count("a") == 1
@@ -252,7 +258,7 @@ def test_nn_labels_are_clustered_per_neuron_inside_per_layer(tmp_path: Path) -> 
     assert l1 < src.index("subgraph cluster_L1_N1 {") < src.index("subgraph cluster_L1_N2 {")
     assert src.index("subgraph cluster_L1_N2 {") < src.index("subgraph cluster_L2 {")
     svg = parse_svg(render(loss, tmp_path / "net.svg").read_text("utf-8"))
-    titles = {"".join(g.find(SVG + "title").itertext()) for g in groups(svg, "cluster")}
+    titles = {title_of(g) for g in groups(svg, "cluster")}
     assert titles == {"cluster_L1", "cluster_L1_N1", "cluster_L1_N2", "cluster_L2", "cluster_L2_N1"}
     assert {"L1", "L1.N1", "L1.N2", "L2", "L2.N1"} <= set(texts(svg))
     assert "subgraph" not in dot_source(loss, group=False)
