@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ROOT / "demos" / "pictures"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PROBE = [[-1.0, 0.5], [0.0, 0.0], [0.5, -0.25], [1.5, 1.0], [2.0, -0.5]]
 HOSTILE = ['</script><script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned = 2">',
            "it's \"quoted\" & <b>bold</b>"]
 
@@ -130,8 +131,10 @@ def moons_run(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
         with no_grad():
             tl = test_loss()
         norms = [math.sqrt(sum(w.grad ** 2 for row in layer.weight for w in row)) for layer in model.layers]
+        with no_grad():
+            probe = [s.data for s in model(PROBE)]  # the engine's scores where the page computes its map
         log.append({"step": step, "loss": loss.data, "test_loss": tl, "grad_norms": norms,
-                    "neuron": [w.data for w in model.layers[1].weight[2]]})
+                    "neuron": [w.data for w in model.layers[1].weight[2]], "probe": probe})
         recorder.observe(loss, X)
         opt.step()
     path = recorder.write(tmp_path_factory.mktemp("moons") / "training.html")
@@ -149,6 +152,9 @@ def test_state_is_the_logged_numbers_and_the_page_shows_them(browser: Any, moons
         assert state["step"] == logged["step"] and opened.js("autogradTraining.index") == i
         assert state["loss"] == logged["loss"] and state["test_loss"] == logged["test_loss"]
         assert state["neuron"] == logged["neuron"]
+        page_scores = opened.js("p => autogradTraining.scores(p)", PROBE)
+        for got, expected in zip(page_scores, logged["probe"], strict=True):
+            assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-14)
         assert len(state["grad_norms"]) == 3
         for got, expected in zip(state["grad_norms"], logged["grad_norms"]):
             assert math.isclose(got, expected, rel_tol=1e-13)

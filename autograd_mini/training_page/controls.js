@@ -53,6 +53,7 @@ var api = {
     f.warnings = D.findings.filter(function (w) { return w.step === f.step; }).map(function (w) { return w.message; });
     return f;
   },
+  scores: function (points) { return D.view && D.view.kind === "boundary" ? scores(frames[index], points) : null; },
   format: fmt, ready: false
 };
 window.autogradTraining = api;

@@ -38,7 +38,7 @@ function drawView(f) {
   var V = D.view;
   if (!V) return;
   $("tr-view-title").textContent = (V.kind === "boundary" ? "Decision boundary" : "Confusion matrix on the test set") + " at step " + f.step;
-  if (V.kind === "boundary") return drawBoundary(V, f.view.scores);
+  if (V.kind === "boundary") return drawBoundary(V, gridScores(f, V));
   var m = f.view.matrix, most = 1;
   m.forEach(function (row) { row.forEach(function (c) { most = Math.max(most, c); }); });
   m.forEach(function (row, i) {
@@ -49,6 +49,38 @@ function drawView(f) {
       cell.style.color = a > 0.55 ? "#fff" : "";
     });
   });
+}
+// ---- the model's score, from a frame's weights: the sums of diagnose.forward, in its order ----
+var ACT = {
+  relu: function (x) { return x <= 0 ? 0 : x; },
+  tanh: Math.tanh,
+  sigmoid: function (x) { if (x >= 0) return 1 / (1 + Math.exp(-x)); var e = Math.exp(x); return e / (1 + e); }
+};
+function scores(f, points) {
+  var W = f.view.weights, B = f.view.biases;
+  return points.map(function (x) {
+    var a = x;
+    for (var l = 0; l < W.length; l++) {
+      var act = ACT[D.activations[l]], out = [];
+      for (var j = 0; j < W[l].length; j++) {
+        var s = 0, w = W[l][j];
+        for (var k = 0; k < w.length; k++) s += w[k] * a[k];
+        out.push(act ? act(B[l][j] + s) : B[l][j] + s);
+      }
+      a = out;
+    }
+    return a[0];
+  });
+}
+var gridAt = {};
+function gridScores(f, V) {  // row by row from the top (largest y), as an image is drawn
+  if (gridAt.frame === f) return gridAt.scores;
+  var n = V.size, b = V.bounds, pts = [];
+  for (var j = 0; j < n; j++) {
+    for (var i = 0; i < n; i++) pts.push([b[0] + (b[1] - b[0]) * i / (n - 1), b[3] - (b[3] - b[2]) * j / (n - 1)]);
+  }
+  gridAt = { frame: f, scores: scores(f, pts) };
+  return gridAt.scores;
 }
 function tint(rgb, a) {  // the colour at strength a in [0, 1] over white, opaque (no seams where cells meet)
   return "rgb(" + rgb.map(function (v) { return Math.round(255 - (255 - v) * a); }).join(",") + ")";

@@ -136,6 +136,7 @@ class TrainingRecorder:
         return {
             "title": self.title, "subtitle": self.subtitle,
             "layers": [layer_name(i, lay) for i, lay in enumerate(self.layers, 1)],
+            "activations": [lay.activation for lay in self.layers],
             "neuron": {"label": f"L{layer}.N{unit}", "layer": layer, "unit": unit, "image": self.image},
             "view": self.view.static() if self.view is not None else None,
             "losses": self.losses,

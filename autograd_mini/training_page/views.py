@@ -1,9 +1,10 @@
 """What the page shows beside the curves, at each recorded step: a classifier's decision
 boundary over its 2-D inputs (`Boundary`) or its confusion matrix on a test set (`Confusion`).
 
-A view is made once with the data it needs; `frame(layers)` computes what the model does now
-(in plain floats, through `diagnose.forward`, so recording costs little), and `static()` is what
-stays the same in every frame (the points, the class names), kept once on the page.
+A view is made once with the data it needs; `frame(layers)` keeps what the page needs of the model
+now (the boundary: its weights, from which the page computes the map; the confusion matrix: counted
+here in plain floats, through `diagnose.forward`), and `static()` is what stays the same in every
+frame (the points, the class names), kept once on the page.
 """
 
 from __future__ import annotations
@@ -24,16 +25,20 @@ def _labels(labels: Any, n: int, where: str) -> List[int]:
 
 class Boundary:
     """The decision boundary of a model with one output (a score: class 1 where it is > 0) over
-    2-D points: a `size` × `size` grid of scores, drawn as a map under the points.
+    2-D points, drawn as a map of the score under the points.
 
-    >>> view = Boundary([[0.0, 0.0], [1.0, 1.0]], [0, 1], size=3)
+    A frame keeps the model's weights and biases; the page computes the score on a `size` × `size`
+    grid from them (the same sums, in the same order, as `diagnose.forward`), so recording a frame
+    costs a copy of the weights, and the map can be fine.
+
+    >>> view = Boundary([[0.0, 0.0], [1.0, 1.0]], [0, 1])
     >>> view.static()["bounds"]
     [-0.5, 1.5, -0.5, 1.5]
     """
 
     kind = "boundary"
 
-    def __init__(self, points: Sequence[Sequence[float]], labels: Sequence[int], size: int = 20,
+    def __init__(self, points: Sequence[Sequence[float]], labels: Sequence[int], size: int = 64,
                  margin: float = 0.5) -> None:
         self.points = as_rows(points, "Boundary: points")
         if any(len(p) != 2 for p in self.points):
@@ -43,19 +48,21 @@ class Boundary:
         m = checks.nonnegative(margin, "Boundary: margin")
         xs, ys = [p[0] for p in self.points], [p[1] for p in self.points]
         self.bounds = [min(xs) - m, max(xs) + m, min(ys) - m, max(ys) + m]
-        x0, x1, y0, y1 = self.bounds
-        n = self.size - 1
-        # row by row from the top (largest y), as an image is drawn
-        self.grid = [[x0 + (x1 - x0) * i / n, y1 - (y1 - y0) * j / n]
-                     for j in range(n + 1) for i in range(n + 1)]
 
     def static(self) -> Dict[str, Any]:
         return {"kind": self.kind, "size": self.size, "bounds": self.bounds,
                 "points": [[round(x, 4), round(y, 4)] for x, y in self.points], "labels": self.labels}
 
     def frame(self, layers: Sequence[Any]) -> Dict[str, Any]:
-        scores = [row[0] for row in forward(layers, self.grid)[-1][1]]
-        return {"scores": [round(s, 3) if math.isfinite(s) else 0.0 for s in scores]}
+        if len(layers[0].weight[0]) != 2 or len(layers[-1].weight) != 1:
+            raise ValueError("Boundary: the model must take 2 inputs and give 1 score")
+        return {"weights": [[[_finite(w.data) for w in row] for row in layer.weight] for layer in layers],
+                "biases": [[_finite(b.data) for b in layer.bias] for layer in layers]}
+
+
+def _finite(x: float) -> float:
+    """A weight as JSON holds it: an overflowed one (the run diverged) drawn as 0."""
+    return x if math.isfinite(x) else 0.0
 
 
 class Confusion:
