@@ -5,8 +5,9 @@ and holds the page to the engine: every backward step shows explain's running su
 each node's ``.grad``; ← undoes exactly; nothing is logged as an error and nothing but the page's own
 file is requested. Without a browser these tests skip, except under CI (CI=true), where they fail.
 
-``STEPPER_PICTURES=1 pytest tests/test_browser.py`` also writes the README's screenshots into
-demos/pictures/.
+``STEPPER_PICTURES=1 pytest tests/test_browser.py`` also writes the README's screenshots of a layer
+on a batch into demos/pictures/ (those of the demos' pages come from test_page_layout.py;
+demos/pictures/regenerate.py runs both).
 """
 
 from __future__ import annotations
