@@ -26,7 +26,7 @@ from .engine import (
     topological_order,
     total,
 )
-from .explanation import explain, explain_layer
+from .explanation import explain, explain_forward, explain_layer
 
 
 def _jupyter_bundle(value: Value, include: Any = None, exclude: Any = None) -> Dict[str, str]:
@@ -48,6 +48,7 @@ __all__ = [
     "dot",
     "enable_grad",
     "explain",
+    "explain_forward",
     "explain_layer",
     "grad",
     "gradcheck",

@@ -22,8 +22,11 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, 
 
 from . import checks
 from .engine import Op, Value, backward_order, chain_rule, op_text, topological_order
+from .forward_table import ForwardRow, ForwardTable, explain_forward
+from .names import node_names
 
-__all__ = ["Explanation", "LayerGradients", "Step", "explain", "explain_layer"]
+__all__ = ["Explanation", "ForwardRow", "ForwardTable", "LayerGradients", "Step", "explain", "explain_forward",
+           "explain_layer"]
 
 
 def _fmt(x: float) -> str:
@@ -147,24 +150,8 @@ class Explanation(Sequence[Step]):
 
 
 def _names(order: List[Value]) -> Dict[Value, str]:
-    """A node's label when no other node has it, else its position in the order, ``v7``.
-
-    The positions are those of the picture's node names, so a table and a drawing of the same
-    graph agree.
-    """
-    count: Dict[str, int] = {}
-    for v in order:
-        if v.label:
-            count[v.label] = count.get(v.label, 0) + 1
-    names = {}
-    for i, v in enumerate(order):
-        if v.label and count[v.label] == 1:
-            names[v] = v.label
-        elif v.label:
-            names[v] = f"{v.label}[v{i}]"
-        else:
-            names[v] = f"v{i}"
-    return names
+    """Each node's one name (`names.node_names`): the pictures and the stepper use the same."""
+    return dict(zip(order, node_names(order)))
 
 
 def _local(v: Value) -> Tuple[float, ...]:

@@ -63,7 +63,7 @@ def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:
     o = m["options"]
     X, y = datasets.make_moons(o["samples"], noise=o["noise"], seed=o["seed"])
     _, X_test, _, y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=o["seed"])
-    model = nn.MLP(2, [*o["hidden"], 1])
+    model = nn.MLP(2, [*o["hidden"], 1], fused=True)  # the demo trains fused neurons; load checks that
     model.load(tmp_path / "model.json")
     with no_grad():
         acc = sum((model(x).data > 0.0) == (t == 1) for x, t in zip(X_test, y_test)) / len(y_test)

@@ -176,7 +176,7 @@ def test_table_text() -> None:
 def test_duplicate_labels_get_their_position() -> None:
     a, b = Value(1.0, label="p"), Value(2.0, label="p")
     table = explain(a * b)
-    assert table[0].parent_names == ("p[v0]", "p[v1]")
+    assert table[0].parent_names == ("p[1]", "p[2]")  # numbered in the order they come
 
 
 class FakeLinear:

@@ -96,10 +96,11 @@ def propagate(order: List[Node], store: Any, where: str) -> None:
     except (ArithmeticError, ValueError) as e:
         if str(e).startswith(f"{where}:"):  # already says where and what
             raise
-        raise type(e)(f"{where}: the local derivative of {call_text(v)} {_reason(e)}") from e
+        raise type(e)(f"{where}: the local derivative of {call_text(v)} {failure(e)}") from e
 
 
-def _reason(e: Exception) -> str:
+def failure(e: Exception) -> str:
+    """Why a local derivative could not be computed, in words: 'is infinite (division by zero)'."""
     if isinstance(e, ZeroDivisionError):
         return "is infinite (division by zero)"
     if isinstance(e, OverflowError):

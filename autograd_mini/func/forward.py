@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Sequence
 
 from .. import checks
 from ..engine import Value, call_text, topological_order
+from ..engine.backward import failure
 from .passes import note
 
 
@@ -101,7 +102,7 @@ def push(order: List[Value], seeds: Dict[Value, Any], graph: bool, where: str) -
         except (ArithmeticError, ValueError) as e:
             if graph and all(d is None or float(d) == 0.0 for d in ins):
                 continue  # a tangent of 0 does not need the derivative that fails here
-            raise type(e)(f"{where}: the local derivative of {call_text(v)} {_reason(e)}") from e
+            raise type(e)(f"{where}: the local derivative of {call_text(v)} {failure(e)}") from e
         if type(tv) is not Value:
             if tv == 0.0:
                 continue
@@ -124,14 +125,6 @@ def _tangent(v: Value, ins: List[Any], graph: bool) -> Any:
             term = d * ti
             total = term if total is None else total + term
     return total
-
-
-def _reason(e: Exception) -> str:
-    if isinstance(e, ZeroDivisionError):
-        return "is infinite (division by zero)"
-    if isinstance(e, OverflowError):
-        return "is too large for a float"
-    return f"failed: {e}"
 
 
 def _check_finite(v: Value, ins: List[Any], tv: float, where: str) -> None:
