@@ -25,8 +25,8 @@ from .engine import Op, Value, backward_order, chain_rule, op_text, topological_
 from .forward_table import ForwardRow, ForwardTable, explain_forward
 from .names import node_names
 
-__all__ = ["Explanation", "ForwardRow", "ForwardTable", "LayerGradients", "Step", "explain", "explain_forward",
-           "explain_layer"]
+__all__ = ["Explanation", "ForwardRow", "ForwardTable", "LayerGradients", "Step", "explain",
+           "explain_forward", "explain_layer"]
 
 
 def _fmt(x: float) -> str:
