@@ -18,12 +18,11 @@ import io
 import math
 import os
 import random
-import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
+import browser_page
 import needs
 import pytest
 
@@ -32,8 +31,6 @@ from autograd_mini.training_page import Boundary, Confusion, TrainingRecorder, t
 
 ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ROOT / "demos" / "pictures"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PROBE = [[-1.0, 0.5], [0.0, 0.0], [0.5, -0.25], [1.5, 1.0], [2.0, -0.5]]
 HOSTILE = ['</script><script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned = 2">',
            "it's \"quoted\" & <b>bold</b>"]
@@ -41,20 +38,18 @@ HOSTILE = ['</script><script>window.__pwned = 1</script>', '"><img src=x onerror
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """A headless Chromium (the page needs no Graphviz, unlike the stepper's)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         needs.missing("the playwright package is not installed (pip install -e '.[test]')")
-    path = next(filter(None, map(shutil.which, ("/usr/bin/chromium", "chromium", "chromium-browser"))), None)
-    if path is None:
-        needs.missing("no Chromium found (apt-get install chromium)")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=ARGS)
+        b = p.chromium.launch(executable_path=browser_page.chromium_path(), args=browser_page.ARGS)
         yield b
         b.close()
 
 
-class Opened:
+class Opened(browser_page.Opened):
     """A page opened from disk in its own context, every request but the page's own refused."""
 
     def __init__(self, browser: Any, path: Path, width: int = 1400, height: int = 1000) -> None:
@@ -70,16 +65,6 @@ class Opened:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(self.url)
         self.wait_for("window.autogradTraining && window.autogradTraining.ready")
-
-    def js(self, expression: str, arg: Any = None) -> Any:
-        return self.page.evaluate(expression, arg)
-
-    def wait_for(self, expression: str, timeout: float = 10.0) -> None:
-        end = time.perf_counter() + timeout
-        while not self.js(expression):
-            if time.perf_counter() > end:
-                raise AssertionError(f"timed out waiting for {expression}")
-            time.sleep(0.01)
 
     def panels(self) -> Dict[str, Any]:
         """What every panel shows now: texts, the markers' x and the canvases' pixels."""
