@@ -110,6 +110,12 @@ class Opened:
             c.scrollWidth > c.clientWidth + 0.5 || getComputedStyle(c).textOverflow === 'ellipsis')
             .map(c => c.textContent)""")
 
+    def overflowing(self) -> List[str]:
+        """The panels (backward table, step card, the page) wider than their box: a part of them would
+        be out of sight without scrolling sideways. (A matrix too wide for the window scrolls inside.)"""
+        return self.js("""() => [...document.querySelectorAll('.st-table-wrap, #st-card, body')]
+            .filter(e => e.scrollWidth > e.clientWidth + 0.5).map(e => e.id || e.className || e.tagName)""")
+
     def clean(self) -> None:
         assert self.errors == []
         assert set(self.requests) == {self.url}
