@@ -17,8 +17,7 @@ import math  # noqa: F401  (the doctest above)
 from typing import Any, Callable, Dict, NamedTuple
 
 from .expr import PYTHON, Name, names_in, times
-from .op import Op, any_functions, compile_function, float_functions
-from .ops import OPS
+from .op import BUILT_IN, Op, any_functions, compile_function, float_functions
 
 
 class Activation(NamedTuple):
@@ -36,11 +35,12 @@ def activation(op: Op) -> Activation:
         function = op.forward
     else:
         body = f"    return {PYTHON.print(op.value, {x: 'z', **fixed})}"
-        function = compile_function("function", ["z"], body, float_functions(op.value), op.name)
+        scope = float_functions(op.value, table=BUILT_IN)
+        function = compile_function("function", ["z"], body, scope, op.name)
     d = op.grads[0]
     body = f"    return {PYTHON.print(times(Name('g'), d), {x: 'z', 'out': 'a', 'g': 'g', **fixed})}"
     grad = compile_function("grad", ["g", "z", "a"], body, any_functions([d], op), op.name)
     return Activation(op.name, function, grad, x in names_in(d))
 
 
-ACTIVATIONS: Dict[str, Activation] = {name: activation(op) for name, op in OPS.items() if op.for_layers}
+ACTIVATIONS: Dict[str, Activation] = {name: activation(op) for name, op in BUILT_IN.items() if op.for_layers}

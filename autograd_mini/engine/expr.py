@@ -259,7 +259,7 @@ def children(e: Expr) -> Tuple[Expr, ...]:
 
 # As a person reads a formula (explain's tables): numbers short, where() as written.
 SHOWN = Syntax(
-    literal=lambda x: f"{x:.4g}",
+    literal=lambda x: "pi" if x == math.pi else f"{x:.4g}",
     power=lambda a, b: "",
     where=lambda c, a, b: f"where({c}, {a}, {b})",
     logic={"and": "and", "or": "or", "not": "not "},

@@ -20,9 +20,9 @@ import math
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import checks
+from . import ops  # noqa: F401  (the table: it fills BUILT_IN)
 from .expr import PYTHON, BinOp, Expr, calls_in, children
-from .op import Op, failed, float_functions
-from .ops import OPS
+from .op import BUILT_IN, Op, failed, float_functions
 from .rules import SUM
 from .value import Value, record
 
@@ -82,15 +82,15 @@ def method_source(method: str) -> str:
         with_value, with_number = BINARY[method]
         lines = [f"def {method}(self, other):"]
         if with_value:
-            op = OPS[with_value]
+            op = BUILT_IN[with_value]
             lines.append("    if type(other) is Value:")
             names = {op.args[0]: "self.data", op.args[1]: "other.data"}
             lines += _node(op, names, "(self, other)", "None", "        ")
-        op = OPS[with_number]
+        op = BUILT_IN[with_number]
         lines.append(f"    c = const(other, {op.symbol!r})")
         lines += _node(op, {op.args[0]: "self.data", op.const: "c"}, "(self,)", "c", "    ")
         return "\n".join(lines) + "\n"
-    op = OPS[UNARY.get(method, method)]
+    op = BUILT_IN[UNARY.get(method, method)]
     if op.const:
         head = f"def {method}(self, {op.const}={op.default!r}):"
         lines = [head, f"    {op.const} = const({op.const}, {op.name!r})"]
@@ -103,7 +103,7 @@ def method_source(method: str) -> str:
 
 def method_names() -> List[str]:
     """Every operation method of `Value`: the operators, then one per named op of one input."""
-    named = [n for n, op in OPS.items() if op.named and len(op.args) == 1 and n not in UNARY.values()]
+    named = [n for n, op in BUILT_IN.items() if op.named and len(op.args) == 1 and n not in UNARY.values()]
     return [*BINARY, *UNARY, *named]
 
 
@@ -111,9 +111,9 @@ def install(cls: Any) -> None:
     """Give `cls` (Value) its operation methods, compiled from their sources."""
     namespace: Dict[str, Any] = {"Value": Value, "record": record, "failed": failed, "const": _const,
                                  "inf": math.inf, "nan": math.nan, "SUM": SUM}
-    for name, op in OPS.items():
+    for name, op in BUILT_IN.items():
         namespace[name.upper()] = op
-        namespace.update(float_functions(op.value, *(c for c, _, _ in op.raises)))
+        namespace.update(float_functions(op.value, *(c for c, _, _ in op.raises), table=BUILT_IN))
     namespace.update({"ZeroDivisionError": ZeroDivisionError, "ValueError": ValueError})
     for method in method_names():
         # compiled under another name: `def exp` would hide the function exp its body calls

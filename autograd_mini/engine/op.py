@@ -60,7 +60,8 @@ def library(name: str) -> Optional[Callable[..., float]]:
 
 # What a check (an op's `raises`) may ask of a number besides comparing it.
 PREDICATES: Dict[str, Callable[[float], bool]] = {"fractional": lambda x: not float(x).is_integer()}
-OPS: Dict[str, Op] = {}
+OPS: Dict[str, Op] = {}  # every operation by name, as formulas call them now
+BUILT_IN: Dict[str, Op] = {}  # the library's own, which a user's op of the same name does not replace
 _LIBRARY = {n for n in dir(math) if callable(getattr(math, n)) and not n.startswith("_")} | {"sigmoid", "abs"}
 # every library function by name (the math module's, stable sigmoid, abs)
 PRIMITIVES: Dict[str, Callable[..., float]] = {n: library(n) for n in sorted(_LIBRARY)}  # type: ignore[misc]  # every operation by name, built-in and user-defined, in definition order
@@ -79,7 +80,7 @@ class Op(Rule):
     """
 
     __slots__ = ("args", "const", "default", "value", "grads", "value_text", "grad_texts", "raises",
-                 "for_layers", "named", "forward", "checks", "__weakref__")
+                 "for_layers", "named", "forward", "checks", "builtin", "__weakref__")
 
     def __init__(self, signature: str, value: str, grads: Sequence[str], *, symbol: str = "",
                  const: str = "", default: Optional[float] = None,
@@ -90,7 +91,9 @@ class Op(Rule):
         self.args, self.const, self.default = args, const, default
         self.for_layers, self.named = activation, named
         self.value_text = value
-        known = {n for n, o in OPS.items() if o.named} | {name} | _LIBRARY
+        self.builtin = where == "ops"
+        table = BUILT_IN if self.builtin else OPS
+        known = {n for n, o in table.items() if o.named} | {name} | _LIBRARY
         scope = {*args, *([const] if const else [])}
         self.value = parse(value, scope, known, f"{where} {name}: value")
         if isinstance(grads, str) or not isinstance(grads, (list, tuple)):
@@ -132,11 +135,16 @@ class Op(Rule):
             return library(self.name)  # type: ignore[return-value]
         names = {n: n for n in self.params()}
         body = f"    return {PYTHON.print(self.value, names)}"
-        return compile_function("forward", self.params(), body, float_functions(self.value), self.name)
+        scope = float_functions(self.value, table=self._table())
+        return compile_function("forward", self.params(), body, scope, self.name)
+
+    def _table(self) -> Dict[str, Op]:
+        return BUILT_IN if self.builtin else OPS
 
     def _compile_check(self, cond: Expr) -> Callable[..., bool]:
         body = f"    return {PYTHON.print(cond, {n: n for n in self.params()}, plain=True)}"
-        return compile_function("check", self.params(), body, float_functions(cond), self.name)
+        scope = float_functions(cond, table=self._table())
+        return compile_function("check", self.params(), body, scope, self.name)
 
     def _compile_terms(self) -> Callable[..., Tuple[Any, ...]]:
         names = {n: n for n in (*self.args, "out", "g")}
@@ -216,35 +224,45 @@ def failed(op: Rule, xs: Sequence[float], const: Any, e: Exception) -> float:
 # ---- the functions a compiled formula calls ----
 
 
-def float_functions(*exprs: Expr) -> Dict[str, Callable[..., float]]:
-    """Each function the formulas call, on floats: a primitive, or an op's forward."""
+def float_functions(*exprs: Expr, table: Optional[Dict[str, Op]] = None) -> Dict[str, Callable[..., float]]:
+    """Each function the formulas call, on floats: an op's forward (from `table`, the ops as they
+    are now by default), or the math library's."""
+    ops = OPS if table is None else table
     out: Dict[str, Callable[..., float]] = {}
     for fn in set().union(*map(calls_in, exprs)):
-        if fn in PREDICATES:
-            out[fn] = PREDICATES[fn]  # type: ignore[assignment]
-            continue
-        out[fn] = OPS[fn].forward if fn in OPS else library(fn)  # type: ignore[assignment]
+        found = PREDICATES.get(fn) or (ops[fn].forward if fn in ops else library(fn))
+        out[fn] = found  # type: ignore[assignment]
     return out
 
 
 def any_functions(exprs: Sequence[Expr], self_op: Op) -> Dict[str, Callable[..., Any]]:
     """Each function the formulas call, on floats and on Values: on floats its value, on Values
-    the op of that name (looked up when first met, so that pow's derivative may call log, which
-    the table defines after pow), so the derivative is itself a graph."""
+    the op of that name, so that the derivative is itself a graph. A user's op reads the ops as
+    they are when it is defined; a built-in reads the built-ins, when first met (pow's derivative
+    calls log, which the table defines after pow), whatever a user defines later."""
     out: Dict[str, Callable[..., Any]] = {}
     for fn in set().union(*map(calls_in, exprs)):
-        if library(fn) is not None and (fn not in OPS or OPS[fn].primitive()):
+        if fn == self_op.name:
+            op: Any = self_op
+        elif self_op.builtin:
+            op = BUILT_IN.get(fn)
+        else:
+            op = OPS[fn]
+        if op is None or op.primitive():  # a built-in primitive met before its definition
             out[fn] = _either_unary(fn, library(fn))  # type: ignore[arg-type]
         else:
-            out[fn] = _either(OPS[fn])
+            out[fn] = _either(op)
     return out
 
 
 def _either_unary(fn: str, forward: Callable[[float], float]) -> Callable[[Any], Any]:
-    return lambda x: forward(x) if type(x) is float else OPS[fn](x)
+    return lambda x: forward(x) if type(x) is float else BUILT_IN[fn](x)
 
 
 def _either(op: Op) -> Callable[..., Any]:
+    if len(op.args) == 1 and not op.const:
+        forward = op.forward
+        return lambda x: forward(x) if type(x) is float else op(x)
     forward, fixed = op.forward, [op.default] if op.const else []
     return lambda *xs: forward(*xs, *fixed) if all(type(x) is float for x in xs) else op(*xs)
 
@@ -289,12 +307,12 @@ def defop(signature: str, value: str, grads: Sequence[str]) -> Op:
     `signature` is ``"name(arg, ...)"``; `value` the formula of its value; `grads` one formula per
     argument, d(out)/d(arg), which may also use ``out``. It returns the op: call it with numbers
     or Values to make a node. Defining a name again (a notebook cell run twice) replaces your
-    earlier op for the formulas read from then on; a built-in's name is refused.
+    earlier op for the formulas read from then on. A built-in's name may be taken too (to compare
+    your own definition with ours): formulas then call yours, while the `Value` methods, the
+    layers and the built-ins' own derivatives keep the library's.
     """
-    name, _ = _signature(signature, "defop")
-    if name in OPS and OPS[name] in _BUILT_IN:
-        raise ValueError(f"defop: {name!r} is a built-in operation: choose another name")
     op = Op(signature, value, grads)
+    name = op.name
     for fn in set().union(*map(calls_in, op.grads)) - set(OPS) - {name}:  # on Values they must be ops
         raise ValueError(f"defop {name}: its derivative calls {fn}, which is no operation: define it "
                          f"with defop first, so that the derivative can be differentiated again")
@@ -302,13 +320,9 @@ def defop(signature: str, value: str, grads: Sequence[str]) -> Op:
     return op
 
 
-_BUILT_IN: List[Op] = []
-
-
 def builtin(op: Op) -> Op:
     """Add a built-in op to the table (ops.py)."""
-    OPS[op.name] = op
-    _BUILT_IN.append(op)
+    OPS[op.name] = BUILT_IN[op.name] = op
     return op
 
 
