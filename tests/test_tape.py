@@ -213,6 +213,21 @@ def test_random_graphs(seed: int) -> None:
         assert_same(fn, [x * 0.7 - 0.1 for x in args], params, step=step)
 
 
+def grouped(cases: List[tuple]) -> tuple:
+    """Many (fn, args, params) cases as one function (one program, one compile): their sum."""
+    params = [p for _, _, ps in cases for p in ps]
+    sizes = [len(args) for _, args, _ in cases]
+
+    def fn(*xs: Any) -> Value:
+        parts, k = [], 0
+        for (f, _, _), n in zip(cases, sizes):
+            parts.append(f(*xs[k : k + n]))
+            k += n
+        return total(parts)
+
+    return fn, [x for _, a, _ in cases for x in a], params
+
+
 # ---- models ----
 
 

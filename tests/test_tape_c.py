@@ -69,18 +69,7 @@ def test_every_op_on_arguments() -> None:
 
 @pytest.mark.parametrize("group", range(4))
 def test_random_graphs(group: int) -> None:
-    cases = [T.random_case(seed) for seed in range(20 * group, 20 * group + 20)]
-    params = [p for _, _, ps in cases for p in ps]
-    sizes = [len(args) for _, args, _ in cases]
-
-    def fn(*xs: Any) -> Value:
-        parts, k = [], 0
-        for (f, _, _), n in zip(cases, sizes):
-            parts.append(f(*xs[k : k + n]))
-            k += n
-        return total(parts)
-
-    args = [x for _, a, _ in cases for x in a]
+    fn, args, params = T.grouped([T.random_case(seed) for seed in range(20 * group, 20 * group + 20)])
     step = T.assert_same(fn, args, params, backend="c")
     T.assert_same(fn, [x * 0.7 - 0.1 for x in args], params, backend="c", step=step)
 

@@ -9,8 +9,9 @@ generated Python or C, without building a single Value.
 
 How it is built: `graph` reads the nodes (the engine's order), `plan` finds the blocks of neurons
 and the elementwise maps that run as loops and checks that every sum can keep the engine's order,
-`python_gen` and `c_gen` write the program, `cbuild` compiles and caches the C one, `program` runs
-either, `hooks` is how the losses tell a trace what its graph cannot show.
+`steps` builds the program's statements once, with each op's own formula trees (`formulas`), and
+two printers write them: `pyprint` (with `pylayers`) as Python and `cprint` (with `csyntax`) as C;
+`cbuild` compiles and caches the C one, `program` runs either.
 
 >>> from autograd_mini import Value
 >>> w, b = Value(-3.0, label="w"), Value(2.0, label="b")

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import ctypes
 import struct
+import threading
 from typing import Any, List, Sequence
 
 from . import cbuild
-from .c_gen import CProgram
+from .cprint import CPrinter
 from .plan import Plan
 from .program import Program
 
 
 def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     n = plan.graph.n_numbers
-    writer = CProgram(plan, n, title)
+    writer = CPrinter(plan, n, title)
     source = writer.source()
     fn, _, seconds = cbuild.compiled(source)
     prog = Program(plan, source, "c")
@@ -28,6 +29,7 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     unpack = struct.Struct(f"{1 + np_}d").unpack_from
     size = 8 * (1 + np_)
     buffer = ctypes.create_string_buffer
+    spaces = threading.local()  # the program's workspace, made once per thread (not per call)
 
     def run(
         P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None
@@ -37,6 +39,10 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
         except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
             return None
         out = buffer(size)
+        if keep is None:
+            if not hasattr(spaces, "work"):
+                spaces.work = buffer(16 * writer.size)
+            keep = spaces.work
         if fn(data, out, keep) != 0:
             return None
         result = unpack(out)

@@ -41,7 +41,7 @@ def describe(v: Value) -> Tuple[str, Optional[str], bool, Any]:
 class Node:
     """One node of the graph, as the generators see it."""
 
-    __slots__ = ("kind", "rule", "act", "numbers", "const", "parents", "label", "data", "flat", "path")
+    __slots__ = ("kind", "rule", "op", "act", "numbers", "const", "parents", "label", "data", "flat", "path")
 
     def __init__(
         self,
@@ -56,6 +56,7 @@ class Node:
     ) -> None:
         self.kind = kind
         self.rule = rule
+        self.op: Any = None  # the engine's rule object (an Op, for the operations)
         self.act = act
         self.numbers = numbers
         self.const = const
@@ -97,6 +98,7 @@ class Graph:
         self.guards = guards  # (positions among the call's numbers, check, where)
         self.extent: Dict[Tuple[str, Tuple[int, ...]], int] = {}  # (argument, index path) -> length
         self.n_numbers = 0  # how many numbers a call passes
+        self.starts: Dict[str, int] = {}  # argument -> the position of its first number
 
 
 def read(
@@ -119,6 +121,7 @@ def read(
         rule, act, numbers, const = describe(v)
         parents = tuple(map(index.__getitem__, v.parents))
         node = Node(OP, rule, act, numbers, const, parents, v.label, v.data)
+        node.op = v.rule
         if not rule:
             if v in raw:
                 node.kind, node.flat = ARG, flat_of[v]
@@ -137,7 +140,8 @@ def read(
     ]
     graph = Graph(nodes, index[root], backward, [], guards)
     graph.n_numbers = len(places)
-    for name, path in places:
+    for k, (name, path) in enumerate(places):
+        graph.starts.setdefault(name, k)
         for d in range(len(path)):
             key = (name, path[:d])
             graph.extent[key] = max(graph.extent.get(key, 0), path[d] + 1)

@@ -15,31 +15,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+from .formulas import kind
 from .graph import ARG, CONST, OP, Graph, Node
 
-ELEMENTWISE = {
-    "add",
-    "add_const",
-    "sub",
-    "mul",
-    "mul_const",
-    "div_const",
-    "div",
-    "rdiv",
-    "neg",
-    "abs",
-    "pow",
-    "pow_const",
-    "rpow",
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "sin",
-    "cos",
-}
 Place = Tuple[Any, int, int]  # (array, i, j)
 
 
@@ -106,7 +84,7 @@ def find_maps(graph: Graph, placed: Dict[int, Place], banned: Set[int]) -> List[
         shapes: Dict[Tuple, Tuple[int, int]] = {}
         kinds: Dict[Tuple, List[Tuple[str, Any]]] = {}
         for v, nd in enumerate(nodes):
-            if nd.kind != OP or nd.rule not in ELEMENTWISE or v in placed or v in banned:
+            if nd.kind != OP or not kind(nd)[1] or v in placed or v in banned:
                 continue
             found = _describe(nd, nodes, placed)
             if found is None:

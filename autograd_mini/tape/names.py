@@ -12,36 +12,18 @@ import keyword
 import re
 from typing import Dict, Iterable, List
 
+from ..engine import OPS
+from ..engine.op import PRIMITIVES
 from .graph import DERIVED, OP
 from .maps import Map
 from .plan import Plan
 
 _LAYER = re.compile(r"^(L\d+)\.N\d+\.([az])$")
-RESERVED = {  # names the Python program defines at its top level (comprehensions have their own)
-    *keyword.kwlist,
-    *dir(builtins),
-    "P",
-    "G",
-    "program",
-    "mul",
-    "exp",
-    "log",
-    "sqrt",
-    "tanh",
-    "sin",
-    "cos",
-    "inf",
-    "nan",
-    "relu",
-    "sigmoid",
-    "j",
-    "o",
-    "q",
-    "dz",
-    "dZT",
-    "kept",
-    "WT",
-    "_",
+RESERVED = {  # what the programs define or call: Python's and C's words, the helpers, loop variables
+    *keyword.kwlist, *dir(builtins), *OPS, *PRIMITIVES, "P", "G", "program", "mul", "inf", "nan", "j", "o",
+    "q", "dz", "dZT", "kept", "WT", "_", "i", "k", "z", "g", "s", "v", "d", "in", "out", "work",
+    "sink", "maxof", "fabs", "pow", "double", "int", "const", "static", "void", "return", "for", "if",
+    "else", "char", "long", "sizeof", "volatile", "NAN", "INFINITY", "flags", "status",
 }
 
 
@@ -86,3 +68,17 @@ class Names:
             n += 1
         self.used.add(name)
         return name
+
+
+def bind_params(plan: Plan, names: Names, args: Iterable[str]) -> Dict[int, str]:
+    """Small programs name their parameters by their labels (w, b) instead of P[k]."""
+    g = plan.graph
+    if plan.blocks or not 0 < len(g.params) <= 8:
+        return {}
+    order = [v for v, _ in sorted(plan.p_pos.items(), key=lambda item: item[1])]
+    found = [identifier(g.nodes[v].label) if g.nodes[v].label else "" for v in order]
+    if "" in found or len(set(found)) < len(found) or set(found) & (RESERVED | set(args)):
+        return {}
+    for n in found:
+        names.used.update((n, "d_" + n))
+    return dict(zip(order, found))

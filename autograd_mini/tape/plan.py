@@ -23,10 +23,9 @@ import heapq
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from .formulas import kind
 from .graph import CONST, DERIVED, OP, PARAM, Graph
 from .maps import Map, argument_arrays, find_maps, order_of
-
-UNSAFE = {"sqrt", "pow", "pow_const"}  # a local derivative that fails for some finite inputs
 
 
 @dataclass(eq=False)
@@ -190,7 +189,7 @@ def _gradients(g: Graph) -> Tuple[List[bool], List[bool]]:
             wants[i] = True
         elif nd.kind == OP:
             wants[i] = any(wants[p] for p in nd.parents)
-            live[i] = wants[i] or nd.rule in UNSAFE or any(live[p] for p in nd.parents)
+            live[i] = wants[i] or kind(nd)[0] or any(live[p] for p in nd.parents)
     return wants, live
 
 

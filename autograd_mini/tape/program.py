@@ -14,7 +14,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..engine import Value
 from .plan import Plan
-from .python_gen import PythonProgram
+from .pyprint import PythonPrinter
 
 Guard = Tuple[Any, Callable[[List[Any]], bool]]
 
@@ -57,7 +57,7 @@ class Program:
 
 
 def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
-    writer = PythonProgram(plan, names, title)
+    writer = PythonPrinter(plan, names, title)
     source = writer.source()
     prog = Program(plan, source, "python")
     fn = load_python(source, title)

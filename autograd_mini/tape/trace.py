@@ -155,17 +155,17 @@ def source_of(root: Value, title: str = "the formula", backend: str = "python") 
     graphs.settle(graph, loose)
     plan = Plan(graph)
     if backend == "c":
-        from .c_gen import CProgram
+        from .cprint import CPrinter
 
-        return CProgram(plan, 0, title).source()
-    from .python_gen import PythonProgram
+        return CPrinter(plan, 0, title).source()
+    from .pyprint import PythonPrinter
 
-    return PythonProgram(plan, [], title).source()
+    return PythonPrinter(plan, [], title).source()
 
 
 def record(fn: Callable[..., Value], plain: Sequence[Any]) -> Tuple[graphs.Graph, List[str]]:
     """Run `fn` on argument leaves and read the graph it returns (parameters settled)."""
-    from .python_gen import argument_names
+    from .pyprint import argument_names
 
     names = argument_names(_parameter_names(fn, len(plain)))
     wrapped, raw, places = arguments.wrap(plain, names)
