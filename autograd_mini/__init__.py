@@ -13,6 +13,7 @@ from typing import Any, Dict
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import (
+    DetachedNumberWarning,
     Value,
     defop,
     detect_anomaly,
@@ -43,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "DetachedNumberWarning",
     "defop",
     "detect_anomaly",
     "dot",

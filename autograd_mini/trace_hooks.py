@@ -11,15 +11,35 @@ records every operation on them. Two things escape the graph, and a loss reports
   logit that keeps a softmax stable. It changes no gradient, but it must be recomputed from the new
   data at every call, not frozen at its traced value.
 
+And the traced function's own decisions: each comparison of a Value (``x > 0``) and each read of
+its number (``float(x)``, ``int(x)``, ``round(x)``, ``x.item()``, ``math.exp(x)``) is seen through
+`engine.mode.WATCHER`. A decision on the arguments becomes a guard: the program runs only while it
+comes out as it did when traced, and the interpreter answers the other calls (`Step.fallbacks`
+counts them). A decision on a computed value cannot be checked before the program has run, so the
+interpreter answers every call of that trace, and the trace says so once, naming the line.
+Reading ``x.data`` is plain attribute access, which nothing can see: it is not guarded.
+
 Outside a trace each hook costs one attribute lookup and changes nothing.
 """
 
 from __future__ import annotations
 
+import operator
+import os
+import sys
 import threading
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .engine import Value
+from .engine.mode import WATCHER
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_READS: Dict[str, Callable[[Any, Any], Any]] = {
+    "float": lambda x, _: float(x), "item": lambda x, _: float(x), "int": lambda x, _: int(x),
+    "round": lambda x, n: round(x, n),
+}
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 Check = Callable[[List[Any]], bool]
 
@@ -31,6 +51,50 @@ class Recorder:
         self.raw = raw  # argument leaf -> the number the caller passed
         self.guards: List[Tuple[Tuple[Value, ...], Check, str]] = []
         self.derived: Dict[Value, Tuple[Value, ...]] = {}  # leaf -> the nodes it is the max of
+        self.unchecked: List[str] = []  # where the function decided on a computed value
+
+    def decide(self, v: Value, how: str, other: Any, result: Any) -> None:
+        """Record a decision of the traced function on `v` (see the module doc)."""
+        where = _user_line()
+        values = [v] + ([other] if how in _COMPARE and type(other) is Value else [])
+        if not all(x in self.raw for x in values):
+            if where not in self.unchecked:
+                self.unchecked.append(where)
+                warnings.warn(f"trace: {where} decides on a computed value ({how} of {v!r}): the program "
+                              "cannot check that before it runs, so the interpreter answers every call of "
+                              "this trace (decide on the arguments, or compute without the branch)",
+                              TraceWarning, stacklevel=2)
+            self.guards.append(((), _never, f"{where}: {how} of a computed value"))
+            return
+        if how in _COMPARE:
+            test, constant = _COMPARE[how], (None if type(other) is Value else float(other))
+
+            def ok(nums: List[Any]) -> bool:
+                return test(nums[0], nums[1] if constant is None else constant) == result
+        else:  # float(v), int(v), round(v, n): the program holds while the number read is the same
+            read = _READS[how]
+
+            def ok(nums: List[Any]) -> bool:
+                return read(nums[0], other) == result
+        self.guards.append((tuple(values), ok, f"{where}: {how}"))
+
+
+class TraceWarning(UserWarning):
+    """Something a trace cannot follow, so the interpreter answers instead (see trace_hooks)."""
+
+
+def _never(nums: List[Any]) -> bool:
+    return False
+
+
+def _user_line() -> str:
+    """file:line of the innermost frame outside this library: the user's decision."""
+    frame: Any = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_HERE):
+        frame = frame.f_back
+    if frame is None:
+        return "a line of the library"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
 
 
 class _State(threading.local):
@@ -49,7 +113,23 @@ def start(rec: Optional[Recorder]) -> Optional[Recorder]:
     """Make `rec` this thread's recorder; returns the one it replaces (to restore afterwards)."""
     before = _state.recorder
     _state.recorder = rec
+    with _lock:
+        _tracing[0] += (rec is not None) - (before is not None)
+        WATCHER[0] = _watch if _tracing[0] else None
     return before
+
+
+_lock = threading.Lock()
+_tracing = [0]  # threads tracing now: while any is, every Value read goes through _watch
+
+
+def _watch(v: Value, how: str, other: Any, result: Any) -> bool:
+    """The engine's WATCHER while a trace runs: a decision of this thread's trace, if it traces."""
+    rec = _state.recorder
+    if rec is None:
+        return False  # another thread traces: this read is an ordinary one
+    rec.decide(v, how, other, result)
+    return True
 
 
 def raw(v: Value) -> Any:

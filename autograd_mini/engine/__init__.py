@@ -16,7 +16,7 @@ detect_anomaly), `text.py` (how a node describes itself).
 """
 
 # ruff: noqa: E402, I001  (Value gets its operation methods before the modules that use them load)
-from .value import Value, record, total
+from .value import DetachedNumberWarning, Value, record, total
 from .methods import install
 
 install(Value)  # each operation's method, printed from its one definition in ops.py
@@ -33,6 +33,7 @@ from .text import call_text, op_text
 
 __all__ = [
     "ACTIVATIONS",
+    "DetachedNumberWarning",
     "Activation",
     "NEURON_RULES",
     "NeuronRule",

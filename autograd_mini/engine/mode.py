@@ -18,6 +18,9 @@ from typing import Any, Callable, List, Optional, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 PAUSED = [0]  # how many threads have grad mode off right now
+# Who wants to hear of a Value read as a number (a comparison, float(v)): a running trace sets it
+# (trace_hooks), so that each decision the traced function takes becomes a guard of the program.
+WATCHER: List[Optional[Callable[..., bool]]] = [None]
 _count_lock = threading.Lock()
 
 

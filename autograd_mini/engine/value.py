@@ -19,11 +19,12 @@ arithmetic says (NaN in, NaN out); `detect_anomaly()` makes them raise where the
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Optional, Tuple, Union
 
 from .. import checks
 from .backward import backward as _run_backward
-from .mode import PAUSED, is_anomaly_enabled, is_grad_enabled
+from .mode import PAUSED, WATCHER, is_anomaly_enabled, is_grad_enabled
 from .rules import SUM, Rule
 from .text import describe_call
 
@@ -70,11 +71,29 @@ class Value:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
 
+    # Reading the number: float(v), int(v), round(v) and math.exp(v) (which calls float) give a
+    # plain number, cut off from the graph. While grad mode is on that is worth a warning (a
+    # DetachedNumberWarning, once per line); .item() and .data read it without one. Inside a
+    # trace each read becomes a guard of the program (see trace_hooks).
     def __float__(self) -> float:
+        _read(self, "float", None, self.data)
         return self.data
 
+    def __int__(self) -> int:
+        number = int(self.data)
+        _read(self, "int", None, number)
+        return number
+
+    def __round__(self, ndigits: Optional[int] = None) -> Any:
+        number = round(self.data, ndigits)
+        _read(self, "round", ndigits, number)
+        return number
+
     def item(self) -> float:
-        """The data as a float, as ``tensor.item()`` in PyTorch."""
+        """The data as a float, as ``tensor.item()`` in PyTorch (no warning: you asked for it)."""
+        watch = WATCHER[0]
+        if watch is not None:
+            watch(self, "item", None, self.data)
         return self.data
 
     @property
@@ -96,18 +115,30 @@ class Value:
         return Value(self.data, self.label)
 
     # Comparisons look at the data only (no graph is recorded); equality stays identity, so nodes
-    # can be kept in sets and dicts.
+    # can be kept in sets and dicts. Inside a trace each comparison is a guard (trace_hooks).
     def __lt__(self, other: Scalar) -> bool:
-        return self.data < _data(other, "<")
+        result = self.data < _data(other, "<")
+        if WATCHER[0] is not None:
+            WATCHER[0](self, "<", other, result)
+        return result
 
     def __le__(self, other: Scalar) -> bool:
-        return self.data <= _data(other, "<=")
+        result = self.data <= _data(other, "<=")
+        if WATCHER[0] is not None:
+            WATCHER[0](self, "<=", other, result)
+        return result
 
     def __gt__(self, other: Scalar) -> bool:
-        return self.data > _data(other, ">")
+        result = self.data > _data(other, ">")
+        if WATCHER[0] is not None:
+            WATCHER[0](self, ">", other, result)
+        return result
 
     def __ge__(self, other: Scalar) -> bool:
-        return self.data >= _data(other, ">=")
+        result = self.data >= _data(other, ">=")
+        if WATCHER[0] is not None:
+            WATCHER[0](self, ">=", other, result)
+        return result
 
     __hash__ = object.__hash__
 
@@ -190,6 +221,22 @@ def _check_result(data: float, inputs: Any, rule: Rule, const: Any) -> None:
         if data != data:
             raise ValueError(f"{rule.symbol}: {call} gives nan")
         raise _overflow(rule, inputs, const)
+
+
+class DetachedNumberWarning(UserWarning):
+    """A Value was read as a plain number while grad mode is on: no gradient flows through it."""
+
+
+def _read(v: Value, how: str, detail: Any, number: Any) -> None:
+    watch = WATCHER[0]
+    if watch is not None and watch(v, how, detail, number):
+        return  # a trace took it as a guard
+    if is_grad_enabled():
+        call = "float(v) or math.f(v)" if how == "float" else f"{how}(v)"
+        warnings.warn(f"{call} with v = {v!r} gives a plain number, cut off from the graph: no "
+                      "gradient flows through it. Stay in the graph with the Value's own method "
+                      "(v.exp(), v.sqrt(), ...), or read the number with v.item() or v.data, which do "
+                      "not warn (nothing warns inside no_grad()).", DetachedNumberWarning, stacklevel=3)
 
 
 def _overflow(rule: Rule, inputs: Any, const: Any) -> OverflowError:
