@@ -84,9 +84,12 @@ def _attrs(pairs: Dict[str, str]) -> str:
     return " ".join(f"{k}={v if v.startswith('<') else _quote(v)}" for k, v in pairs.items())
 
 
-def _value_label(name: str, v: Value, show_grad: bool, fill: Optional[str]) -> str:
+def _value_label(name: str, v: Value, show_grad: bool, fill: Optional[str],
+                 tangent: Optional[float] = None) -> str:
     cells = [f"<TD><B>{clean(name)}</B></TD>"]  # the name explain and the stepper give it
     cells.append(f"<TD>data {_num(v.data)}</TD>")
+    if tangent is not None:  # forward mode: how fast the node moves (func.tangents)
+        cells.append(f"<TD>tangent {_num(tangent)}</TD>")
     if show_grad:
         color = f' BGCOLOR="{fill}"' if fill else ""
         cells.append(f"<TD{color}>grad {_num(v.grad)}</TD>")
@@ -128,7 +131,7 @@ def check_size(where: str, order: List[Value], max_nodes: int) -> None:
 
 def dot_source(root: Value, where: str = "dot_source", **options: Any) -> str:
     """The DOT text of `root`'s graph (see the module doc); the options are `body`'s (and so
-    `viz.draw_dot`'s): rankdir, show_grad, max_nodes, group, color_grad, ranksep."""
+    `viz.draw_dot`'s): rankdir, show_grad, max_nodes, group, color_grad, ranksep, tangents."""
     return "digraph autograd_mini {\n" + "".join(body(root, where=where, **options)) + "}\n"
 
 
@@ -141,9 +144,11 @@ def body(
     color_grad: bool = True,
     where: str = "dot_source",
     ranksep: float = 0.3,
+    tangents: Optional[Dict[Value, float]] = None,
 ) -> List[str]:
     """The lines between the braces of `dot_source`, each ending in a newline. `ranksep` is the gap
-    between columns (rows, for TB) in inches: Graphviz's default is 0.5."""
+    between columns (rows, for TB) in inches: Graphviz's default is 0.5. `tangents` (from
+    `func.tangents`) adds each node's forward-mode tangent to its box, as the grads are shown."""
     check_arguments(where, root, rankdir, max_nodes)
     checks.positive(ranksep, f"{where}: ranksep", "a number of inches > 0")
     order = topological_order(root)
@@ -153,7 +158,10 @@ def body(
     depth = _depths(order)
     wires = _wires(order, depth)
     largest = _largest_grad(order) if show_grad and color_grad else 0.0
-    groups = _node_lines(order, name, shown, wires, show_grad, largest, group)
+    if tangents is not None and not isinstance(tangents, dict):
+        raise TypeError(f"{where}: tangents must be a dict of node -> tangent (see func.tangents), "
+                        f"got {checks.shown(tangents)}")
+    groups = _node_lines(order, name, shown, wires, show_grad, largest, group, tangents)
     groups.setdefault(None, []).extend(_observation_chains(order, name, shown, depth))
     # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
     # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
@@ -213,7 +221,7 @@ def _group_of(v: Value, group: bool) -> Group:
 
 def _node_lines(
     order: List[Value], name: Dict[Value, str], shown: Dict[Value, str], wires: Dict[Value, Dict[int, int]],
-    show_grad: bool, largest: float, group: bool,
+    show_grad: bool, largest: float, group: bool, tangents: Optional[Dict[Value, float]] = None,
 ) -> Dict[Group, List[str]]:
     """The node statements of each cluster: values, operations and a wire's junctions; gradient
     cells coloured on the scale of `largest` (0: not coloured)."""
@@ -223,7 +231,7 @@ def _node_lines(
         # batch stay outside, where their invisible chains keep them in observation order
         lines = groups.setdefault(None if observation(shown[v]) else _group_of(v, group), [])
         fill = _grad_fill(v.grad, largest) if largest else None
-        label = _value_label(shown[v], v, show_grad, fill)
+        label = _value_label(shown[v], v, show_grad, fill, None if tangents is None else tangents.get(v, 0.0))
         lines.append(f"{name[v]} [{_attrs({'label': label, 'shape': 'plain'})}]\n")
         if not v.is_leaf():  # the op goes with the Value it produced
             attrs = {"label": f"<{clean(op_text(v))}>", "shape": "ellipse", "height": "0.3", "margin": "0.04"}

@@ -347,3 +347,20 @@ def test_the_demo_counts_n_forward_and_m_reverse_passes() -> None:
     bad = subprocess.run([sys.executable, str(ROOT / "demos" / "forward_or_reverse.py"), "--sizes", "3by4"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--sizes: expected pairs like 1x50" in bad.stderr
+
+
+def test_the_graph_picture_shows_each_nodes_tangent() -> None:
+    """draw_dot/dot_source(..., tangents=func.tangents(...)): a tangent cell per box, the jvp's numbers."""
+    import re
+
+    from autograd_mini import Value, func
+    from autograd_mini.graph_source import dot_source
+
+    x, w = Value(0.5, label="x"), Value(-3.0, label="w")
+    y = (w * x).tanh()
+    source = dot_source(y, tangents=func.tangents(y, [x], [1.0]))
+    cells = dict(re.findall(r"<B>([^<]+)</B></TD><TD>data [^<]+</TD><TD>tangent ([^<]+)</TD>", source))
+    _, out_tangent = func.jvp(lambda a: (w * a).tanh(), (0.5,), (1.0,))
+    assert cells == {"w": "0", "x": "1", "v2": "-3", "v3": f"{out_tangent:.4g}"}
+    with pytest.raises(TypeError, match="tangents must be a dict"):
+        dot_source(y, tangents=[1.0])
