@@ -44,23 +44,34 @@ class Module:
 
     def named_parameters(self) -> List[Tuple[str, Value]]:
         """Every parameter with its name (tensor name plus indices), each once, in a stable order."""
-        out: List[Tuple[str, Value]] = []
-        seen = set()
-        for name, tensor in self._tensors():
-            for key, v in _flatten(name, tensor):
-                if v not in seen:  # a Value shared by two tensors is listed once
-                    seen.add(v)
-                    out.append((key, v))
-        return out
+        return list(self._listed()[1])
 
     def parameters(self) -> List[Value]:
         """The leaf Values an optimizer should update, each once, in the order of `named_parameters`."""
-        return [v for _, v in self.named_parameters()]
+        return list(self._listed()[2])
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0 (gradients accumulate across `backward()` calls)."""
-        for v in self.parameters():
+        for v in self._listed()[2]:
             v.grad = 0.0
+
+    def _listed(self) -> Tuple[Any, List[Tuple[str, Value]], List[Value]]:
+        """(the tensors as listed, the named parameters, the parameters), walked once and kept: each
+        call compares the tensors with the kept copy (at C speed: lists compare their items by
+        identity first), so a layer, a tensor or a Value replaced since is seen and walked again."""
+        tensors = self._tensors()
+        kept = self.__dict__.get("_parameters_kept")
+        if kept is None or kept[0] != tensors:
+            named: List[Tuple[str, Value]] = []
+            seen = set()
+            for name, tensor in tensors:
+                for key, v in _flatten(name, tensor):
+                    if v not in seen:  # a Value shared by two tensors is listed once
+                        seen.add(v)
+                        named.append((key, v))
+            kept = ([(name, _copy(t)) for name, t in tensors], named, [v for _, v in named])
+            self.__dict__["_parameters_kept"] = kept
+        return kept  # type: ignore[no-any-return]
 
     def _repr_html_(self) -> str:
         """What a notebook shows: the layers, their tensors' shapes and parameter counts (nn.display)."""
@@ -226,6 +237,11 @@ def _flatten(name: str, tensor: Tensor) -> Iterator[Tuple[str, Value]]:
     else:
         for i, item in enumerate(tensor):
             yield from _flatten(f"{name}.{i}", item)
+
+
+def _copy(tensor: Tensor) -> Any:
+    """The tensor's lists copied (its Values the same), to compare with what it holds later."""
+    return tensor if isinstance(tensor, Value) else [_copy(item) for item in tensor]
 
 
 def _numbers(tensor: Tensor) -> Any:
