@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import Expr, names_in
-from . import formulas
+from . import formulas, update
 from .csyntax import FILE, SIGMOID, C
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
@@ -177,7 +177,7 @@ class CPrinter:
                 f"static double {name}({', '.join('double ' + a for a in op.args)}) {{ return {body}; }}\n"
             )
         sink = ["static volatile double sink;  /* terms kept to fail as the interpreter does */"] * self.sink
-        return FILE.format(
+        return (update.source("c") + "\n" if self.plan.train else "") + FILE.format(
             title=self.title, np=np_, nx=self.nx, in_x=2 * np_, size=size, root=root,
             top="\n".join([*helpers, *sink, *self.tables, "", *self.macros, "", *code]),
             calls="\n".join(f"    part{k}(v, d);" for k in range(len(parts))),

@@ -11,7 +11,7 @@ import struct
 import threading
 from typing import Any, List, Sequence
 
-from . import cbuild
+from . import cbuild, update
 from .cprint import CPrinter
 from .plan import Plan
 from .program import Program
@@ -50,4 +50,7 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
 
     prog.run_program = run
     prog.writer = writer
+    if plan.train:  # the optimizers' steps, compiled with it (tape.update)
+        library = getattr(fn, "library")  # noqa: B009
+        prog.update_of = lambda name: update.c_update(getattr(library, f"update_{name}"), np_)
     return prog

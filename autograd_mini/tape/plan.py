@@ -55,6 +55,7 @@ class Plan:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        self.train = False  # whether the program carries the optimizers' steps (tape.update)
         self.wants, self.live = _gradients(graph)
         pos = {v: k for k, v in enumerate(graph.backward)}
         blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]

@@ -13,6 +13,7 @@ import linecache
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..engine import Value
+from . import update
 from .plan import Plan
 from .pyprint import PythonPrinter
 
@@ -33,6 +34,7 @@ class Program:
         self.arg_names: List[str] = []
         self.compile_seconds = 0.0
         self.writer: Any = None  # what wrote the source: it knows where each node is kept
+        self.update_of: Any = None  # an optimizer's rule name -> its step in the program (tape.update)
 
     def guards_hold(self, flat: Sequence[Any]) -> bool:
         for pos, ok in self.guards:
@@ -76,6 +78,8 @@ def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
 
     prog.run_program = run
     prog.writer = writer
+    if plan.train:
+        prog.update_of = lambda name: update.python_update(fn.__globals__[f"update_{name}"])
     return prog
 
 

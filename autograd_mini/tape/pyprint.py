@@ -15,7 +15,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import PYTHON, Expr
-from . import formulas
+from . import formulas, update
 from .graph import ARG, CONST, PARAM, argument_row
 from .maps import Map
 from .names import RESERVED, Names, bind_params, identifier
@@ -157,12 +157,14 @@ class PythonPrinter:
                 f"    {', '.join(self.bound.values())}{one} = P",
                 f"    {', '.join('d_' + n for n in self.bound.values())}{one} = G",
             ]
-        return "\n".join(head + self.lines) + "\n"
+        tail = ["", "", update.source("python")] if self.plan.train else []
+        return "\n".join(head + self.lines + tail) + "\n"
 
     def _helpers(self) -> List[str]:
         """The imports and functions the program calls, and no other."""
         primitives, ops = formulas.helpers(self.trees)
-        math = sorted((primitives | ({"exp"} if "sigmoid" in primitives else set())) - {"abs", "sigmoid"})
+        extra = {"exp"} if "sigmoid" in primitives else set()
+        math = sorted((primitives | extra | ({"sqrt"} if self.plan.train else set())) - {"abs", "sigmoid"})
         text = " ".join(self.lines)
         math += [n for n in ("inf", "nan") if re.search(rf"\b{n}\b", text)]
         lines = [f"from math import {', '.join(sorted(math))}"] if math else []

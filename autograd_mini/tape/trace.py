@@ -11,13 +11,14 @@ logit of the label) is written so that it does not, or tells the trace (`autogra
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import checks
 from .. import trace_hooks as hooks
 from ..engine import Value, enable_grad
 from . import args as arguments
 from . import graph as graphs
+from . import update
 from .backends import build
 from .plan import Plan
 from .program import Program
@@ -25,7 +26,8 @@ from .program import Program
 BACKENDS = ("python", "c", "auto")
 
 
-def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: bool = False) -> Step:
+def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: bool = False,
+          optimizer: Any = None) -> Step:
     """Run ``fn(*args)`` once, record its graph and write it as a program; returns the `Step`.
 
     `fn` takes numbers (or nested lists of numbers) and returns a scalar Value; the Values it
@@ -34,6 +36,9 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
     parameter, as ``fn(*args).backward()`` does, without building a Value. `backend` is 'python',
     'c' (compiled with the system's C compiler, cached) or 'auto' (C where a compiler is found).
     With ``check=True`` every call also runs the interpreter and compares (slow: for debugging).
+    With an `optimizer` (SGD, Adam or AdamW over the parameters), each call is a whole training
+    step, ``opt.zero_grad(); fn(*args).backward(); opt.step()``, the update inside the program:
+    the parameters' ``.data`` and ``.grad`` and ``opt.state_dict()`` are what that loop gives.
 
     Values flow, control flow is recorded: see the module doc. A call whose arguments have
     another shape traces again (a program per shape).
@@ -45,7 +50,7 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
     >>> round(loss, 6), round(w.grad, 6)
     (0.462117, 0.393224)
     """
-    step = Step(fn, backend, check)
+    step = Step(fn, backend, check, optimizer)
     step.program(args)
     return step
 
@@ -53,9 +58,16 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
 class Step:
     """A traced function: call it like the function; see `trace`."""
 
-    def __init__(self, fn: Callable[..., Value], backend: str = "python", check: bool = False) -> None:
+    def __init__(self, fn: Callable[..., Value], backend: str = "python", check: bool = False,
+                 optimizer: Any = None) -> None:
+        from ..optim import Optimizer
+
         if not callable(fn):
             raise TypeError(f"trace: fn must be callable, got {checks.shown(fn)}")
+        if optimizer is not None and not isinstance(optimizer, Optimizer):
+            got = checks.shown(optimizer)
+            raise TypeError(f"trace: optimizer must be an autograd_mini.optim optimizer, got {got}")
+        self.optimizer = optimizer
         checks.one_of(backend, BACKENDS, "trace: backend")
         self.fn = fn
         self.backend = backend
@@ -92,11 +104,17 @@ class Step:
             from .checking import check_call
 
             check_call(self, prog, args)
+        if self.optimizer is not None:
+            return update.train(self, prog, flat, plain, args)
         result = prog.run(flat, plain)
         if result is None:
             self.fallbacks += 1
             return self.interpret(args)
         return result
+
+    def run(self, batches: Iterable[Sequence[Any]]) -> List[float]:
+        """Call the step on each tuple of arguments (each mini-batch) in turn: the losses."""
+        return [self(*batch) for batch in batches]
 
     def check(self, *args: Any) -> None:
         """Run the interpreter on this call too and raise `TraceMismatch` where it and the program
@@ -129,7 +147,9 @@ class Step:
                 f"trace: arguments must be numbers or nested lists of numbers, got {checks.shown(e.args[0])}"
             ) from None
         graph, names = record(self.fn, plain)
-        prog = build(Plan(graph), names, _title(self.fn), self.backend)
+        plan = Plan(graph)
+        plan.train = self.optimizer is not None
+        prog = build(plan, names, _title(self.fn), self.backend)
         self.programs[shape] = self.last = prog
         return prog
 

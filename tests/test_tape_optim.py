@@ -1,0 +1,152 @@
+"""A step traced with its optimizer (``trace(fn, *args, optimizer=opt)``): every call is the
+interpreter loop's ``opt.zero_grad(); fn(*args).backward(); opt.step()``, the update inside the
+program, Python or C. After 10 moons steps the losses, every parameter's .data and .grad and
+the optimizer's state_dict() equal that loop's to the bit; a state saved from one continues in
+the other identically; a changed lr or .data is honoured at the next call."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List
+
+import pytest
+import test_tape as T
+
+from autograd_mini import optim
+from autograd_mini.tape import trace, update
+
+OPTIMIZERS: List[Callable[[Any], optim.Optimizer]] = [
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-3),
+    lambda ps: optim.SGD(ps, lr=0.1),
+    lambda ps: optim.Adam(ps, lr=0.01, weight_decay=1e-4),
+    lambda ps: optim.AdamW(ps, lr=lambda t: 0.02 / (1 + t)),  # a schedule
+]
+IDS = ["sgd-momentum-decay", "sgd", "adam", "adamw-schedule"]
+
+
+def moons() -> tuple:
+    return T.moons_model(True)
+
+
+def interpreter_loop(fn: Any, args: Any, opt: optim.Optimizer, steps: int) -> List[float]:
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = fn(*args)
+        loss.backward()
+        opt.step()
+        out.append(loss.data)
+    return out
+
+
+def snapshot(params: List[Any], opt: optim.Optimizer) -> tuple:
+    return [p.data for p in params], [p.grad for p in params], opt.state_dict()
+
+
+@pytest.fixture(params=["python", "c"])
+def backend(request: Any, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "c":
+        import needs
+
+        needs.c_compiler()
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "optim_cache"))
+    return str(request.param)
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=IDS)
+def test_ten_steps_equal_the_interpreter_loop_to_the_bit(make: Any, backend: str) -> None:
+    fn, args, params = moons()
+    start = [p.data for p in params]
+    opt = make(params)
+    want_losses = interpreter_loop(fn, args, opt, 10)
+    want = snapshot(params, opt)
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = make(params)
+    step = trace(fn, *args, backend=backend, optimizer=opt)
+    for p, x in zip(params, start):  # the trace ran fn once: no step taken yet
+        assert p.data == x
+    assert opt.params == step.last.params and update.rule_of(opt) is not None  # taken in the program
+    got_losses = [step(*args) for _ in range(10)]
+    assert step.fallbacks == 0 and step.backend_used == backend
+    assert got_losses == want_losses
+    assert snapshot(params, opt) == want
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS[::2], ids=IDS[::2])
+def test_a_saved_state_continues_identically_the_other_way(make: Any, backend: str) -> None:
+    fn, args, params = moons()
+    start = [p.data for p in params]
+    opt = make(params)
+    step = trace(fn, *args, backend=backend, optimizer=opt)
+    step.run([args] * 3)  # three compiled steps, then save
+    model_state, opt_state = [p.data for p in params], opt.state_dict()
+    want = interpreter_loop(fn, args, opt, 3), snapshot(params, opt)  # the interpreter continues
+    for p, x in zip(params, model_state):
+        p.data = x
+    opt2 = make(params)
+    opt2.load_state_dict(opt_state)
+    step2 = trace(fn, *args, backend=backend, optimizer=opt2)
+    assert (step2.run([args] * 3), snapshot(params, opt2)) == want  # and the program, from the same state
+    for p, x in zip(params, start):  # the other way: interpreted steps, then the program
+        p.data = x
+    opt3 = make(params)
+    interpreter_loop(fn, args, opt3, 2)
+    step3 = trace(fn, *args, backend=backend, optimizer=opt3)
+    then = interpreter_loop_copy(fn, args, params, make, opt3.state_dict(), [p.data for p in params])
+    assert step3(*args) == then
+
+
+def interpreter_loop_copy(fn: Any, args: Any, params: Any, make: Any, state: Any, data: Any) -> float:
+    """What one more interpreted step would give from this state (computed on a copy, the
+    parameters put back afterwards)."""
+    saved = [(p.data, p.grad) for p in params]
+    for p, x in zip(params, data):
+        p.data = x
+    opt = make(params)
+    opt.load_state_dict(state)
+    loss = interpreter_loop(fn, args, opt, 1)[0]
+    for p, (d, g) in zip(params, saved):
+        p.data, p.grad = d, g
+    return loss
+
+
+def test_changes_between_calls_are_honoured(backend: str) -> None:
+    fn, args, params = moons()
+    opt = optim.SGD(params, lr=0.1, momentum=0.5)
+    step = trace(fn, *args, backend=backend, optimizer=opt)
+    step(*args)
+    params[0].data = 0.25  # by hand
+    opt.lr = 0.01
+    before = [p.data for p in params], opt.state_dict()
+    loss = step(*args)
+    for p, x in zip(params, before[0]):
+        p.data = x
+    twin = optim.SGD(params, lr=0.01, momentum=0.5)
+    twin.load_state_dict(before[1])
+    assert loss == interpreter_loop(fn, args, twin, 1)[0] and opt.state_dict() == twin.state_dict()
+
+
+def test_an_optimizer_over_other_parameters_still_takes_its_step() -> None:
+    """Not every parameter of the step in the optimizer: its own step(), after the program's
+    gradients; the result is still the interpreter loop's."""
+    fn, args, params = moons()
+    opt = optim.Adam(params[:10], lr=0.01)
+    start = [p.data for p in params]
+    want = interpreter_loop(fn, args, opt, 2), snapshot(params, opt)
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = optim.Adam(params[:10], lr=0.01)
+    step = trace(fn, *args, optimizer=opt)
+    assert (step.run([args, args]), snapshot(params, opt)) == want
+
+
+def test_a_bad_optimizer_is_refused() -> None:
+    fn, args, _ = moons()
+    with pytest.raises(TypeError, match="optimizer must be"):
+        trace(fn, *args, optimizer="adam")
+
+
+def test_the_update_is_in_the_program(backend: str) -> None:
+    fn, args, params = moons()
+    step = trace(fn, *args, backend=backend, optimizer=optim.AdamW(params))
+    assert "update_adam" in step.source and "m = b1 * m + c1 * g" in step.source
