@@ -100,6 +100,7 @@ def test_forgetting_zero_grad_warns_once_naming_the_parameters_and_the_fix() -> 
     with caught() as seen:
         monitor, _ = loop(mlp([8, 1]), n=4, zero=lambda opt: None)
     (category, message), = ours(seen)
+    assert [w.filename for w in seen] == [__file__]  # the warning points at the loop, not the library
     assert category is GradientAccumulationWarning
     assert message == (
         "step 2: the gradients of 33 of 33 parameters (L1.N1.w1, L1.N1.w2, L1.N2.w1, …) still hold the "
@@ -359,6 +360,9 @@ def test_bad_input_is_refused_naming_what_and_where() -> None:
         monitor.observe("0.5")
     with pytest.raises(TypeError, match="Monitor.observe: inputs: expected a batch"):
         monitor.observe(0.5, "xy")
+    with pytest.raises(ValueError, match="Monitor.observe: inputs: row 1 should hold the model's 2 inputs"):
+        monitor.observe(0.5, [[1.0, 2.0], [3.0]])
+    assert monitor.report.steps == [] and monitor.step == 1  # nothing half done
 
 
 # ---- the demos: healthy runs find nothing, a diverging one says why ----

@@ -56,10 +56,11 @@ def divergence(step: int, loss: float, first: Tuple[int, float], lr: Optional[fl
                    f"({first_loss:.4g}): training is diverging; {fix}")
 
 
-def accumulation(step: int, names: Sequence[str], total: int) -> Finding:
-    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-    return Finding("accumulation", step, None, float(len(names)),
-                   f"step {step}: the gradients of {len(names)} of {total} parameters ({shown}) still hold "
+def accumulation(step: int, names: Sequence[str], count: int, total: int) -> Finding:
+    """`count` of the `total` parameters carried their gradient over; `names`: the first of them."""
+    shown = ", ".join(names) + (", …" if count > len(names) else "")
+    return Finding("accumulation", step, None, float(count),
+                   f"step {step}: the gradients of {count} of {total} parameters ({shown}) still hold "
                    f"the previous step's: backward() added to them without zero_grad(); call "
                    f"optimizer.zero_grad() before each backward()")
 

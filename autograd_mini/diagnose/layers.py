@@ -8,7 +8,7 @@ layer (one node per neuron, no z node to read) as for an unfused one.
 from __future__ import annotations
 
 from operator import mul
-from typing import Any, List, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from .. import checks
 from ..engine import ACTIVATIONS, Value
@@ -45,12 +45,18 @@ def layer_parameters(layer: Any) -> List[Value]:
     return [w for row in layer.weight for w in row] + list(layer.bias)
 
 
-def as_rows(inputs: Any, where: str) -> Rows:
-    """A batch (rows of numbers or Values) as rows of floats; one observation as one row."""
+def as_rows(inputs: Any, where: str, width: Optional[int] = None) -> Rows:
+    """A batch (rows of numbers or Values) as rows of floats; one observation as one row. With
+    `width`, every row must have that many numbers."""
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (list, tuple)) or not inputs:
         raise TypeError(f"{where}: expected a batch (a non-empty list of rows), got "
                         f"{checks.shown(inputs)}")
     rows = inputs if isinstance(inputs[0], (list, tuple)) else [inputs]
+    if width is not None:
+        for i, row in enumerate(rows):
+            if not isinstance(row, (list, tuple)) or len(row) != width:
+                raise ValueError(f"{where}: row {i} should hold the model's {width} inputs, got "
+                                 f"{checks.shown(row)}")
     return [[v.data if isinstance(v, Value) else float(v) for v in row] for row in rows]
 
 

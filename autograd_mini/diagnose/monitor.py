@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Set, Tuple, Union
@@ -25,6 +26,7 @@ class Report:
     findings: List[Finding] = field(default_factory=list)
 
     def kinds(self) -> Set[str]:
+        """The kinds found (keys of `CATEGORIES`)."""
         return {f.kind for f in self.findings}
 
     def __str__(self) -> str:
@@ -119,18 +121,20 @@ class Monitor:
         Checks the loss; on a measured step also the gradients (call it after ``backward()``) and,
         with `inputs`, the units of each layer. Returns the step's numbers on a measured step."""
         value = float(loss.data if isinstance(loss, Value) else checks.real(loss, "Monitor.observe: loss"))
-        step = self.step
+        step, due, rows = self.step, self.due(), None
+        if due and inputs is not None:  # checked before anything changes
+            width = len(self.layers[0].weight[0])
+            rows = as_rows(inputs, "Monitor.observe: inputs", width)[: self.max_samples]
         if self.first_loss is None:
             self.first_loss = (step, value)  # the scale the divergence check compares with
         found = findings.divergence(step, value, self.first_loss, self._lr(), self.limits)
-        if found and (self.due() or ("divergence", None) not in self._warned):
+        if found and (due or ("divergence", None) not in self._warned):
             self._emit([found])
         stats = None
-        if self.due():
+        if due:
             stats = self._measure(step)
             stats.loss = value
-            if inputs is not None:
-                rows = as_rows(inputs, "Monitor.observe: inputs")[: self.max_samples]
+            if rows is not None:
                 zs = [z for z, _ in forward(self.layers, rows)]
                 shares = unit_shares(self.layers, zs, self.limits.most)
                 stats.dead_fractions, stats.saturated_fractions = shares
@@ -179,8 +183,9 @@ class Monitor:
         if first is not None and first.grad_norms:
             found += findings.over_steps(stats, first, self.layers, self.limits)
         if left:
-            names = [p.label or f"parameter {self.params.index(p)}" for p in left]
-            found.append(findings.accumulation(step, names, len(self.params)))
+            index = {id(p): i for i, p in enumerate(self.params)}
+            names = [p.label or f"parameter {index[id(p)]}" for p in left[:3]]
+            found.append(findings.accumulation(step, names, len(left), len(self.params)))
         self._emit(found)
         return stats
 
@@ -194,4 +199,13 @@ class Monitor:
             if callable(self.warn):
                 self.warn(f.message)
             elif self.warn:
-                warnings.warn(f.message, CATEGORIES[f.kind], stacklevel=4)
+                warnings.warn(f.message, CATEGORIES[f.kind], stacklevel=_first_outside())
+
+
+def _first_outside() -> int:
+    """The `stacklevel` of the first caller outside autograd_mini: the user's line that called
+    ``observe`` or ``optimizer.step()``, however deep inside the package the warning is made."""
+    frame, level = inspect.currentframe(), 0  # this function's frame: the caller of warn() is level 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("autograd_mini"):
+        frame, level = frame.f_back, level + 1
+    return max(1, level)

@@ -42,7 +42,7 @@ class TrainingRecorder:
     ...     opt.zero_grad()
     ...     loss = losses.mse_loss(model(X), y)
     ...     loss.backward()
-    ...     recorder.observe(loss, X)
+    ...     _ = recorder.observe(loss, X)
     ...     opt.step()
     >>> [f["step"] for f in recorder.frames], len(recorder.losses)
     ([1, 2, 3], 3)
