@@ -234,6 +234,8 @@ def test_the_confusion_matrix_is_the_engines_and_warnings_are_on_the_timeline(br
         cells = opened.js("[...document.querySelectorAll('#tr-confusion tr')].slice(1)"
                           ".map(r => [...r.querySelectorAll('td')].map(c => c.textContent))")
         assert cells == [[str(c) for c in row] for row in matrix]
+        listed = opened.js("[...document.querySelectorAll('#tr-warnings li')].map(li => li.textContent)")
+        assert listed == [f.message for f in recorder.monitor.report.findings if f.step <= step]
         if step == 1:
             assert state["warnings"] == [recorder.monitor.report.findings[0].message]
             assert "layer 1 (6 relu): 4 of 6 units (67%)" in state["warnings"][0]
