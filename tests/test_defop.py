@@ -114,13 +114,18 @@ def test_formulas_and_the_cli_know_an_op_once_it_is_defined(tmp_path: Path) -> N
     f = Formula("hypot(x, 4) * mysoftplus(x)", {"x": 3.0})
     f.backward()
     assert f.leaves["x"].grad == pytest.approx(3 / 5 * math.log(1 + math.exp(3)) + 5 / (1 + math.exp(-3)))
-    script = ("import sys; from autograd_mini import defop; from autograd_mini.cli import main; "
-              "defop('hypot(a, b)', value='sqrt(a*a + b*b)', grads=['a / out', 'b / out']); "
-              "sys.exit(main(['explain', 'hypot(x, y)', '--set', 'x=3', '--set', 'y=4']))")
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
-                       timeout=60)
-    assert r.returncode == 0, r.stderr
-    assert "x / v2 = 3 / 5" in r.stdout
+    define = ("import sys; from autograd_mini import defop; from autograd_mini.cli import main; "
+              "defop('hypot(a, b)', value='sqrt(a*a + b*b)', grads=['a / out', 'b / out']); ")
+    outputs = {}
+    for command in (["explain"], ["compile"], ["graph", "-o", "h.dot"]):
+        argv = [*command, "hypot(x, y)", "--set", "x=3", "--set", "y=4"]
+        r = subprocess.run([sys.executable, "-c", define + f"sys.exit(main({argv!r}))"], capture_output=True,
+                           text=True, cwd=tmp_path, timeout=60)
+        assert r.returncode == 0, r.stderr
+        outputs[command[0]] = r.stdout
+    assert "x / v2 = 3 / 5" in outputs["explain"]
+    assert "sqrt" in outputs["compile"] and "def program" in outputs["compile"]  # its formula, written out
+    assert "hypot" in (tmp_path / "h.dot").read_text()
 
 
 def test_a_non_finite_value_from_finite_inputs_raises_naming_the_op() -> None:
