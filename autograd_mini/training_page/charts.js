@@ -37,7 +37,8 @@ function LogChart(box, width, height, ys) {
   var s = svg("svg", { viewBox: "0 0 " + width + " " + height, width: "100%", role: "img" });
   s.appendChild(svg("line", { "class": "tr-axis", x1: m.l, x2: width - m.r, y1: height - m.b, y2: height - m.b }));
   s.appendChild(svg("line", { "class": "tr-axis", x1: m.l, x2: m.l, y1: m.t, y2: height - m.b }));
-  for (var e = lo; e <= hi; e++) {
+  var every = Math.ceil((hi - lo) / 6);  // at most 7 labels, however many decades (a diverged run spans 100s)
+  for (var e = lo; e <= hi; e += every) {
     s.appendChild(svg("text", { x: m.l - 6, y: this.y(Math.pow(10, e)) + 4, "text-anchor": "end" }, "1e" + e));
   }
   s.appendChild(svg("text", { x: m.l, y: height - 8 }, "step " + first));

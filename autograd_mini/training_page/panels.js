@@ -196,10 +196,17 @@ function drawNeuron(f) {
   });
 }
 
-// ---- the warnings so far ----
+// ---- the warnings so far: one line per problem (kind and layer), its latest finding up to this step ----
 function drawWarnings(f) {
   var list = $("tr-warnings"); list.textContent = "";
-  var shown = D.findings.filter(function (w) { return w.step <= f.step; });
+  var latest = {}, order = [];
+  D.findings.forEach(function (w) {
+    if (w.step > f.step) return;
+    var key = w.kind + " " + w.layer;
+    if (!(key in latest)) order.push(key);
+    latest[key] = w;
+  });
+  var shown = order.map(function (key) { return latest[key]; });
   if (!shown.length) list.appendChild(el("li", "tr-none", D.findings.length ? "none yet" : "none: nothing the diagnostics check for went wrong"));
   shown.forEach(function (w) { list.appendChild(el("li", w.step === f.step ? "tr-current" : "", w.message)); });
   list.scrollTop = list.scrollHeight;
