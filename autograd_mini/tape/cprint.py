@@ -177,11 +177,15 @@ class CPrinter:
                 f"static double {name}({', '.join('double ' + a for a in op.args)}) {{ return {body}; }}\n"
             )
         sink = ["static volatile double sink;  /* terms kept to fail as the interpreter does */"] * self.sink
-        return (update.source("c") + "\n" if self.plan.train else "") + FILE.format(
+        text = FILE.format(
             title=self.title, np=np_, nx=self.nx, in_x=2 * np_, size=size, root=root,
             top="\n".join([*helpers, *sink, *self.tables, "", *self.macros, "", *code]),
             calls="\n".join(f"    part{k}(v, d);" for k in range(len(parts))),
         )
+        if not self.plan.train:
+            return text
+        undefs = [f"#undef {m.split()[1]}" for m in self.macros]  # the optimizer's names are its own
+        return "\n".join([text, *undefs, "", update.source("c")])
 
     def _comment(self, text: str) -> None:
         self.emit(f"/* {text} */")

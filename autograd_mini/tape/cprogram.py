@@ -51,6 +51,5 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     prog.run_program = run
     prog.writer = writer
     if plan.train:  # the optimizers' steps, compiled with it (tape.update)
-        library = getattr(fn, "library")  # noqa: B009
-        prog.update_of = lambda name: update.c_update(getattr(library, f"update_{name}"), np_)
+        prog.train = update.c_train(getattr(fn, "library"), np_, n, writer.size)  # noqa: B009
     return prog

@@ -34,7 +34,7 @@ class Program:
         self.arg_names: List[str] = []
         self.compile_seconds = 0.0
         self.writer: Any = None  # what wrote the source: it knows where each node is kept
-        self.update_of: Any = None  # an optimizer's rule name -> its step in the program (tape.update)
+        self.train: Any = None  # a training step: the program, then an optimizer's rule (tape.update)
 
     def guards_hold(self, flat: Sequence[Any]) -> bool:
         for pos, ok in self.guards:
@@ -79,7 +79,7 @@ def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     prog.run_program = run
     prog.writer = writer
     if plan.train:
-        prog.update_of = lambda name: update.python_update(fn.__globals__[f"update_{name}"])
+        prog.train = update.python_train(prog, run, fn.__globals__)
     return prog
 
 

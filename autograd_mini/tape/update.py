@@ -13,20 +13,23 @@ optimizer at each call, as its `step()` computes them, so a schedule or a change
 from __future__ import annotations
 
 import math
+from array import array
+from collections import deque
+from itertools import repeat
+from operator import attrgetter
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from ..engine.expr import PYTHON, Expr, names_in, parse
 from .csyntax import C
+
+_DATA = attrgetter("data")
 
 
 class Rule(NamedTuple):
     name: str
     steps: List[Tuple[str, Expr]]  # (what it sets: p or a buffer, its formula), in order
     buffers: Dict[str, str]  # the formulas' name of a buffer -> the optimizer's attribute
-
-    def scalars(self) -> List[str]:
-        used = set().union(*(names_in(e) for _, e in self.steps))
-        return sorted(used - {"p", "g", *self.buffers, *(t for t, _ in self.steps)})
+    scalars: List[str]  # the numbers it reads, the same for every parameter (lr, ...)
 
 
 def _rule(name: str, buffers: Dict[str, str], *steps: Tuple[str, str]) -> Rule:
@@ -35,7 +38,8 @@ def _rule(name: str, buffers: Dict[str, str], *steps: Tuple[str, str]) -> Rule:
     for target, text in steps:
         names = {n for n in text.replace("(", " ").replace(")", " ").split() if n.isidentifier()} - {"sqrt"}
         parsed.append((target, parse(text, known | names, {"sqrt"}, f"optimizer {name}")))
-    return Rule(name, parsed, buffers)
+    used = set().union(*(names_in(e) for _, e in parsed))
+    return Rule(name, parsed, buffers, sorted(used - {"p", "g", *buffers, *(t for t, _ in parsed)}))
 
 
 RULES = {  # as optim.SGD.update and optim.Adam.update compute them
@@ -72,12 +76,12 @@ def rule_of(opt: Any) -> Optional[Tuple[Rule, Dict[str, float]]]:
 
 
 def python_source(rule: Rule) -> str:
-    names = {n: n for n in ["p", "g", *rule.buffers, *rule.scalars()]}
+    names = {n: n for n in ["p", "g", *rule.buffers, *rule.scalars]}
     bufs = list(rule.buffers)
     arrays = [f"{b.upper()}[k]" for b in bufs]
     lines = [f"def update_{rule.name}(P, G, S, B):",
              f'    """{rule.name}: each parameter\'s step, as the optimizer takes it."""',
-             f"    {', '.join(rule.scalars())}{',' * (len(rule.scalars()) == 1)} = S",
+             f"    {', '.join(rule.scalars)}{',' * (len(rule.scalars) == 1)} = S",
              *[f"    {b.upper()} = B[{k}]" for k, b in enumerate(bufs)],
              "    for k in range(len(P)):",
              f"        {', '.join(['p', 'g', *bufs])} = {', '.join(['P[k]', 'G[k]', *arrays])}",
@@ -87,14 +91,15 @@ def python_source(rule: Rule) -> str:
 
 
 def c_source(rule: Rule) -> str:
-    names = {n: n for n in ["p", "g", *rule.buffers, *rule.scalars()]}
+    names = {n: n for n in ["p", "g", *rule.buffers, *rule.scalars]}
     bufs = list(rule.buffers)
-    scalars = ", ".join(f"{s} = S[{k}]" for k, s in enumerate(rule.scalars()))
+    scalars = ", ".join(f"{s} = S[{k}]" for k, s in enumerate(rule.scalars))
     pairs = [(b, b.upper()) for b in bufs]
     lines = [f"/* {rule.name}: each parameter's step, as the optimizer takes it */",
-             f"void update_{rule.name}(double *P, const double *G, const double *S, double *B, int n) {{",
+             f"static void update_{rule.name}(double *P, const double *G, const double *S, double **B,"
+             " int n) {",
              f"    double {scalars};",
-             *[f"    double *{b.upper()} = B + {k} * n;" for k, b in enumerate(bufs)],
+             *[f"    double *{b.upper()} = B[{k}];" for k, b in enumerate(bufs)],
              "    for (int k = 0; k < n; k++) {",
              f"        double {', '.join(f'{x} = {a}[k]' for x, a in [('p', 'P'), ('g', 'G'), *pairs])};",
              *[f"        {t} = {C.print(e, names)};" for t, e in rule.steps],
@@ -103,11 +108,27 @@ def c_source(rule: Rule) -> str:
     return "\n".join(lines) + "\n"
 
 
+C_TRAIN = """
+/* One training step: the program (the value and G), then the optimizer's rule on P, in place in
+   out = [the value, G, P]; B are the optimizer's buffers, updated in place. */
+int train(const double *in, double *out, double *work, const double *S, double *B0, double *B1,
+          int rule, int n) {
+    int status = program(in, out, work);
+    if (status != 0) return status;
+    double *P = out + 1 + n, *B[2] = {B0, B1};
+    memcpy(P, in, n * sizeof(double));
+%s    return 0;
+}
+"""
+
+
 def source(backend: str) -> str:
-    """Every rule's function, for the program of `backend`."""
-    if backend == "c":
-        return "\n".join(c_source(r) for r in RULES.values())
-    return "\n\n".join(python_source(r) for r in RULES.values())
+    """Every rule's function, for the program of `backend` (in C, after `program`, with `train`)."""
+    if backend == "python":
+        return "\n\n".join(python_source(r) for r in RULES.values())
+    rules = enumerate(RULES.values())
+    calls = "".join(f"    if (rule == {k}) update_{r.name}(P, out + 1, S, B, n);\n" for k, r in rules)
+    return "\n".join(c_source(r) for r in RULES.values()) + C_TRAIN % calls
 
 
 def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) -> float:
@@ -115,20 +136,21 @@ def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) ->
     loss.backward(); opt.step()``, the update inside the program where it can take it."""
     opt = step.optimizer
     params = prog.params
-    found = rule_of(opt) if prog.update_of is not None and opt.params == params else None
+    found = rule_of(opt) if prog.train is not None and opt.params == params else None
     if found is None or not prog.guards_hold(flat):
         return _interpreted(step, prog, flat, plain, args, found is None)
-    P = [p.data for p in params]
-    result = prog.run_program(P, [0.0] * len(P), flat, plain)
+    rule, numbers = found
+    for name in rule.buffers.values():  # arrays of doubles, which the C program changes in place
+        if type(getattr(opt, name)) is not array:
+            setattr(opt, name, array("d", getattr(opt, name)))
+    buffers = [getattr(opt, a) for a in rule.buffers.values()]
+    result = prog.train(list(map(_DATA, params)), flat, plain, rule.name,
+                        [numbers[s] for s in rule.scalars], buffers)
     if result is None:
         return _interpreted(step, prog, flat, plain, args, False)
-    loss, G = result
-    rule, numbers = found
-    buffers = [getattr(opt, a) for a in rule.buffers.values()]
-    P = prog.update_of(rule.name)(P, list(G), [numbers[s] for s in rule.scalars()], buffers)
-    for p, d, g in zip(params, P, G):
-        p.data = d
-        p.grad = g
+    loss, G, P = result
+    deque(map(setattr, params, repeat("data"), P), maxlen=0)  # (a loop at C speed)
+    deque(map(setattr, params, repeat("grad"), G), maxlen=0)
     opt.steps += 1
     return float(loss)
 
@@ -146,25 +168,43 @@ def _interpreted(step: Any, prog: Any, flat: Any, plain: Any, args: Any, program
     return float(loss)
 
 
-def python_update(function: Any) -> Any:
-    """A Python rule's function (it changes P in place), returning P."""
-    return lambda P, G, S, B: function(P, G, S, B) or P
+def python_train(prog: Any, run: Any, functions: Dict[str, Any]) -> Any:
+    """The Python program's training step: its run (the value and G), then the rule on a copy of P."""
+
+    def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
+        result = run(P, [0.0] * len(P), flat, plain)
+        if result is None:
+            return None
+        P = list(P)
+        functions[f"update_{name}"](P, result[1], S, B)
+        return result[0], result[1], P
+
+    return train
 
 
-def c_update(function: Any, n: int) -> Any:
-    """A C rule's function, called on lists: the arrays passed as buffers of doubles."""
+def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
+    """The C program's training step (its `train`), called on lists: one call, no copy per buffer."""
     import ctypes
-    from array import array
+    import struct
+    import threading
 
-    function.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int]
+    function = library.train
+    function.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_void_p] * 3 + [ctypes.c_int] * 2
+    pack, unpack = struct.Struct(f"{2 * np_ + nx}d").pack, struct.Struct(f"{1 + 2 * np_}d").unpack_from
+    zeros, index, spaces = (0.0,) * np_, {r.name: k for k, r in enumerate(RULES.values())}, threading.local()
 
-    def run(P: List[float], G: List[float], S: List[float], B: List[List[float]]) -> List[float]:
-        p, g, s = array("d", P), array("d", G), array("d", S)
-        b = array("d", [x for buf in B for x in buf])
-        address = [a.buffer_info()[0] for a in (p, g, s, b)]
-        function(*address, n)
-        for k, buf in enumerate(B):
-            buf[:] = b[k * n : (k + 1) * n].tolist()
-        return p.tolist()
+    def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
+        try:
+            data = pack(*P, *zeros, *flat)
+        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
+            return None
+        if not hasattr(spaces, "work"):
+            spaces.work = ctypes.create_string_buffer(16 * size)
+        out, s = ctypes.create_string_buffer(8 * (1 + 2 * np_)), array("d", S)
+        b = [x.buffer_info()[0] for x in B] + [0] * (2 - len(B))
+        if function(data, out, spaces.work, s.buffer_info()[0], *b, index[name], np_) != 0:
+            return None
+        r = unpack(out)
+        return r[0], r[1 : 1 + np_], r[1 + np_ :]
 
-    return run
+    return train
