@@ -187,3 +187,37 @@ def test_an_unfused_mlp_compiles_in_seconds() -> None:
     step = trace(fn, *args, backend="c")
     assert step.last is not None and step.last.compile_seconds < 10.0
     assert step.source.count("\n") < 600
+
+
+def test_a_ten_class_softmax_with_an_optimizer_to_the_bit() -> None:
+    """Ten logits: the class pick is a neuron over ten inputs scattered in the workspace (a table
+    of slots in C); AdamW inside the program; three steps equal the interpreter loop's."""
+    import random
+
+    from autograd_mini import losses, nn, optim
+
+    rng = random.Random(2)
+    model = nn.MLP(6, [5, 10], rng=rng, fused=True)
+    params = model.parameters()
+    X = [[rng.uniform(0, 1) for _ in range(6)] for _ in range(8)]
+    y = [rng.randrange(10) for _ in range(8)]
+
+    def fn(X: Any, y: Any) -> Value:
+        return losses.softmax_cross_entropy(model(X), y)
+
+    start = [p.data for p in params]
+    opt = optim.AdamW(params, lr=0.01)
+    want = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = fn(X, y)
+        loss.backward()
+        opt.step()
+        want.append(loss.data)
+    want_state = [p.data for p in params], [p.grad for p in params], opt.state_dict()
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = optim.AdamW(params, lr=0.01)
+    step = trace(fn, X, y, backend="c", optimizer=opt)
+    assert step.run([(X, y)] * 3) == want and step.fallbacks == 0
+    assert ([p.data for p in params], [p.grad for p in params], opt.state_dict()) == want_state

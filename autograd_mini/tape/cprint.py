@@ -138,7 +138,7 @@ class CPrinter:
                     self.tables.append(
                         f"static const int {label}_at[{len(slots)}] = {{{', '.join(map(str, slots))}}};"
                     )
-            at = f"{label}[{{}}]" if whole or label == name else f"{pre}[{label}_at[{{}}]]"
+            at = f"{label}[{{}}]" if whole else f"{pre}[{label}_at[{{}}]]"
             self.pointers[key] = at.format
         return self.pointers[key]
 
