@@ -283,6 +283,32 @@ def test_a_deep_sigmoid_stack_vanishes_and_the_ratio_is_the_gradients() -> None:
                               f"‖dW‖/‖W‖ = {ratios[0]:.2g}, is {ratios[0] / ratios[-1]:.2g} times layer 11's")
 
 
+def test_a_run_whose_first_layer_dies_midway_stalls_and_the_fall_is_named() -> None:
+    model = mlp([16, 16, 1])
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    monitor = Monitor(model, opt, every=5, warn=False)
+    for step in range(1, 11):
+        if step == 6:
+            for b in model.layers[0].bias:
+                b.data = -100.0  # every unit of layer 1 off for every input, from here on
+        opt.zero_grad()
+        loss = losses.hinge_loss(model(X), T)
+        loss.backward()
+        monitor.observe(loss, X)
+        opt.step()
+    first, last = monitor.report.steps[0], monitor.report.steps[-1]
+    assert last.step == 10 and last.grad_norms[:2] == [0.0, 0.0] and last.loss > 0.5 * first.loss
+    stalled = [f for f in monitor.report.findings if "stalled" in f.message]
+    assert [(f.kind, f.step, f.layer) for f in stalled] == [("vanishing", 10, i) for i in (1, 2, 3)]
+    assert [f.value for f in stalled][:2] == [0.0, 0.0] and stalled[2].value <= 1e-3  # the last layer
+    assert stalled[2].value == last.grad_norms[2] / first.grad_norms[2]  # gets a constant: nothing to fit
+    assert {f.kind for f in monitor.report.findings if f.step == 10} == {"vanishing", "dead"}
+    assert stalled[0].message == (
+        f"step 10: layer 1 (16 relu): ‖dW‖ = 0 is 0 times its value at step 1 while the loss is still "
+        f"{last.loss:.4g} (it was {first.loss:.4g}): training has stalled (vanishing gradients): check for "
+        f"dead ReLU or saturated layers")
+
+
 def test_an_output_layer_with_huge_weights_makes_the_gradient_explode_below_it() -> None:
     model = mlp([16, 16, 1])
     scale(model.layers[-1:], 1e4)

@@ -9,7 +9,8 @@ the step, the layer, the number and the usual fix:
 - `DeadUnitsWarning`: half or more of a ReLU layer's units output 0 on every sample of the batch;
 - `SaturationWarning`: half or more of a tanh/sigmoid layer's units have |z| large on 90 % of it;
 - `VanishingGradientWarning`, `ExplodingGradientWarning`: a layer's ‖dW‖/‖W‖ is 1000 times smaller
-  or larger than the last layer's, or its ‖dW‖ grew 1000 times since the first step.
+  or larger than the last layer's, or its ‖dW‖ grew 1000 times since the first measured step, or
+  fell 1000 times while the loss did not halve (a stall).
 
 All are `TrainingWarning`s (a `UserWarning`), so ``warnings.simplefilter("ignore", TrainingWarning)``
 silences them and ``"error"`` makes them stop the run. ``monitor.report`` has the numbers.

@@ -114,12 +114,21 @@ def between_layers(stats: StepStats, layers: Sequence[Any], limits: Limits) -> L
 
 
 def over_steps(stats: StepStats, first: StepStats, layers: Sequence[Any], limits: Limits) -> List[Finding]:
-    """A layer whose ‖dW‖ grew `limits.over_steps` times since the first measured step."""
+    """A layer whose ‖dW‖ grew `limits.over_steps` times since the first measured step, or fell as
+    many times while the loss did not fall even 2 times (a stall, not the end of a good run)."""
     out = []
+    stalled = stats.loss is not None and first.loss is not None and stats.loss > 0.5 * first.loss
     for i, (g, g0) in enumerate(zip(stats.grad_norms, first.grad_norms), 1):
+        name = layer_name(i, layers[i - 1])
         if g0 > 0.0 and g >= limits.over_steps * g0:
             out.append(Finding(
                 "exploding", stats.step, i, g / g0,
-                f"step {stats.step}: {layer_name(i, layers[i - 1])}: ‖dW‖ = {g:.3g} is {g / g0:.3g}× its "
-                f"value at step {first.step} (exploding gradients): lower the learning rate"))
+                f"step {stats.step}: {name}: ‖dW‖ = {g:.3g} is {g / g0:.3g}× its value at step "
+                f"{first.step} (exploding gradients): lower the learning rate"))
+        elif stalled and g0 > 0.0 and g * limits.over_steps <= g0:
+            out.append(Finding(
+                "vanishing", stats.step, i, g / g0,
+                f"step {stats.step}: {name}: ‖dW‖ = {g:.3g} is {g / g0:.3g} times its value at step "
+                f"{first.step} while the loss is still {stats.loss:.4g} (it was {first.loss:.4g}): "
+                f"training has stalled (vanishing gradients): check for dead ReLU or saturated layers"))
     return out

@@ -132,8 +132,7 @@ class Monitor:
             self._emit([found])
         stats = None
         if due:
-            stats = self._measure(step)
-            stats.loss = value
+            stats = self._measure(step, value)
             if rows is not None:
                 zs = [z for z, _ in forward(self.layers, rows)]
                 shares = unit_shares(self.layers, zs, self.limits.most)
@@ -164,11 +163,11 @@ class Monitor:
             carried.mark(self.params)
 
     # ---- measuring ----
-    def _measure(self, step: int) -> StepStats:
+    def _measure(self, step: int, loss: Optional[float] = None) -> StepStats:
         """The gradient numbers of this step, once (observe and the pre-step hook both ask)."""
         if self._current is not None and self._current.step == step:
             return self._current
-        stats = StepStats(step)
+        stats = StepStats(step, loss)
         self._current = stats
         for layer in self.layers:
             g, w = norms(layer)
