@@ -15,8 +15,10 @@ And the traced function's own decisions: each comparison of a Value (``x > 0``) 
 its number (``float(x)``, ``int(x)``, ``round(x)``, ``x.item()``, ``math.exp(x)``) is seen through
 `engine.mode.WATCHER`. A decision on the arguments becomes a guard: the program runs only while it
 comes out as it did when traced, and the interpreter answers the other calls (`Step.fallbacks`
-counts them). A decision on a computed value cannot be checked before the program has run, so the
-interpreter answers every call of that trace, and the trace says so once, naming the line.
+counts them). A decision on a computed value is checked by the program itself once it has computed
+that value (in C too), before any gradient is written: where it comes out otherwise, the program
+stops and the interpreter answers. Only a decision on a value the traced result does not depend on
+cannot be checked: the interpreter answers every call, and the trace says so once, naming the line.
 Reading ``x.data`` is plain attribute access, which nothing can see: it is not guarded.
 
 Outside a trace each hook costs one attribute lookup and changes nothing.
@@ -51,20 +53,17 @@ class Recorder:
         self.raw = raw  # argument leaf -> the number the caller passed
         self.guards: List[Tuple[Tuple[Value, ...], Check, str]] = []
         self.derived: Dict[Value, Tuple[Value, ...]] = {}  # leaf -> the nodes it is the max of
-        self.unchecked: List[str] = []  # where the function decided on a computed value
+        self.unchecked: List[str] = []  # where a decision could not be checked by the program
+        # decisions on computed values, which the program checks once it has computed them:
+        # (the Value, how, the other Value or number, what it gave, where)
+        self.decisions: List[Tuple[Value, str, Any, Any, str]] = []
 
     def decide(self, v: Value, how: str, other: Any, result: Any) -> None:
         """Record a decision of the traced function on `v` (see the module doc)."""
         where = _user_line()
         values = [v] + ([other] if how in _COMPARE and type(other) is Value else [])
         if not all(x in self.raw for x in values):
-            if where not in self.unchecked:
-                self.unchecked.append(where)
-                warnings.warn(f"trace: {where} decides on a computed value ({how} of {v!r}): the program "
-                              "cannot check that before it runs, so the interpreter answers every call of "
-                              "this trace (decide on the arguments, or compute without the branch)",
-                              TraceWarning, stacklevel=2)
-            self.guards.append(((), _never, f"{where}: {how} of a computed value"))
+            self.decisions.append((v, how, other, result, where))
             return
         if how in _COMPARE:
             test, constant = _COMPARE[how], (None if type(other) is Value else float(other))
@@ -85,6 +84,17 @@ class TraceWarning(UserWarning):
 
 def _never(nums: List[Any]) -> bool:
     return False
+
+
+def cannot_check(rec: Recorder, where: str, what: str) -> None:
+    """A decision the program cannot check (its value is not in the graph it computes): the
+    interpreter answers every call of this trace, and the trace says so once, naming the line."""
+    if where not in rec.unchecked:
+        rec.unchecked.append(where)
+        warnings.warn(f"trace: {where} decides on {what}, which the traced value does not depend on: "
+                      "the program cannot check that, so the interpreter answers every call of this "
+                      "trace", TraceWarning, stacklevel=3)
+    rec.guards.append(((), _never, f"{where}: {what}"))
 
 
 def _user_line() -> str:

@@ -70,17 +70,35 @@ def test_comparing_two_arguments_and_int_and_round_are_guards() -> None:
     assert step(2.2, 2.4) == 4.0 and step.fallbacks == 2  # int(x) changed
 
 
-def test_a_decision_on_a_computed_value_says_so_and_the_interpreter_answers() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_decision_on_a_computed_value_is_checked_by_the_program(backend: str) -> None:
     w = Value(3.0, label="w")
 
     def f(x: Any) -> Value:
         z = w * x
         return z * z if z > 1 else -z
 
-    with pytest.warns(TraceWarning, match=r"test_guards.py:\d+ decides on a computed value"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # checkable: nothing to warn about
+        step = trace(f, 1.0, backend=backend_ready(backend))
+    assert "v2 > 1.0" in step.source  # the check, in the program itself (C too)
+    w.grad = 0.0
+    assert step(2.0) == 36.0 and w.grad == 2 * 6.0 * 2.0 and step.fallbacks == 0
+    w.grad = 0.0
+    assert step(-1.0) == 3.0 and w.grad == 1.0 and step.fallbacks == 1  # the other branch
+    assert step(0.2) == pytest.approx(-0.6) and step.fallbacks == 2  # z = 0.6: not > 1
+
+
+def test_a_decision_the_result_does_not_depend_on_says_so_and_the_interpreter_answers() -> None:
+    w = Value(3.0, label="w")
+
+    def f(x: Any) -> Value:
+        side = (w * x).exp()  # not part of the result
+        return w * x if side > 2 else -w * x
+
+    with pytest.warns(TraceWarning, match=r"test_guards.py:\d+ decides on .* does not depend on"):
         step = trace(f, 1.0, backend="python")
-    assert step(-1.0) == 3.0 and step(1.0) == 9.0
-    assert step.fallbacks == 2
+    assert step(1.0) == 3.0 and step(-1.0) == 3.0 and step.fallbacks == 2
 
 
 def test_reading_a_value_as_a_float_warns_naming_the_line() -> None:

@@ -15,7 +15,7 @@ import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..engine import Value, backward_order, topological_order
-from ..trace_hooks import Recorder
+from ..trace_hooks import Recorder, cannot_check
 
 OP, PARAM, ARG, CONST, DERIVED = "op", "param", "arg", "const", "derived"
 
@@ -99,6 +99,9 @@ class Graph:
         self.extent: Dict[Tuple[str, Tuple[int, ...]], int] = {}  # (argument, index path) -> length
         self.n_numbers = 0  # how many numbers a call passes
         self.starts: Dict[str, int] = {}  # argument -> the position of its first number
+        # the traced function's decisions on computed nodes: (node, how, ("node", index) or
+        # ("number", x) it was compared with, what it gave, where), which the program checks
+        self.decisions: List[Tuple[int, str, Any, Any, str]] = []
 
 
 def read(
@@ -134,11 +137,13 @@ def read(
                 loose.append((i, weakref.ref(v)))
         nodes.append(node)
     backward = [index[v] for v in backward_order(root)]
+    decisions = _decisions(rec, index)  # (first: one the program cannot check adds a guard)
     guards = [
         (tuple(flat_of[v] if v in flat_of else _not_argument(where) for v in vs), ok, where)
         for vs, ok, where in (rec.guards if rec is not None else [])
     ]
     graph = Graph(nodes, index[root], backward, [], guards)
+    graph.decisions = decisions
     graph.n_numbers = len(places)
     for k, (name, path) in enumerate(places):
         graph.starts.setdefault(name, k)
@@ -205,3 +210,16 @@ def argument_row(graph: Graph, vs: Sequence[int]) -> Optional[str]:
     if [nodes[v].path if nodes[v].kind == ARG else None for v in vs] != want:
         return None
     return name + "".join(f"[{i}]" for i in prefix)
+
+
+def _decisions(rec: Optional[Recorder], index: Dict[Value, int]) -> List[Tuple[int, str, Any, Any, str]]:
+    """The recorded decisions on computed nodes, by node index; one on a Value outside the graph
+    cannot be checked by the program (trace_hooks.cannot_check)."""
+    found = []
+    for v, how, other, result, where in (rec.decisions if rec is not None else []):
+        if v not in index or (type(other) is Value and other not in index):
+            cannot_check(rec, where, f"{how} of {v!r}")  # type: ignore[arg-type]
+            continue
+        found.append((index[v], how, ("node", index[other]) if type(other) is Value else ("number", other),
+                      result, where))
+    return found

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..engine import OPS
-from ..engine.expr import Expr, Name, Num
+from ..engine.expr import Compare, Expr, Name, Num, Where
 from . import formulas
 from .graph import CONST, DERIVED, PARAM
 from .maps import Map
@@ -63,6 +63,8 @@ class Steps:
         self.forward: List[Statement] = [("comment", "forward")]
         for u in plan.forward:
             self.forward.append(self._forward(u))
+        for decision in plan.graph.decisions:
+            self.forward.append(self._decision(*decision))
         root = plan.graph.root
         self.backward: List[Statement] = [("comment", "backward, in the order backward() takes the steps")]
         if self.target(root):
@@ -70,6 +72,18 @@ class Steps:
             self.backward.append(("seed", root))
         for u in plan.backward:
             self._backward(u)
+
+    def _decision(self, v: int, how: str, other: Any, result: Any, where: str) -> Statement:
+        """A check that the traced function's decision on node v comes out as when traced: a
+        comparison gives the same answer, a number read is the same number (trace_hooks)."""
+        if how in ("<", "<=", ">", ">="):
+            kind, x = other
+            right = self.val(x) if kind == "node" else Num(float(x))
+            test: Expr = Compare(how, self.val(v), right)
+            fails = Where(test, Num(0.0), Num(1.0)) if result else Where(test, Num(1.0), Num(0.0))
+        else:  # float(v), int(v), round(v), v.item(): the program holds for the very same number
+            fails = Where(Compare("==", self.val(v), Num(self.nodes[v].data)), Num(0.0), Num(1.0))
+        return ("check", v, fails, ValueError, f"the decision at {where} comes out otherwise", {})
 
     def val(self, p: int) -> Expr:
         nd = self.nodes[p]
