@@ -13,12 +13,12 @@ records every operation on them. Two things escape the graph, and a loss reports
 
 And the traced function's own decisions: each comparison of a Value (``x > 0``) and each read of
 its number (``float(x)``, ``int(x)``, ``round(x)``, ``x.item()``, ``math.exp(x)``) is seen through
-`engine.mode.WATCHER`. A decision on the arguments becomes a guard: the program runs only while it
-comes out as it did when traced, and the interpreter answers the other calls (`Step.fallbacks`
-counts them). A decision on a computed value is checked by the program itself once it has computed
-that value (in C too), before any gradient is written: where it comes out otherwise, the program
-stops and the interpreter answers. Only a decision on a value the traced result does not depend on
-cannot be checked: the interpreter answers every call, and the trace says so once, naming the line.
+`engine.mode.WATCHER` and becomes a guard: the program itself checks it at every call (in C too),
+once it has the value and before any gradient is written, and where it comes out otherwise the
+interpreter answers that call (`Step.fallbacks` counts them). A decision on arguments that are no
+node of the program (``int(x)`` used as a plain number) is checked on the numbers passed, before
+the program runs. Only a decision on a computed value the result does not depend on cannot be
+checked: the interpreter answers every call, and the trace says so once, naming the line.
 Reading ``x.data`` is plain attribute access, which nothing can see: it is not guarded.
 
 Outside a trace each hook costs one attribute lookup and changes nothing.
@@ -54,28 +54,14 @@ class Recorder:
         self.guards: List[Tuple[Tuple[Value, ...], Check, str]] = []
         self.derived: Dict[Value, Tuple[Value, ...]] = {}  # leaf -> the nodes it is the max of
         self.unchecked: List[str] = []  # where a decision could not be checked by the program
-        # decisions on computed values, which the program checks once it has computed them:
-        # (the Value, how, the other Value or number, what it gave, where)
+        # the function's decisions, which the program checks once it has the values:
+        # (the Value, how, the other Value or number (ndigits for round), what it gave, where)
         self.decisions: List[Tuple[Value, str, Any, Any, str]] = []
 
     def decide(self, v: Value, how: str, other: Any, result: Any) -> None:
-        """Record a decision of the traced function on `v` (see the module doc)."""
-        where = _user_line()
-        values = [v] + ([other] if how in _COMPARE and type(other) is Value else [])
-        if not all(x in self.raw for x in values):
-            self.decisions.append((v, how, other, result, where))
-            return
-        if how in _COMPARE:
-            test, constant = _COMPARE[how], (None if type(other) is Value else float(other))
-
-            def ok(nums: List[Any]) -> bool:
-                return test(nums[0], nums[1] if constant is None else constant) == result
-        else:  # float(v), int(v), round(v, n): the program holds while the number read is the same
-            read = _READS[how]
-
-            def ok(nums: List[Any]) -> bool:
-                return read(nums[0], other) == result
-        self.guards.append((tuple(values), ok, f"{where}: {how}"))
+        """Record a decision of the traced function on `v` (see the module doc): the program checks
+        it at every call, once it has the value."""
+        self.decisions.append((v, how, other, result, _user_line()))
 
 
 class TraceWarning(UserWarning):
@@ -84,6 +70,26 @@ class TraceWarning(UserWarning):
 
 def _never(nums: List[Any]) -> bool:
     return False
+
+
+def argument_guard(rec: Recorder, v: Value, how: str, other: Any, result: Any, where: str) -> bool:
+    """A decision on arguments that are not nodes of the program (``int(x)`` used as a number):
+    a guard on the numbers passed, checked before the program runs. False if it is not one."""
+    values = [v] + ([other] if how in _COMPARE and type(other) is Value else [])
+    if not all(x in rec.raw for x in values):
+        return False
+    if how in _COMPARE:
+        test, constant = _COMPARE[how], (None if type(other) is Value else float(other))
+
+        def ok(nums: List[Any]) -> bool:
+            return test(nums[0], nums[1] if constant is None else constant) == result
+    else:
+        read = _READS[how]
+
+        def ok(nums: List[Any]) -> bool:
+            return read(nums[0], other) == result
+    rec.guards.append((tuple(values), ok, f"{where}: {how}"))
+    return True
 
 
 def cannot_check(rec: Recorder, where: str, what: str) -> None:

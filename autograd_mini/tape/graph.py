@@ -15,7 +15,7 @@ import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..engine import Value, backward_order, topological_order
-from ..trace_hooks import Recorder, cannot_check
+from ..trace_hooks import Recorder, argument_guard, cannot_check
 
 OP, PARAM, ARG, CONST, DERIVED = "op", "param", "arg", "const", "derived"
 
@@ -218,7 +218,8 @@ def _decisions(rec: Optional[Recorder], index: Dict[Value, int]) -> List[Tuple[i
     found = []
     for v, how, other, result, where in (rec.decisions if rec is not None else []):
         if v not in index or (type(other) is Value and other not in index):
-            cannot_check(rec, where, f"{how} of {v!r}")  # type: ignore[arg-type]
+            if not argument_guard(rec, v, how, other, result, where):  # type: ignore[arg-type]
+                cannot_check(rec, where, f"{how} of {v!r}")  # type: ignore[arg-type]
             continue
         found.append((index[v], how, ("node", index[other]) if type(other) is Value else ("number", other),
                       result, where))

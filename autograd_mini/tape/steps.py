@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..engine import OPS
-from ..engine.expr import Compare, Expr, Name, Num, Where
+from ..engine.expr import Compare, Expr, Logic, Name, Num, Where
 from . import formulas
 from .graph import CONST, DERIVED, PARAM
 from .maps import Map
@@ -81,8 +81,8 @@ class Steps:
             right = self.val(x) if kind == "node" else Num(float(x))
             test: Expr = Compare(how, self.val(v), right)
             fails = Where(test, Num(0.0), Num(1.0)) if result else Where(test, Num(1.0), Num(0.0))
-        else:  # float(v), int(v), round(v), v.item(): the program holds for the very same number
-            fails = Where(Compare("==", self.val(v), Num(self.nodes[v].data)), Num(0.0), Num(1.0))
+        else:  # float(v), int(v), round(v), v.item(): the number read must be the same
+            fails = Where(_reads(self.val(v), how, other[1], result, self.nodes[v].data), Num(0.0), Num(1.0))
         return ("check", v, fails, ValueError, f"the decision at {where} comes out otherwise", {})
 
     def val(self, p: int) -> Expr:
@@ -177,3 +177,21 @@ class Steps:
                 out.append(("grad", p, term, self.first(p)))
             elif unsafe:
                 out.append(("sink", term))
+
+
+def _reads(x: Expr, how: str, ndigits: Any, result: Any, data: float) -> Expr:
+    """When reading x as `how` gives `result` again: int truncates (3 for 3 <= x < 4, -3 for
+    -4 < x <= -3), round goes to the nearest, ties to even (2 for 1.5 <= x <= 2.5, 3 for
+    2.5 < x < 3.5); any other read, the very same number."""
+    def within(lo: float, lo_op: str, hi_op: str, hi: float) -> Expr:
+        return Logic("and", Compare(lo_op, x, Num(lo)), Compare(hi_op, x, Num(hi)))
+
+    if how == "int":
+        r = float(result)
+        return within(r, ">=", "<", r + 1) if r > 0 else within(r - 1, ">", "<=", r) if r < 0 else \
+            within(-1.0, ">", "<", 1.0)
+    if how == "round" and ndigits is None:
+        r = float(result)
+        even = r % 2 == 0
+        return within(r - 0.5, ">=" if even else ">", "<=" if even else "<", r + 0.5)
+    return Compare("==", x, Num(data))
