@@ -381,6 +381,12 @@ def test_bad_input_is_refused_naming_what_and_where() -> None:
         Monitor(model, every=0)
     with pytest.raises(TypeError, match="Monitor: optimizer must be an autograd_mini optimizer"):
         Monitor(model, optimizer="sgd")
+    with pytest.raises(ValueError, match="Limits: growth must be a factor > 1, got 0.5"):
+        Limits(growth=0.5)
+    with pytest.raises(ValueError, match=r"Limits: dead must be a share in \[0, 1\], got 50"):
+        Limits(dead=50)
+    with pytest.raises(TypeError, match="Monitor: warn must be True, False or a function of one line"):
+        Monitor(model, warn="loud")
     monitor = Monitor(model)
     with pytest.raises(TypeError, match="Monitor.observe: loss"):
         monitor.observe("0.5")

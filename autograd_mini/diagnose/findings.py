@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
+from .. import checks
 from .layers import layer_name
 from .stats import SATURATED_Z, StepStats
 
@@ -20,6 +21,16 @@ class Limits:
     saturated: float = 0.5  # this share of a tanh/sigmoid layer's units saturated ...
     most: float = 0.5  # ... each on more than this share of the samples
     min_samples: int = 10  # fewer samples in the batch: the unit shares are measured, not warned
+
+    def __post_init__(self) -> None:
+        for name in ("growth", "between_layers", "over_steps"):
+            if checks.positive(getattr(self, name), f"Limits: {name}") <= 1.0:
+                raise ValueError(f"Limits: {name} must be a factor > 1, got {getattr(self, name)!r}")
+        for name in ("dead", "saturated", "most"):
+            value = checks.finite(getattr(self, name), f"Limits: {name}", "a share in [0, 1]")
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"Limits: {name} must be a share in [0, 1], got {value!r}")
+        checks.integer(self.min_samples, "Limits: min_samples", minimum=1)
     between_layers: float = 1e3  # ‖dW‖/‖W‖ of a layer vs the last layer's, either way
     over_steps: float = 1e3  # ‖dW‖ of a layer vs its first measured value: growth
 
