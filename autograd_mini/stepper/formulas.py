@@ -1,7 +1,7 @@
 """How a forward step reads: a node's operation written with its parents' names (``x * w``, ``tanh(v4)``).
 
->>> expression('*', ['x', 'w']), expression('- 1', ['x']), expression('2 /', ['x'])
-('x * w', 'x - 1', '2 / x')
+>>> expression('*', ['x', 'w']), expression('- 1', ['x']), expression('2 /', ['x']), expression('2 -', ['x'])
+('x * w', 'x - 1', '2 / x', '2 - x')
 >>> expression('tanh(w·x+b)', ['w1', 'w2', 'x1', 'x2', 'b'])
 'tanh(w1·x1 + w2·x2 + b)'
 """
@@ -43,7 +43,7 @@ def _unary(op: str, a: str) -> str:
     head, _, tail = op.partition(" ")
     if head in _INFIX and tail:  # 'x * 0.999', 'x - 1', 'x ** 2'
         return f"{a} {op}"
-    if tail in ("**", "/"):  # '2 **' is 2 ** a, '2 /' is 2 / a
+    if tail in ("**", "/", "-"):  # '2 **' is 2 ** a, '2 /' is 2 / a, '2 -' is 2 - a
         return f"{head} {tail} {a}"
     return ""
 
