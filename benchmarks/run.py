@@ -23,6 +23,8 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import _torch_rows  # noqa: E402  (beside this file)
 WORKER = os.path.join(HERE, "_worker.py")
 
 # (workload, size) in full and --quick runs; sizes are repeats, ops or steps (see _worker.py)
@@ -337,6 +339,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     out_path = args.out or (None if args.quick else os.path.join(HERE, "RESULTS.md"))
 
     results = run_all(sizes, rounds, args.timeout)
+    torch_results = _torch_rows.measure_all(rounds, args.quick, args.timeout)
     out: List[str] = ["<!-- written by benchmarks/run.py; do not edit by hand -->"]
     if args.quick:
         out.append("*Smoke run (`--quick`): small sizes, not the published numbers.*\n")
@@ -345,6 +348,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     elementwise_section(results, sizes, out, checks)
     chain_section(results, sizes, out, checks)
     mlp_section(results, sizes, out, checks)
+    _torch_rows.section(torch_results, out, checks)
     text = "\n".join(out).rstrip() + "\n"
     print(text)
     if out_path:
