@@ -15,18 +15,22 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import json
 import math
 import os
 import random
+import re
 import sys
+import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import browser_page
 import needs
 import pytest
 
 from autograd_mini import datasets, losses, nn, no_grad, optim
+from autograd_mini.diagnose import TrainingWarning
 from autograd_mini.training_page import Boundary, Confusion, TrainingRecorder, training_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +269,53 @@ def test_nothing_recorded_is_refused_and_bad_options_named() -> None:
         TrainingRecorder(model, view="moons")
     with pytest.raises(ValueError, match="Confusion: the model has 1 outputs for 2 class names"):
         Confusion([[0.0, 1.0]], [1]).frame(model.layers)
+
+
+# ---- the demos: healthy runs find nothing, a diverging one says why ----
+
+def run_demo(name: str, argv: List[str]) -> Tuple[int, str, Dict[str, Any]]:
+    """The demo's main() in this process: (its status, what it printed, its training page's data)."""
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+    printed = io.StringIO()
+    with warnings.catch_warnings(record=True) as seen, contextlib.redirect_stdout(printed), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        status = module.main(argv)
+    # the demos print the diagnostics' lines themselves (warn=say): no warning is raised
+    assert [w for w in seen if issubclass(w.category, TrainingWarning)] == []
+    out = Path(argv[argv.index("--out") + 1])
+    page = (out / "training.html").read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="tr-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data = json.loads(found[1])
+    return status, printed.getvalue(), data
+
+
+def test_a_healthy_moons_run_finds_nothing(tmp_path: Path) -> None:
+    status, printed, data = run_demo("moons_classifier", ["--steps", "30", "--out", str(tmp_path)])
+    assert status == 0 and data["findings"] == [] and "diagnose:" not in printed
+    assert [f["step"] for f in data["frames"]] == [1, 10, 20, 30]
+
+
+def test_a_healthy_digits_run_finds_nothing(tmp_path: Path) -> None:
+    needs.module("sklearn", "pip install -e '.[demo]'")
+    argv = ["--limit", "160", "--epochs", "2", "--hidden", "16", "--compile", "off", "--out", str(tmp_path)]
+    status, printed, data = run_demo("digits_classifier", argv)
+    assert status == 0 and data["findings"] == [] and "diagnose:" not in printed
+    assert len(data["frames"]) >= 5 and data["neuron"]["image"] == [8, 8]
+
+
+def test_a_diverging_moons_run_prints_why_in_short_lines_and_keeps_its_page(tmp_path: Path) -> None:
+    status, printed, data = run_demo("moons_classifier", ["--lr", "100", "--out", str(tmp_path)])
+    said = [line for line in printed.splitlines() if line.startswith("diagnose: ")]
+    assert status == 1 and said[0].startswith("diagnose: step 2: the loss ")
+    assert "lower it (it is 100; try 10)" in printed.replace("\n    ", " ")
+    assert all(len(line) <= 100 for line in printed.splitlines() if line.startswith(("diagnose", "    ")))
+    assert data["findings"][0]["kind"] == "divergence" and data["findings"][0]["step"] == 2
 
 
 # ---- the demo's page: size, and the README's screenshots ----
