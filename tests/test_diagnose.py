@@ -1,7 +1,7 @@
 """The training diagnostics (autograd_mini.diagnose) on real training loops: each classic mistake is
 made in a loop and gives its own warning, in one line naming the step, the layer, the number and the
-fix; the numbers in the report are checked against the engine, by hand, or against PyTorch; healthy
-runs of both demos warn nothing."""
+fix; the numbers in the report are checked against the engine, by hand, or against PyTorch. (The
+demos' healthy and diverging runs are in test_training_page.py, beside their pages.)"""
 
 from __future__ import annotations
 

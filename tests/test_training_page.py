@@ -6,6 +6,9 @@ Python's format writes them, and the slider, the buttons and ``goTo`` move every
 is routed through the test and refused unless it is the page's own file: the test asserts that none
 was made. Without a browser these tests skip, except under CI (CI=true), where they fail.
 
+The demos run here too: a healthy run of each finds nothing (no finding in its page's data), a
+diverging one prints why in short lines and keeps its page.
+
 ``TRAINING_PICTURES=1 pytest tests/test_training_page.py`` also writes the README's screenshots
 (the moons demo's page at its first and last frame) into demos/pictures/.
 """
