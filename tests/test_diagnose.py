@@ -62,7 +62,7 @@ def loop(model: nn.MLP, n: int, lr: float = 0.1, zero: Optional[Callable[[Any], 
     """A full-batch training loop on the moons, watched by a Monitor; `zero` resets the gradients
     (default: the optimizer's zero_grad; pass ``lambda opt: None`` to forget it)."""
     opt = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    monitor = Monitor(model, opt, **options)
+    monitor = Monitor(model, opt, **{"every": 1, **options})
     logged = []
     for _ in range(n):
         (zero or (lambda o: o.zero_grad()))(opt)
@@ -137,7 +137,7 @@ def test_accumulating_on_purpose_within_a_step_is_not_a_mistake() -> None:
     """Two half batches summed into one step (zero_grad once per step) carry nothing across a step."""
     model = mlp([8, 1])
     opt = optim.SGD(model.parameters(), lr=0.1)
-    monitor = Monitor(model, opt)
+    monitor = Monitor(model, opt, every=1)
     with caught() as seen:
         for _ in range(3):
             opt.zero_grad()
@@ -152,7 +152,7 @@ def test_a_traced_python_step_without_zero_grad_is_caught_too() -> None:
 
     model = mlp([8, 1])
     opt = optim.SGD(model.parameters(), lr=0.1)
-    monitor = Monitor(model, opt)
+    monitor = Monitor(model, opt, every=1)
     step = trace(lambda X_, t_: losses.mse_loss(model(X_), t_), X, T, backend="python")
     with caught() as seen:
         for _ in range(3):
@@ -254,7 +254,7 @@ def test_units_are_not_judged_on_a_batch_too_small_to_say() -> None:
     for b in model.layers[0].bias:
         b.data = -10.0
     opt = optim.SGD(model.parameters(), lr=0.1)
-    monitor = Monitor(model, opt)
+    monitor = Monitor(model, opt, every=1)
     with caught() as seen:
         monitor.observe(losses.hinge_loss(model(X[:5]), T[:5]), X[:5])
     assert ours(seen) == [] and monitor.report.steps[0].dead_fractions == [1.0, None]

@@ -41,7 +41,9 @@ class Monitor:
     Give it the model (an `nn.MLP`, an `nn.Linear` or a list of layers) and the optimizer; show it
     each step's loss and batch with `observe` (after ``backward()``, before ``step()``). On the
     measured steps (the first, every `every`-th and the last of `steps`) it measures each layer's
-    gradient and units; it checks the loss at every step. Each problem is warned once per layer, as a
+    gradient and units (a pass over the batch in plain floats); it checks the loss at every step. The
+    default, every 10th step, costs a few per cent of a training step. Gradients carried over without
+    ``zero_grad()`` are looked for on the measured steps too (the step before one is marked). Each problem is warned once per layer, as a
     `TrainingWarning` subclass (``warn=False``: not at all; ``warn=print``: the line is passed to that
     function instead, for a program's own output); `report` holds every number and finding.
 
@@ -49,7 +51,7 @@ class Monitor:
     >>> from autograd_mini import nn, optim, losses
     >>> model = nn.MLP(2, [4, 1], activation='tanh', rng=random.Random(0))
     >>> opt = optim.SGD(model.parameters(), lr=0.1)
-    >>> monitor = Monitor(model, opt)
+    >>> monitor = Monitor(model, opt, every=1)
     >>> X, y = [[1.0, 2.0], [-1.0, 0.5]], [1.0, -1.0]
     >>> for _ in range(3):
     ...     opt.zero_grad()
@@ -64,7 +66,7 @@ class Monitor:
     gradients as the step's after measuring them.
     """
 
-    def __init__(self, model: Any, optimizer: Any = None, *, every: int = 1, steps: Optional[int] = None,
+    def __init__(self, model: Any, optimizer: Any = None, *, every: int = 10, steps: Optional[int] = None,
                  limits: Optional[Limits] = None, max_samples: int = 256, warn: Warn = True) -> None:
         self.layers = layers_of(model, "Monitor")
         self.every = checks.integer(every, "Monitor: every", minimum=1)
