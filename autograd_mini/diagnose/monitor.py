@@ -43,9 +43,11 @@ class Monitor:
     measured steps (the first, every `every`-th and the last of `steps`) it measures each layer's
     gradient and units (a pass over the batch in plain floats); it checks the loss at every step. The
     default, every 10th step, costs a few per cent of a training step. Gradients carried over without
-    ``zero_grad()`` are looked for on the measured steps too (the step before one is marked). Each problem is warned once per layer, as a
-    `TrainingWarning` subclass (``warn=False``: not at all; ``warn=print``: the line is passed to that
-    function instead, for a program's own output); `report` holds every number and finding.
+    ``zero_grad()`` are looked for on the measured steps too (the step before one is marked).
+
+    Each problem is warned once per layer, as a `TrainingWarning` subclass (``warn=False``: not at
+    all; ``warn=print``: the line is passed to that function instead, for a program's own output);
+    `report` holds every number and finding.
 
     >>> import random
     >>> from autograd_mini import nn, optim, losses
