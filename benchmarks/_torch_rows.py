@@ -79,7 +79,8 @@ def section(results: Dict[Tuple[str, str], List[Dict[str, Any]]], out: List[str]
                        f"target ≥ {target:g}× faster: {met}.")
     agree = _losses_agree(results)
     checks.append(agree)
-    out.append(f"- Check: every engine's first losses agree to 1e-9 (float64): {'ok' if agree else 'FAILED'}. "
+    said = "ok" if agree else "FAILED"
+    out.append(f"- Check: every engine's first losses agree to 1e-9 (float64): {said}. "
                "Peak memory is the process's peak resident size (its libraries included).")
 
 

@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _torch_rows  # noqa: E402  (beside this file)
+
 WORKER = os.path.join(HERE, "_worker.py")
 
 # (workload, size) in full and --quick runs; sizes are repeats, ops or steps (see _worker.py)

@@ -150,3 +150,47 @@ def test_the_update_is_in_the_program(backend: str) -> None:
     fn, args, params = moons()
     step = trace(fn, *args, backend=backend, optimizer=optim.AdamW(params))
     assert "update_adam" in step.source and "m = b1 * m + c1 * g" in step.source
+
+
+def test_run_takes_batches_of_any_shapes_as_the_loop_does(backend: str) -> None:
+    """Whole epochs in one call: batches of two sizes (each its own program) and one the program
+    hands to the interpreter (a NaN given in), in order, equal to the interpreter loop."""
+    import math
+    import random
+
+    from autograd_mini import losses, nn
+
+    rng = random.Random(4)
+    model = nn.MLP(5, [6, 4], rng=rng, fused=True)
+    params = model.parameters()
+
+    def fn(X: Any, y: Any) -> Any:
+        return losses.softmax_cross_entropy(model(X), y)
+
+    def batch(n: int) -> tuple:
+        X = [[rng.uniform(-1, 1) for _ in range(5)] for _ in range(n)]
+        return X, [rng.randrange(4) for _ in range(n)]
+
+    batches = [batch(8), batch(8), batch(5), batch(8), batch(8)]
+    start = [p.data for p in params]
+    opt = optim.Adam(params, lr=0.02)
+    want = interpreter_loop_batches(fn, batches, opt), snapshot(params, opt)
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = optim.Adam(params, lr=0.02)
+    step = trace(fn, *batches[0], backend=backend, optimizer=opt)
+    assert (step.run(batches), snapshot(params, opt)) == want
+    nan = ([[math.nan] * 5, *batches[1][0][1:]], batches[1][1])
+    got = step.run([batches[0], nan, batches[3]])
+    assert math.isnan(got[1]) and step.fallbacks >= 1  # NaN in, NaN out: the interpreter answered
+
+
+def interpreter_loop_batches(fn: Any, batches: List[tuple], opt: optim.Optimizer) -> List[float]:
+    out = []
+    for args in batches:
+        opt.zero_grad()
+        loss = fn(*args)
+        loss.backward()
+        opt.step()
+        out.append(loss.data)
+    return out

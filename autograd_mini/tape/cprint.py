@@ -341,17 +341,22 @@ class CPrinter:
             f"{L}: {n} neurons {kind} on each of {N} observations: Z = W.A + B"
             + (f", A = {b.act}(Z)" if b.act else "")
         )
-        self.emit(f"for (int i = 0; i < {N}; i++)")
-        self.emit(f"for (int j = 0; j < {n}; j++) {{", 2)
-        self.emit(
-            f"double z = 0.0; for (int k = 0; k < {m}; k++) z += {W(f'j * {m} + k')} * {X(f'i * {m} + k')};",
-            3,
-        )
-        self.emit(f"z += {B('j')};", 3)
-        if b.uid in self.zslot:
-            self.emit(f"v[{self.zslot[b.uid]} + i * {n} + j] = z;", 3)
-        self.emit(f"{A(f'i * {n} + j')} = {self.print(act[0], {'z': 'z'}) if act else 'z'};", 3)
-        self.emit("}", 2)
+        self.emit(f"for (int i = 0; i < {N}; i++) {{")
+        self.emit("int j = 0;", 2)
+        for lanes in (4, 1):  # four neurons at a time: four sums side by side, each in its own order
+            zs = [f"z{q}" for q in range(lanes)] if lanes > 1 else ["z"]
+            self.emit(f"for (; j + {lanes} <= {n}; j += {lanes}) {{", 2)
+            self.emit(f"double {', '.join(z + ' = 0.0' for z in zs)};", 3)
+            rows = [f"(j + {q}) * {m} + k" if q else f"j * {m} + k" for q in range(lanes)]
+            adds = " ".join(f"{z} += {W(row)} * x;" for z, row in zip(zs, rows))
+            self.emit(f"for (int k = 0; k < {m}; k++) {{ double x = {X(f'i * {m} + k')}; {adds} }}", 3)
+            for q, z in enumerate(zs):
+                jq = f"j + {q}" if q else "j"
+                keep = f" v[{self.zslot[b.uid]} + i * {n} + {jq}] = {z};" if b.uid in self.zslot else ""
+                value = self.print(act[0], {"z": z}) if act else z
+                self.emit(f"{z} += {B(jq)};{keep} {A(f'i * {n} + {jq}')} = {value};", 3)
+            self.emit("}", 2)
+        self.emit("}")
 
     def _block_back(self, b: Block, act: Any, firsts: Set[int]) -> None:
         """Each neuron node in the order the backward pass takes them, applying its rule as the

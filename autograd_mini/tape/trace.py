@@ -113,7 +113,11 @@ class Step:
         return result
 
     def run(self, batches: Iterable[Sequence[Any]]) -> List[float]:
-        """Call the step on each tuple of arguments (each mini-batch) in turn: the losses."""
+        """Call the step on each tuple of arguments (each mini-batch) in turn: the losses. With an
+        optimizer, the C program takes the batches in one call (the parameters, gradients and
+        optimizer state are written back once, when it returns)."""
+        if self.optimizer is not None:
+            return update.run_many(self, batches)
         return [self(*batch) for batch in batches]
 
     def check(self, *args: Any) -> None:

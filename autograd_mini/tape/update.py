@@ -119,6 +119,22 @@ int train(const double *in, double *out, double *work, const double *S, double *
     memcpy(P, in, n * sizeof(double));
 %s    return 0;
 }
+
+/* Many training steps in turn: step k reads numbers + k * nx and the rule's numbers S + k * ns,
+   and its value goes to losses[k]; last gets the latest [value, G, P]. Returns how many steps
+   were taken: a step the interpreter must answer stops the loop before it changes anything. */
+int train_many(double *in, double *out, double *work, const double *S, int ns, double *B0, double *B1,
+               int rule, int n, int steps, const double *numbers, int nx, double *losses, double *last) {
+    for (int k = 0; k < steps; k++) {
+        memcpy(in + 2 * n, numbers + (size_t)k * nx, nx * sizeof(double));
+        memset(in + n, 0, n * sizeof(double));
+        if (train(in, out, work, S + (size_t)k * ns, B0, B1, rule, n) != 0) return k;
+        memcpy(in, out + 1 + n, n * sizeof(double));  /* P, for the next step */
+        memcpy(last, out, (1 + 2 * n) * sizeof(double));
+        losses[k] = out[0];
+    }
+    return steps;
+}
 """
 
 
@@ -153,6 +169,64 @@ def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) ->
     deque(map(setattr, params, repeat("grad"), G), maxlen=0)
     opt.steps += 1
     return float(loss)
+
+
+def run_many(step: Any, batches: Any) -> List[float]:
+    """`step.run(batches)` with an optimizer: the batches that follow each other with one
+    program's shape go through it in one call where it can take them all (the C program)."""
+    from . import args as arguments
+
+    losses: List[float] = []
+    pending: List[Tuple[Any, List[Any]]] = []  # (args, flat numbers) for one program
+    prog = None
+    for args in batches:
+        args = tuple(args)
+        try:
+            shape, flat, _ = arguments.read(args)
+        except arguments.NotNumbers:
+            shape, flat = None, []
+        here = step.programs.get(shape) if shape is not None else None
+        fits = here is not None and here.guards_hold(flat)
+        if here is not prog or not fits:
+            losses += _flush(step, prog, pending)
+            pending, prog = [], here
+        if fits:
+            pending.append((args, flat))
+        else:
+            losses.append(step(*args))
+    return losses + _flush(step, prog, pending)
+
+
+def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[float]:
+    opt = step.optimizer
+    many = getattr(prog.train, "many", None) if prog is not None else None
+    if not pending or many is None or opt.params != prog.params or rule_of(opt) is None:
+        return [step(*args) for args, _ in pending]
+    start, rows = opt.steps, []
+    try:  # each step's numbers, as its own step() would compute them
+        for k in range(len(pending)):
+            opt.steps = start + k
+            rule, numbers = rule_of(opt)  # type: ignore[misc]
+            rows.append([numbers[s] for s in rule.scalars])
+    finally:
+        opt.steps = start
+    for name in rule.buffers.values():
+        if type(getattr(opt, name)) is not array:
+            setattr(opt, name, array("d", getattr(opt, name)))
+    P = list(map(_DATA, prog.params))
+    buffers = [getattr(opt, a) for a in rule.buffers.values()]
+    found = many(P, [flat for _, flat in pending], rule.name, rows, buffers)
+    if found is None:
+        return [step(*args) for args, _ in pending]
+    k, losses, G, P = found
+    if k:
+        deque(map(setattr, prog.params, repeat("data"), P), maxlen=0)
+        deque(map(setattr, prog.params, repeat("grad"), G), maxlen=0)
+        opt.steps = start + k
+    if k < len(pending):  # the interpreter answers this one; then on with the others
+        losses.append(step(*pending[k][0]))
+        losses += _flush(step, prog, pending[k + 1 :])
+    return losses
 
 
 def _interpreted(step: Any, prog: Any, flat: Any, plain: Any, args: Any, program: bool) -> float:
@@ -207,4 +281,30 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
         r = unpack(out)
         return r[0], r[1 : 1 + np_], r[1 + np_ :]
 
+    many = library.train_many
+    many.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] + [ctypes.c_void_p] * 2 + [ctypes.c_int] * 3 + [
+        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+
+    def train_many(P: List[float], flats: List[Any], name: str, S: List[List[float]], B: List[Any]) -> Any:
+        """Steps on each of `flats` in one call: (how many were taken, their losses, the last G, P)."""
+        try:
+            inb, numbers = array("d", P), array("d")
+            inb.extend(zeros)
+            inb.extend(flats[0])
+            for f in flats:
+                numbers.extend(f)
+        except (TypeError, OverflowError):
+            return None
+        if not hasattr(spaces, "work"):
+            spaces.work = ctypes.create_string_buffer(16 * size)
+        s = array("d", [x for row in S for x in row])
+        out, last, losses = array("d", bytes(8 * (1 + 2 * np_))), array("d", bytes(8 * (1 + 2 * np_))), array(
+            "d", bytes(8 * len(flats)))
+        b = [x.buffer_info()[0] for x in B] + [0] * (2 - len(B))
+        at = [x.buffer_info()[0] for x in (inb, out)] + [ctypes.addressof(spaces.work), s.buffer_info()[0]]
+        k = many(*at, len(S[0]), *b, index[name], np_, len(flats), numbers.buffer_info()[0], nx,
+                 losses.buffer_info()[0], last.buffer_info()[0])
+        return k, losses[:k].tolist(), last[1 : 1 + np_].tolist(), last[1 + np_ :].tolist()
+
+    train.many = train_many  # type: ignore[attr-defined]
     return train
