@@ -24,7 +24,6 @@ _COMPARE = {
     "==": float.__eq__,
     "!=": float.__ne__,
 }
-SAFE_CALLS = {"tanh", "sigmoid", "abs", "erf", "sin", "cos", "exp", "expm1"}  # never raise on a float
 
 
 def fold(e: Expr, names: Dict[str, Expr]) -> Expr:
@@ -93,12 +92,14 @@ def checks(op: Op, parents: List[Expr], const: Any) -> List[Tuple[Expr, Any, str
 
 def may_fail(e: Expr) -> bool:
     """Whether computing `e` on finite floats can raise: a division or a power by something
-    that is not a number, or a function with a domain."""
+    that is not a number, or a function with a domain (an op with checks, log's x > 0), or one
+    whose formula can raise."""
     if isinstance(e, BinOp) and e.op in ("/", "**"):
         n = e.right.value if isinstance(e.right, Num) else None
         if n is None or (e.op == "**" and not (n >= 0.0 and n.is_integer())):
             return True
-    if isinstance(e, Call) and e.fn not in SAFE_CALLS:
+    op = OPS.get(e.fn) if isinstance(e, Call) else None
+    if isinstance(e, Call) and (op is None or op.raises or not op.primitive() and may_fail(op.value)):
         if not all(isinstance(a, Num) for a in e.args) or e.fn not in PRIMITIVES:
             return True
         try:
