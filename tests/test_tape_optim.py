@@ -194,3 +194,24 @@ def interpreter_loop_batches(fn: Any, batches: List[tuple], opt: optim.Optimizer
         opt.step()
         out.append(loss.data)
     return out
+
+
+def test_run_reads_arrays_with_the_buffer_protocol(backend: str) -> None:
+    """numpy arrays (doubles, integer labels) and array('d'): the same steps as lists give."""
+    import needs
+
+    np = needs.module("numpy", "pip install numpy")
+    fn, (X, y), params = moons()
+    start = [p.data for p in params]
+    opt = optim.Adam(params, lr=0.01)
+    step = trace(fn, X, y, backend=backend, optimizer=opt)
+    want = step.run([(X, y)] * 3), snapshot(params, opt)
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = optim.Adam(params, lr=0.01)
+    step = trace(fn, X, y, backend=backend, optimizer=opt)
+    arrays = (np.array(X, dtype=np.float64), np.array(y, dtype=np.int64))
+    assert (step.run([arrays] * 3), snapshot(params, opt)) == want
+    bad = (arrays[0], np.array([0, *y[1:]], dtype=np.int64))  # a label that is not ±1: as the interpreter
+    with pytest.raises(ValueError, match="labels must be"):
+        step.run([bad])

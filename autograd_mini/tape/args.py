@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from itertools import chain
 from numbers import Real
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..engine import Value
 
@@ -88,3 +88,26 @@ def wrap(
 
     wrapped = [leaf(a, name, ()) for a, name in zip(args, names)]
     return wrapped, raw, places
+
+
+def read_buffers(args: Sequence[Any]) -> Optional[Tuple[Tuple[Any, ...], List[memoryview]]]:
+    """(shape, the arguments as memoryviews) when every argument is an array of one or two
+    dimensions with the buffer protocol (``array.array('d')``, a numpy array) holding doubles or
+    integers in C order: their numbers are then read without a Python object each. Else None."""
+    shape, views = [], []
+    for a in args:
+        if type(a) in _LISTS or type(a) in _NUMBERS or isinstance(a, (str, bytes, bytearray)):
+            return None
+        try:
+            m = memoryview(a)
+        except TypeError:
+            return None
+        dims = m.shape or ()
+        if m.ndim not in (1, 2) or not m.c_contiguous or m.format not in _FORMATS or 0 in dims:
+            return None
+        shape.append(dims[0] if m.ndim == 1 else (dims[0], dims[1]))
+        views.append(m)
+    return tuple(shape), views
+
+
+_FORMATS = {"d", "l", "q", "i"}  # doubles, integers

@@ -36,6 +36,13 @@ class Program:
         self.writer: Any = None  # what wrote the source: it knows where each node is kept
         self.train: Any = None  # a training step: the program, then an optimizer's rule (tape.update)
 
+    def guarded(self) -> set:
+        """The positions among the call's numbers that the guards read."""
+        if not hasattr(self, "_guarded"):
+            self._guarded = {k for pos, _ in self.guards
+                             for k in (range(pos.start, pos.stop) if isinstance(pos, slice) else pos)}
+        return self._guarded
+
     def guards_hold(self, flat: Sequence[Any]) -> bool:
         for pos, ok in self.guards:
             if not ok(list(flat[pos]) if isinstance(pos, slice) else [flat[k] for k in pos]):

@@ -109,7 +109,7 @@ class Step:
         result = prog.run(flat, plain)
         if result is None:
             self.fallbacks += 1
-            return self.interpret(args)
+            return self.interpret(plain)  # (the numbers as lists, as the program read them)
         return result
 
     def run(self, batches: Iterable[Sequence[Any]]) -> List[float]:
