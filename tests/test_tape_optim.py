@@ -215,3 +215,17 @@ def test_run_reads_arrays_with_the_buffer_protocol(backend: str) -> None:
     bad = (arrays[0], np.array([0, *y[1:]], dtype=np.int64))  # a label that is not ±1: as the interpreter
     with pytest.raises(ValueError, match="labels must be"):
         step.run([bad])
+
+
+def test_step_hooks_still_see_every_step(backend: str) -> None:
+    """An optimizer whose step hooks watch it takes its own step() after the program's gradients,
+    so the hooks see .grad before the update and .data after it, at every call."""
+    fn, args, params = moons()
+    opt = optim.SGD(params, lr=0.1, momentum=0.5)
+    seen: List[tuple] = []
+    opt.register_step_pre_hook(lambda o: seen.append(("pre", params[0].grad, params[0].data)))
+    opt.register_step_post_hook(lambda o: seen.append(("post", params[0].grad, params[0].data)))
+    step = trace(fn, *args, backend=backend, optimizer=opt)
+    step.run([args, args])
+    assert [s[0] for s in seen] == ["pre", "post"] * 2 and opt.steps == 2
+    assert seen[0][1] != 0.0 and seen[1][2] == seen[0][2] - 0.1 * seen[0][1]  # p -= lr·(0·0.5 + g)
