@@ -71,17 +71,7 @@ def ours(engine: str, workload: str) -> Callable[[], Any]:
             return losses.softmax_cross_entropy(model(X), y)
 
     if engine == "interpreter":
-        def epoch() -> List[float]:
-            out = []
-            for args in data:
-                opt.zero_grad()
-                loss = loss_of(*args)
-                loss.backward()
-                opt.step()
-                out.append(loss.data)
-            return out
-
-        return epoch
+        return lambda: loop(loss_of, data, opt, lambda loss: loss.data)
     from autograd_mini.tape import trace
 
     step = trace(loss_of, *data[0], backend=engine[5:], optimizer=opt)
@@ -127,17 +117,20 @@ def theirs(engine: str, workload: str) -> Callable[[], Any]:
         def loss_of(X: Any, y: Any) -> Any:
             return torch.nn.functional.cross_entropy(net(X), y)
 
-    def epoch() -> List[float]:
-        out = []
-        for args in data:
-            opt.zero_grad()
-            loss = loss_of(*args)
-            loss.backward()
-            opt.step()
-            out.append(loss.item())
-        return out
+    return lambda: loop(loss_of, data, opt, lambda loss: loss.item())
 
-    return epoch
+
+def loop(loss_of: Callable[..., Any], data: List[Any], opt: Any, number: Callable[[Any], float]
+         ) -> List[float]:
+    """One pass of the training loop: zero_grad, the loss, backward, step; the loss of each step."""
+    out = []
+    for args in data:
+        opt.zero_grad()
+        loss = loss_of(*args)
+        loss.backward()
+        opt.step()
+        out.append(number(loss))
+    return out
 
 
 def main(argv: List[str]) -> int:

@@ -28,14 +28,7 @@ def moons() -> tuple:
 
 
 def interpreter_loop(fn: Any, args: Any, opt: optim.Optimizer, steps: int) -> List[float]:
-    out = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = fn(*args)
-        loss.backward()
-        opt.step()
-        out.append(loss.data)
-    return out
+    return interpreter_loop_batches(fn, [args] * steps, opt)
 
 
 def snapshot(params: List[Any], opt: optim.Optimizer) -> tuple:
@@ -185,7 +178,8 @@ def test_run_takes_batches_of_any_shapes_as_the_loop_does(backend: str) -> None:
     assert math.isnan(got[1]) and step.fallbacks >= 1  # NaN in, NaN out: the interpreter answered
 
 
-def interpreter_loop_batches(fn: Any, batches: List[tuple], opt: optim.Optimizer) -> List[float]:
+def interpreter_loop_batches(fn: Any, batches: List[Any], opt: optim.Optimizer) -> List[float]:
+    """The interpreter loop a step traced with `opt` stands for: the loss before each step."""
     out = []
     for args in batches:
         opt.zero_grad()
