@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import Expr, names_in
 from . import formulas, update
-from .csyntax import FILE, SIGMOID, C
+from .csyntax import FILE, SIGMOID, C, run_time
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
 from .maps import Map
@@ -177,6 +177,8 @@ class CPrinter:
                 f"static double {name}({', '.join('double ' + a for a in op.args)}) {{ return {body}; }}\n"
             )
         sink = ["static volatile double sink;  /* terms kept to fail as the interpreter does */"] * self.sink
+        calls = run_time("\n".join([*helpers, *code]) + (update.source("c") if self.plan.train else ""))
+        helpers = [*calls, *([""] if calls else []), *helpers]
         text = FILE.format(
             title=self.title, np=np_, nx=self.nx, in_x=2 * np_, size=size, root=root,
             top="\n".join([*helpers, *sink, *self.tables, "", *self.macros, "", *code]),

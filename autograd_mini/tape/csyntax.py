@@ -5,8 +5,11 @@ around the program's steps (`FILE`): its workspace, the floating-point flags, in
 from __future__ import annotations
 
 import math
+import re
+from typing import List
 
 from ..engine.expr import Syntax
+from ..engine.op import PRIMITIVES
 
 
 def literal(x: float) -> str:
@@ -68,3 +71,22 @@ int program(const double *in, double *out, double *work) {{
     return status;
 }}
 """
+
+
+# The C library's functions whose results are not exact (sqrt and fabs are): called through a
+# pointer the compiler cannot see through, so that none is computed at compile time, where the
+# compiler rounds it exactly and may differ in the last bit from the library Python calls.
+LIBM = {**{fn: 1 for fn in PRIMITIVES if fn not in ("sqrt", "abs", "sigmoid")}, "pow": 2}  # (sigmoid: ours)
+
+
+def run_time(code: str) -> List[str]:
+    """The lines that make each inexact library function `code` calls a call at run time."""
+    lines = []
+    for fn, n in LIBM.items():
+        if re.search(rf"\b{fn}\(", code):
+            args = ", ".join(["double"] * n)
+            params = ", ".join("xy"[:n])
+            lines += [f"static double (*volatile {fn}_)({args}) = {fn};",
+                      f"#define {fn}({params}) {fn}_({params})"]
+    said = "/* the library's functions, at run time: as Python's math module calls them */"
+    return [said, *lines] if lines else []
