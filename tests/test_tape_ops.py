@@ -64,7 +64,12 @@ def apply(name: str, xs: List[Value], c: float) -> Value:
         return method(args[0])  # type: ignore[no-any-return]
     if op.const and op.named:  # leaky_relu's slope, elu's alpha
         return getattr(Value, name)(args[0], abs(c))  # type: ignore[no-any-return]
-    return op(*args)
+    for inputs in (args, [safe(x) for x in xs], [-safe(x) for x in xs]):  # an op another test
+        try:  # defined may have a domain it does not check: inputs where it is defined
+            return op(*inputs[: len(op.args)])
+        except (ValueError, ArithmeticError):
+            continue
+    return xs[0] * 1.0
 
 
 def recipe(rng: random.Random, size: int, n_ops: int, names: List[str]) -> List[tuple]:
