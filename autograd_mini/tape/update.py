@@ -227,7 +227,7 @@ def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, List[Any], Any]:
 def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[float]:
     opt = step.optimizer
     many = getattr(prog.train, "many", None) if prog is not None else None
-    if not pending or many is None or opt.params != prog.params or rule_of(opt) is None:
+    if len(pending) < 2 or many is None or opt.params != prog.params or rule_of(opt) is None:
         return [step(*args) for args, _ in pending]
     start, rows = opt.steps, []
     try:  # each step's numbers, as its own step() would compute them
