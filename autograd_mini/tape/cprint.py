@@ -130,8 +130,9 @@ class CPrinter:
             whole = slots == list(range(slots[0], slots[0] + len(slots)))
             if not grad and whole and slots[0] == self.np + self.graph.starts.get(name, -self.np - 1):
                 label = name  # an argument, from its first number: its own macro
-            else:
-                label = self.names.fresh(("d_" if grad else "") + name, len(self.pointers))
+            else:  # (a map's values keep the map's name)
+                mine = not grad and name in self.names.block
+                label = name if mine else self.names.fresh(("d_" if grad else "") + name, len(self.pointers))
                 if whole:
                     self.macros.append(f"#define {label} ({pre} + {slots[0]})")
                 else:
