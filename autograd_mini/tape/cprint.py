@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import Expr, names_in
-from . import formulas, update
+from . import formulas, outputs, update
 from .csyntax import FILE, SIGMOID, C, run_time
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
@@ -169,7 +169,8 @@ class CPrinter:
         code = []
         for k, lines in enumerate(parts):
             code += [f"static void part{k}(double *v, double *d) {{", *lines, "}", ""]
-        np_, size, root = self.np, self.size, self.ref(self.graph.root)
+        np_, size = self.np, self.size
+        root = self.ref(self.graph.root) if self.plan.outputs is None else ""
         primitives, ops = formulas.helpers(self.trees)
         helpers = [SIGMOID] if "sigmoid" in primitives else []
         for name, op in ops:
@@ -180,8 +181,11 @@ class CPrinter:
         sink = ["static volatile double sink;  /* terms kept to fail as the interpreter does */"] * self.sink
         calls = run_time("\n".join([*helpers, *code]) + (update.source("c") if self.plan.train else ""))
         helpers = [*calls, *([""] if calls else []), *helpers]
+        write_out, n_out = f"    out[0] = {root};\n    memcpy(out + 1, d, {np_} * sizeof(double));", np_ + 1
+        if self.plan.outputs is not None:
+            write_out, n_out = outputs.c_write(self)
         text = FILE.format(
-            title=self.title, np=np_, nx=self.nx, in_x=2 * np_, size=size, root=root,
+            title=self.title, np=np_, nx=self.nx, in_x=2 * np_, size=size, write_out=write_out, n_out=n_out,
             top="\n".join([*helpers, *sink, *self.tables, "", *self.macros, "", *code]),
             calls="\n".join(f"    part{k}(v, d);" for k in range(len(parts))),
         )

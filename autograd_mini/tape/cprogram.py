@@ -49,6 +49,22 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
         return result[0], result[1:]
 
     prog.run_program = run
+    if plan.outputs is not None:  # forward only: out holds the outputs
+        n_out = len(plan.outputs)
+        unpack_out = struct.Struct(f"{n_out}d").unpack_from
+        zeros = (0.0,) * np_
+
+        def forward(P: List[float], G: Any, flat: Sequence[Any], plain: Sequence[Any]) -> Any:
+            try:
+                data = pack(*P, *zeros, *flat)
+            except (struct.error, TypeError, OverflowError):
+                return None
+            out = buffer(8 * n_out)
+            if not hasattr(spaces, "work"):
+                spaces.work = buffer(16 * writer.size)
+            return None if fn(data, out, spaces.work) != 0 else list(unpack_out(out))
+
+        prog.run_program = forward
     prog.writer = writer
     if plan.train:  # the optimizers' steps, compiled with it (tape.update)
         prog.train = update.c_train(getattr(fn, "library"), np_, n, writer.size)  # noqa: B009

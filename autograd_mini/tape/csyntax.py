@@ -39,7 +39,7 @@ SIGMOID = """static double sigmoid(double x) {  /* the engine's: no exp that ove
 
 
 FILE = """/* {title}: the forward and the backward pass, written out by autograd_mini.tape.
-   in = [P, G, the call's numbers], out = [the value, G]; returns 1 where the
+   in = [P, G, the call's numbers], out = [the value, G] (forward only: the outputs); returns 1 where the
    interpreter must answer (a floating-point exception, a number not finite). */
 #include <fenv.h>
 #include <math.h>
@@ -61,10 +61,9 @@ int program(const double *in, double *out, double *work) {{
     memcpy(d, in + {np}, {np} * sizeof(double));  /* G */
     memset(d + {np}, 0, (SIZE - {np}) * sizeof(double));
 {calls}
-    out[0] = {root};
-    memcpy(out + 1, d, {np} * sizeof(double));
+{write_out}
     int status = fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO) != 0;
-    for (int k = 0; k <= {np}; k++)
+    for (int k = 0; k < {n_out}; k++)
         if (!isfinite(out[k])) status = 1;
     fesetexceptflag(&flags, FE_ALL_EXCEPT);
     if (work == NULL) free(v);

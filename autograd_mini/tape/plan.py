@@ -53,10 +53,13 @@ class Block:
 class Plan:
     """Everything the code generators need besides the graph (see the module doc)."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, outputs: Optional[List[int]] = None) -> None:
         self.graph = graph
         self.train = False  # whether the program carries the optimizers' steps (tape.update)
-        self.wants, self.live = _gradients(graph)
+        # forward only: the nodes the program returns (the root is only their sum, never computed)
+        self.outputs = outputs
+        n = len(graph.nodes)
+        self.wants, self.live = _gradients(graph) if outputs is None else ([False] * n, [False] * n)
         pos = {v: k for k, v in enumerate(graph.backward)}
         blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]
         blocks = [b for b in blocks if not b.live or _directions(b, pos)]
@@ -76,6 +79,8 @@ class Plan:
                 break
             blocks = [b for b in blocks if b.uid not in bad]  # run those line by line
             banned.update(v for m in maps if m.uid in bad for v in m.members())
+        if outputs is not None:
+            self.forward = [u for u in self.forward if u != graph.root]
         self.layout, self.p_pos = self._layout()
 
     def _maps(self, blocks: List[Block], pos: Dict[int, int], banned: Set[int]) -> List[Map]:

@@ -10,6 +10,7 @@ The step then runs the interpreter, whose answer (or error) is the right one by 
 from __future__ import annotations
 
 import linecache
+from math import isfinite
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..engine import Value
@@ -35,6 +36,7 @@ class Program:
         self.compile_seconds = 0.0
         self.writer: Any = None  # what wrote the source: it knows where each node is kept
         self.train: Any = None  # a training step: the program, then an optimizer's rule (tape.update)
+        self.shape: Any = None  # a forward-only program: the shape of its outputs (tape.outputs)
 
     def guarded(self) -> set:
         """The positions among the call's numbers that the guards read."""
@@ -48,6 +50,13 @@ class Program:
             if not ok(list(flat[pos]) if isinstance(pos, slice) else [flat[k] for k in pos]):
                 return False
         return True
+
+    def forward(self, flat: Sequence[Any], plain: Sequence[Any]) -> Optional[List[float]]:
+        """A forward-only program's outputs, in order; None if the interpreter must answer."""
+        if self.guards and not self.guards_hold(flat):
+            return None
+        result: Optional[List[float]] = self.run_program([p.data for p in self.params], None, flat, plain)
+        return result
 
     def run(self, flat: Sequence[Any], plain: Sequence[Any]) -> Optional[float]:
         """The value, with the gradients added to the parameters; None if the interpreter must
@@ -83,11 +92,24 @@ def python_program(plan: Plan, names: Sequence[str], title: str) -> Program:
             return None  # NaN or inf (a sum too large for a float is a false alarm the interpreter clears)
         return loss, G
 
-    prog.run_program = run
+    prog.run_program = run if plan.outputs is None else _python_forward(fn)
     prog.writer = writer
     if plan.train:
         prog.train = update.python_train(prog, run, fn.__globals__)
     return prog
+
+
+def _python_forward(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A forward-only program's run: its outputs, or None where the interpreter must answer."""
+
+    def run(P: List[float], G: Any, flat: Sequence[Any], plain: Sequence[Any]) -> Any:
+        try:
+            out = fn(P, [0.0] * len(P), *plain)  # (G: the program reads it, if only to name it)
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        return out if all(map(isfinite, out)) else None
+
+    return run
 
 
 def load_python(source: str, title: str) -> Callable[..., Any]:

@@ -15,7 +15,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import PYTHON, Expr
-from . import formulas, update
+from . import formulas, outputs, update
 from .graph import ARG, CONST, PARAM, argument_row
 from .maps import Map
 from .names import RESERVED, Names, bind_params, identifier
@@ -139,13 +139,15 @@ class PythonPrinter:
             getattr(self, "_" + st[0])(*st[1:])
         if self.bound:
             self.emit(f"G[:] = [{', '.join('d_' + n for n in self.bound.values())}]")
-        self.emit(f"return {self.val(self.graph.root)}")
+        forward_only = self.plan.outputs is not None
+        self.emit(f"return {outputs.python_return(self) if forward_only else self.val(self.graph.root)}")
         params = ", ".join(["P", "G", *self.args])
+        said = outputs.SAID[forward_only]
         head = [
-            f'"""{self.title}: the forward and the backward pass, written out by autograd_mini.tape.',
+            f'"""{self.title}: {said[0]}, written out by autograd_mini.tape.',
             "",
-            f"program({params}) returns the value. P holds the parameters' values, G their",
-            "gradients, to which it adds, as backward() adds to .grad.",
+            f"program({params}) {said[1]}",
+            said[2],
             '"""',
             "",
             *self._helpers(),

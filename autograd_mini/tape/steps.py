@@ -66,7 +66,10 @@ class Steps:
         for decision in plan.graph.decisions:
             self.forward.append(self._decision(*decision))
         root = plan.graph.root
-        self.backward: List[Statement] = [("comment", "backward, in the order backward() takes the steps")]
+        self.backward: List[Statement] = []
+        if plan.outputs is not None:  # forward only
+            return
+        self.backward.append(("comment", "backward, in the order backward() takes the steps"))
         if self.target(root):
             self.set.add(root)
             self.backward.append(("seed", root))

@@ -15,10 +15,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from .. import checks
 from .. import trace_hooks as hooks
-from ..engine import Value, enable_grad
+from ..engine import Value, enable_grad, total
 from . import args as arguments
 from . import graph as graphs
-from . import update
+from . import outputs, update
 from .backends import build
 from .plan import Plan
 from .program import Program
@@ -26,8 +26,8 @@ from .program import Program
 BACKENDS = ("python", "c", "auto")
 
 
-def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: bool = False,
-          optimizer: Any = None) -> Step:
+def trace(fn: Callable[..., Any], *args: Any, backend: str = "python", check: bool = False,
+          optimizer: Any = None, backward: bool = True) -> Step:
     """Run ``fn(*args)`` once, record its graph and write it as a program; returns the `Step`.
 
     `fn` takes numbers (or nested lists of numbers) and returns a scalar Value; the Values it
@@ -39,6 +39,9 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
     With an `optimizer` (SGD, Adam or AdamW over the parameters), each call is a whole training
     step, ``opt.zero_grad(); fn(*args).backward(); opt.step()``, the update inside the program:
     the parameters' ``.data`` and ``.grad`` and ``opt.state_dict()`` are what that loop gives.
+    With ``backward=False`` the program is the forward pass alone (an evaluation): `fn` may return
+    a Value or (nested) lists of Values, and the step returns their numbers in that shape, as
+    ``fn(*args)`` under no_grad gives them; no ``.grad`` changes.
 
     Values flow, control flow is recorded: see the module doc. A call whose arguments have
     another shape traces again (a program per shape).
@@ -50,7 +53,7 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
     >>> round(loss, 6), round(w.grad, 6)
     (0.462117, 0.393224)
     """
-    step = Step(fn, backend, check, optimizer)
+    step = Step(fn, backend, check, optimizer, backward)
     step.program(args)
     return step
 
@@ -58,8 +61,8 @@ def trace(fn: Callable[..., Value], *args: Any, backend: str = "python", check: 
 class Step:
     """A traced function: call it like the function; see `trace`."""
 
-    def __init__(self, fn: Callable[..., Value], backend: str = "python", check: bool = False,
-                 optimizer: Any = None) -> None:
+    def __init__(self, fn: Callable[..., Any], backend: str = "python", check: bool = False,
+                 optimizer: Any = None, backward: bool = True) -> None:
         from ..optim import Optimizer
 
         if not callable(fn):
@@ -68,6 +71,10 @@ class Step:
             got = checks.shown(optimizer)
             raise TypeError(f"trace: optimizer must be an autograd_mini.optim optimizer, got {got}")
         self.optimizer = optimizer
+        self.backward = checks.flag(backward, "trace: backward")
+        if not self.backward and (optimizer is not None or check):
+            raise ValueError("trace: backward=False runs the forward pass alone: it takes no optimizer and "
+                             "no check=True (compare step(*args) with fn(*args) under no_grad instead)")
         checks.one_of(backend, BACKENDS, "trace: backend")
         self.fn = fn
         self.backend = backend
@@ -91,7 +98,7 @@ class Step:
         """'python' or 'c': what runs the latest call's shape ('auto' picks one)."""
         return self._latest().backend
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any) -> Any:
         try:
             shape, flat, plain = arguments.read(args)
         except arguments.NotNumbers:
@@ -100,6 +107,12 @@ class Step:
         if prog is None:
             prog = self.program(args)
         self.last = prog
+        if not self.backward:
+            numbers = prog.forward(flat, plain)
+            if numbers is None:
+                self.fallbacks += 1
+                return self.interpret(plain)
+            return outputs.rebuild(numbers, prog.shape)
         if self.checking:
             from .checking import check_call
 
@@ -112,7 +125,7 @@ class Step:
             return self.interpret(plain)  # (the numbers as lists, as the program read them)
         return result
 
-    def run(self, batches: Iterable[Sequence[Any]]) -> List[float]:
+    def run(self, batches: Iterable[Sequence[Any]]) -> List[Any]:
         """Call the step on each tuple of arguments (each mini-batch) in turn: the losses. With an
         optimizer, the C program takes the batches in one call (the parameters, gradients and
         optimizer state are written back once, when it returns)."""
@@ -134,8 +147,11 @@ class Step:
             ) from None
         check_call(self, self.programs.get(shape) or self.program(args), args)
 
-    def interpret(self, args: Sequence[Any]) -> float:
-        """The call as the interpreter runs it: ``out = fn(*args); out.backward(); out.data``."""
+    def interpret(self, args: Sequence[Any]) -> Any:
+        """The call as the interpreter runs it: ``out = fn(*args); out.backward(); out.data``
+        (with backward=False, fn(*args) under no_grad, as numbers)."""
+        if not self.backward:
+            return outputs.interpret(self.fn, args, _title(self.fn))
         out = self.fn(*args)
         if type(out) is not Value:
             raise TypeError(f"trace: fn must return a Value, got {checks.shown(out)}")
@@ -150,10 +166,11 @@ class Step:
             raise TypeError(
                 f"trace: arguments must be numbers or nested lists of numbers, got {checks.shown(e.args[0])}"
             ) from None
-        graph, names = record(self.fn, plain)
-        plan = Plan(graph)
+        graph, names, out_shape = record(self.fn, plain, self.backward)
+        plan = Plan(graph, None if self.backward else list(graph.nodes[graph.root].parents))
         plan.train = self.optimizer is not None
         prog = build(plan, names, _title(self.fn), self.backend)
+        prog.shape = out_shape
         self.programs[shape] = self.last = prog
         return prog
 
@@ -187,8 +204,10 @@ def source_of(root: Value, title: str = "the formula", backend: str = "python") 
     return PythonPrinter(plan, [], title).source()
 
 
-def record(fn: Callable[..., Value], plain: Sequence[Any]) -> Tuple[graphs.Graph, List[str]]:
-    """Run `fn` on argument leaves and read the graph it returns (parameters settled)."""
+def record(fn: Callable[..., Any], plain: Sequence[Any],
+           backward: bool = True) -> Tuple[graphs.Graph, List[str], Any]:
+    """Run `fn` on argument leaves and read the graph it returns (parameters settled); without
+    `backward`, the graph of the sum of its outputs, and their shape (`outputs`)."""
     from .pyprint import argument_names
 
     names = argument_names(_parameter_names(fn, len(plain)))
@@ -204,12 +223,18 @@ def record(fn: Callable[..., Value], plain: Sequence[Any]) -> Tuple[graphs.Graph
         raise
     finally:
         hooks.start(before)
+    shape = None
+    if not backward:
+        values, shape = outputs.flatten(out, _title(fn))
+        with enable_grad():
+            out = total(values)
+        del values
     if type(out) is not Value:
         raise TypeError(f"trace: fn must return a Value, got {checks.shown(out)}")
     graph, loose = graphs.read(out, rec, places)
     del out, rec, wrapped, raw  # so that the leaves made inside fn die with the graph
     graphs.settle(graph, loose)
-    return graph, names
+    return graph, names, shape
 
 
 def _explain_failure(fn: Callable[..., Any], plain: Sequence[Any], error: Exception) -> None:
