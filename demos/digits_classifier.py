@@ -21,10 +21,11 @@ import math
 import random
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from autograd_mini import Value, losses, nn, no_grad, optim
+from autograd_mini import Value, losses, nn, optim
 from autograd_mini.atomic import write_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,10 +33,11 @@ import digits_plots  # noqa: E402  (beside this file)
 import training_record  # noqa: E402
 from demo_options import OneLineParser, bounded, hidden_sizes, model_size, writable_folder  # noqa: E402
 from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
+from evaluation import Outputs, classes  # noqa: E402
 
 PROG = "digits_classifier.py"
 Rows = List[List[float]]
-Step = Callable[[Rows, List[int]], Tuple[float, Optional[int]]]
+Step = Callable[[Rows, List[int]], Tuple[float, Optional[int]]]  # the engine's
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -77,24 +79,9 @@ def batch_loss(model: nn.MLP, X: Rows, y: List[int]) -> Value:
     return losses.softmax_cross_entropy(model(X), y)
 
 
-def make_step(model: nn.MLP, compile: str = "off") -> Step:
-    """One training step's forward and backward pass: adds d loss / d p to each ``p.grad`` and
-    returns the loss and how many images of the batch the model got right (before the update).
-
-    With `compile` ('python', 'c' or 'auto') the step is the program a trace of `batch_loss`
-    writes (`autograd_mini.tape`; a batch of another size is traced once more), which returns the
-    loss alone: the count is None, and the epoch's train accuracy is measured after the epoch."""
-    if compile != "off":
-        from autograd_mini.tape import trace
-
-        programs: Dict[int, Any] = {}
-
-        def compiled(X: Rows, y: List[int]) -> Tuple[float, Optional[int]]:
-            if len(y) not in programs:  # one trace per batch size
-                programs[len(y)] = trace(lambda X_, y_: batch_loss(model, X_, y_), X, y, backend=compile)
-            return programs[len(y)](X, y), None
-
-        return compiled
+def make_step(model: nn.MLP) -> Step:
+    """The engine's training step (--compile off): adds d loss / d p to each ``p.grad`` and
+    returns the loss and how many images of the batch the model got right (before the update)."""
 
     def step(X: Rows, y: List[int]) -> Tuple[float, Optional[int]]:
         logits = model(X)
@@ -109,26 +96,34 @@ def _argmax(logits: Sequence[Value]) -> int:
     return max(range(len(logits)), key=lambda k: logits[k].data)
 
 
-def predict(model: nn.MLP, X: Rows) -> List[int]:
-    """The class with the largest logit, for each image."""
-    with no_grad():
-        return [_argmax(out) for out in model(X)]
+def predict(model: nn.MLP, X: Rows, outputs: Optional[Outputs] = None) -> List[int]:
+    """The class with the largest logit, for each image (through `outputs`, the forward-only
+    program, if given; else the engine)."""
+    return classes((outputs or Outputs(model, "off"))(X))
 
 
 def train(
-    model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace, recorder: Any = None
+    model: nn.MLP, data: Dict[str, Any], a: argparse.Namespace, recorder: Any = None,
+    outputs: Optional[Outputs] = None,
 ) -> Dict[str, List[float]]:
-    """Mini-batch AdamW with a cosine-shaped learning rate; prints a line per epoch. The train
-    accuracy of an epoch counts each image as the model classified it in its batch, before that
-    batch's update (as Keras reports it); metrics.json has the final model's on the whole set."""
+    """Mini-batch AdamW with a cosine-shaped learning rate; prints a line per epoch.
+
+    With --compile (not off) each epoch is one ``step.run(batches)`` of the program a trace of
+    `batch_loss` with the optimizer writes (`autograd_mini.tape`: zero_grad, forward, backward and
+    AdamW's update in the program), and the accuracies go through `outputs` (a forward-only
+    program). The engine's train accuracy counts each image as the model classified it in its
+    batch, before that batch's update (as Keras reports it); the program's is measured after the
+    epoch. metrics.json has the final model's on the whole set."""
     X, y = data["X_train"], data["y_train"]
     batches = math.ceil(len(y) / a.batch_size)
     total = a.epochs * batches
     schedule = lambda t: a.lr * 0.5 * (1.0 + math.cos(math.pi * t / total))  # noqa: E731
     opt = optim.AdamW(model.parameters(), lr=schedule, weight_decay=a.weight_decay)
-    if recorder is not None:  # the training page's frames, and the diagnostics' warnings
-        recorder.watch(opt)
-    step = make_step(model, a.compile)
+    outputs = outputs or Outputs(model, a.compile)
+    compiled: Any = None  # the traced training step (made at the first batch)
+    if recorder is not None and a.compile == "off":  # the training page's frames, the diagnostics
+        recorder.watch(opt)  # (a compiled run is observed by recorder.run, without step hooks)
+    step = make_step(model)
     rng = random.Random(a.seed)
     history: Dict[str, List[float]] = {
         "batch_loss": [],
@@ -140,27 +135,49 @@ def train(
     for epoch in range(1, a.epochs + 1):
         order = list(range(len(y)))
         rng.shuffle(order)
-        epoch_loss, right = 0.0, 0  # type: Tuple[float, Optional[int]]
-        for b in range(batches):
-            idx = order[b * a.batch_size : (b + 1) * a.batch_size]
-            opt.zero_grad()
-            loss, correct = step([X[i] for i in idx], [y[i] for i in idx])
-            if recorder is not None:
-                recorder.observe(loss, [X[i] for i in idx])
+        parts = [order[b * a.batch_size : (b + 1) * a.batch_size] for b in range(batches)]
+        epoch_batches = [([X[i] for i in idx], [y[i] for i in idx]) for idx in parts]
+        right: Optional[int] = None
+        if a.compile != "off":
+            if compiled is None:
+                from autograd_mini.tape import trace
+
+                compiled = trace(lambda X_, y_: batch_loss(model, X_, y_), *epoch_batches[0],
+                                 backend=a.compile, optimizer=opt)
+            found = (compiled.run if recorder is None else partial(recorder.run, compiled))(epoch_batches)
+        else:
+            found, right = _engine_epoch(step, opt, epoch_batches, recorder)
+        for loss in found:
             if not math.isfinite(loss):
                 raise FloatingPointError(f"the loss became {loss} in epoch {epoch}; try a smaller --lr")
-            opt.step()
-            history["batch_loss"].append(loss)
-            epoch_loss += loss * len(idx)
-            right = right + correct if correct is not None and right is not None else None
-        history["loss"].append(epoch_loss / len(y))
+        history["batch_loss"] += found
+        history["loss"].append(sum(loss * len(b[1]) for loss, b in zip(found, epoch_batches)) / len(y))
         # the share right as the batches went by (free), else measured now
         history["train_accuracy"].append(
-            right / len(y) if right is not None else accuracy(predict(model, X), y)
+            right / len(y) if right is not None else accuracy(predict(model, X, outputs), y)
         )
-        history["test_accuracy"].append(accuracy(predict(model, data["X_test"]), data["y_test"]))
+        history["test_accuracy"].append(accuracy(predict(model, data["X_test"], outputs), data["y_test"]))
         progress(epoch, a.epochs, history, time.perf_counter() - t0)
     return history
+
+
+def _engine_epoch(step: Step, opt: Any, batches: List[Tuple[Rows, List[int]]],
+                  recorder: Any) -> Tuple[List[float], int]:
+    """An epoch through the engine: zero_grad, backward, optimizer step, batch by batch; the
+    losses and the count of images right."""
+    found: List[float] = []
+    right = 0
+    for X, y in batches:
+        opt.zero_grad()
+        loss, correct = step(X, y)
+        if recorder is not None:
+            recorder.observe(loss, X)
+        if not math.isfinite(loss):
+            return [*found, loss], right
+        opt.step()
+        found.append(loss)
+        right += correct or 0
+    return found, right
 
 
 def progress(epoch: int, epochs: int, history: Dict[str, List[float]], seconds: float) -> None:
@@ -171,6 +188,15 @@ def progress(epoch: int, epochs: int, history: Dict[str, List[float]], seconds: 
         f"train {train:6.1%}  test {test:6.1%}  {seconds:5.1f}s",
         flush=True,
     )
+
+
+def _backend(compile: str, outputs: Outputs) -> str:
+    """What trained and evaluated the model, in words."""
+    if compile == "off":
+        return "the engine (--compile off)"
+    used = outputs.backend or ("python" if compile == "python" else "c")
+    language = "C" if used == "c" else "Python"
+    return f"the {language} program autodiff writes (--compile {compile})"
 
 
 def torch_check(model: nn.MLP, X: Rows, ours: List[int]) -> Optional[bool]:
@@ -207,7 +233,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     out = Path(args.out)
     train_idx, test_idx = stratified_split(y, 0.25, args.seed)
-    data = {
+    data: Dict[str, Any] = {
         "X_train": [X[i] for i in train_idx],
         "y_train": [y[i] for i in train_idx],
         "X_test": [X[i] for i in test_idx],
@@ -220,26 +246,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"{len(model.parameters())} parameters; AdamW lr={args.lr} (cosine), batch {args.batch_size}"
     )
     recorder = training_record.digits(model, args, data["X_test"], data["y_test"], len(train_idx))
+    outputs = Outputs(model, args.compile)  # the evaluation passes (a forward-only program)
     t0 = time.perf_counter()
     try:
-        history = train(model, data, args, recorder)
+        history = train(model, data, args, recorder, outputs)
     except FloatingPointError as e:
         training_record.write(recorder, out, announce=True)
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - t0
 
-    test_pred = predict(model, data["X_test"])
+    test_pred = predict(model, data["X_test"], outputs)
     matrix = confusion(test_pred, data["y_test"])
     precision, recall = precision_recall(matrix)
     metrics = {
-        "train_accuracy": accuracy(predict(model, data["X_train"]), data["y_train"]),
+        "train_accuracy": accuracy(predict(model, data["X_train"], outputs), data["y_train"]),
         "test_accuracy": accuracy(test_pred, data["y_test"]),
         "precision": precision,
         "recall": recall,
         "confusion_matrix": matrix,
         "epochs": args.epochs,
         "seconds": round(seconds, 3),
+        "backend": _backend(args.compile, outputs),
         "train_size": len(train_idx),
         "test_size": len(test_idx),
         "history": {k: v for k, v in history.items() if k != "batch_loss"},
@@ -248,7 +276,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%} "
         f"({len(test_idx) - sum(matrix[c][c] for c in range(10))} of {len(test_idx)} test images wrong), "
-        f"trained in {seconds:.1f}s"
+        f"trained in {seconds:.1f}s on {metrics['backend']}"
     )
     metrics["torch_same_predictions"] = torch_check(model, data["X_test"], test_pred)
     model.save(out / "model.json")

@@ -127,3 +127,11 @@ def test_what_a_forward_program_refuses() -> None:
         trace(lambda x: [w * x, 2.0], 1.0, backward=False)
     with pytest.raises(ValueError, match="backward=False.*no optimizer"):
         trace(lambda x: w * x, 1.0, backward=False, check=True)
+
+
+def test_an_argument_named_like_a_loop_variable_of_the_c_program(backend: str) -> None:
+    model = nn.MLP(8, [8, 2], activation="relu", rng=random.Random(3), fused=True)
+    X = rows(3, 8, 4)
+    step = trace(model, X, backend=backend, backward=False)  # MLP.__call__(x): the argument is x
+    with no_grad():
+        assert step(X) == numbers(model(X))

@@ -351,12 +351,12 @@ class CPrinter:
         self.emit(f"for (int i = 0; i < {N}; i++) {{")
         self.emit("int j = 0;", 2)
         for lanes in (4, 1):  # four neurons at a time: four sums side by side, each in its own order
-            zs = [f"z{q}" for q in range(lanes)] if lanes > 1 else ["z"]
+            zs = [f"z_{q}" for q in range(lanes)] if lanes > 1 else ["z"]
             self.emit(f"for (; j + {lanes} <= {n}; j += {lanes}) {{", 2)
             self.emit(f"double {', '.join(z + ' = 0.0' for z in zs)};", 3)
             rows = [f"(j + {q}) * {m} + k" if q else f"j * {m} + k" for q in range(lanes)]
-            adds = " ".join(f"{z} += {W(row)} * x;" for z, row in zip(zs, rows))
-            self.emit(f"for (int k = 0; k < {m}; k++) {{ double x = {X(f'i * {m} + k')}; {adds} }}", 3)
+            adds = " ".join(f"{z} += {W(row)} * x_k;" for z, row in zip(zs, rows))
+            self.emit(f"for (int k = 0; k < {m}; k++) {{ double x_k = {X(f'i * {m} + k')}; {adds} }}", 3)
             for q, z in enumerate(zs):
                 jq = f"j + {q}" if q else "j"
                 keep = f" v[{self.zslot[b.uid]} + i * {n} + {jq}] = {z};" if b.uid in self.zslot else ""

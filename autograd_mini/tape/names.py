@@ -23,7 +23,8 @@ RESERVED = {  # what the programs define or call: Python's and C's words, the he
     *keyword.kwlist, *dir(builtins), *OPS, *PRIMITIVES, "P", "G", "program", "mul", "inf", "nan", "j", "o",
     "q", "dz", "dZT", "kept", "WT", "_", "i", "k", "z", "g", "s", "v", "d", "in", "out", "work",
     "sink", "maxof", "fabs", "pow", "double", "int", "const", "static", "void", "return", "for", "if",
-    "else", "char", "long", "sizeof", "volatile", "NAN", "INFINITY", "flags", "status",
+    "else", "char", "long", "sizeof", "volatile", "NAN", "INFINITY", "flags", "status", "x_k", "z_0", "z_1",
+    "z_2", "z_3",
 }
 
 

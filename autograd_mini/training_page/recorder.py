@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .. import checks
 from ..diagnose import Limits, Monitor, layer_name
@@ -121,6 +121,29 @@ class TrainingRecorder:
             frame["view"] = shown
         self.frames.append(frame)
         return frame
+
+    def run(self, step: Any, batches: Sequence[Sequence[Any]]) -> List[float]:
+        """``step.run(batches)`` for a step traced with its optimizer (``trace(fn, *batch,
+        optimizer=opt)``, `autograd_mini.tape`), observing every batch (its first argument as the
+        inputs); the losses. The run is cut after each recorded step and after the step before it,
+        so that each of those is observed with the gradients and weights it left, as in a loop that
+        calls `observe` before ``opt.step()`` (the weights are the updated ones); the other steps
+        run together. Make the recorder without the optimizer: the program takes no step hooks."""
+        if self.monitor.optimizer is not None:
+            raise ValueError("TrainingRecorder.run: the recorder watches the optimizer's step hooks, which "
+                             "make the program take the optimizer's own step; make it without the optimizer")
+        found: List[float] = []
+        due, first, start = self.monitor.due, self.monitor.step, 0
+        for k in range(len(batches)):
+            if k + 1 < len(batches) and not due(first + k) and not due(first + k + 1):
+                continue
+            part = batches[start : k + 1]
+            losses = step.run(part)
+            for loss, batch in zip(losses, part):
+                self.observe(loss, batch[0])
+            found += losses
+            start = k + 1
+        return found
 
     @staticmethod
     def _number(given: Number) -> Optional[float]:
