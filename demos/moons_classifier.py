@@ -38,6 +38,7 @@ from demo_options import (  # noqa: E402  (beside this file)
     model_size,
     writable_folder,
 )
+from evaluation import Outputs  # noqa: E402
 
 DATASETS: Dict[str, Callable[..., Tuple[List[List[float]], List[int]]]] = {
     "moons": datasets.make_moons,
@@ -89,10 +90,12 @@ def check_options(a: argparse.Namespace) -> List[int]:
     return hidden
 
 
-def accuracy(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
-    """Share of points whose score has the sign of their class (class 1 <-> score > 0)."""
-    with no_grad():
-        right = sum((s.data > 0.0) == (t == 1) for s, t in zip(model(list(X)), y))
+def accuracy(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int],
+             outputs: Optional[Outputs] = None) -> float:
+    """Share of points whose score has the sign of their class (class 1 <-> score > 0); the scores
+    through `outputs` (with --compile, a forward-only program), else the engine."""
+    scores = (outputs or Outputs(model, "off"))(X)
+    right = sum((s[0] > 0.0) == (t == 1) for s, t in zip(scores, y))
     return right / len(y)
 
 
@@ -152,7 +155,8 @@ def pyplot() -> Any:
     return plt
 
 
-def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -> List[str]:
+def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path,
+         outputs: Optional[Outputs] = None) -> List[str]:
     """Write decision_boundary.png and loss_curve.png; returns the names written."""
     plt = pyplot()
     if plt is None:
@@ -164,8 +168,8 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path) -
     n = 70
     gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
     gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
-    with no_grad():
-        grid = [[s.data for s in model([[a, b] for a in gx])] for b in gy]
+    scores = (outputs or Outputs(model, "off"))([[a, b] for b in gy for a in gx])
+    grid = [[s[0] for s in scores[j * n : (j + 1) * n]] for j in range(n)]
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -285,7 +289,7 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
 
 def train(
     model: nn.MLP, opt: Any, X: List[List[float]], y: List[int], args: argparse.Namespace,
-    recorder: Any = None,
+    recorder: Any = None, outputs: Optional[Outputs] = None,
 ) -> Tuple[List[float], Optional[str]]:
     """Full-batch training: (the loss at each step, None), or, when the loss overflows, (the
     losses of the steps before, what went wrong)."""
@@ -306,7 +310,7 @@ def train(
             args.step_seconds += time.perf_counter() - start
             history.append(loss)
             if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
-                progress(step, args.steps, loss, accuracy(model, X, y), t0)
+                progress(step, args.steps, loss, accuracy(model, X, y, outputs), t0)
         except (ArithmeticError, ValueError) as e:  # the engine refuses to overflow: it raises
             return history, f"at step {step}: {e}"
     return history, None
@@ -350,8 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     recorder = training_record.moons(model, opt, args, lr, X_train + X_test, y_train + y_test,
                                      lambda: batch_loss(model, X_test, t_test, args.loss).data)
+    outputs = Outputs(model, args.compile)  # the evaluation passes: a forward-only program with --compile
     t0 = time.perf_counter()
-    history, failure = train(model, opt, X_train, y_train, args, recorder)
+    history, failure = train(model, opt, X_train, y_train, args, recorder, outputs)
     if failure is not None:
         training_record.write(recorder, out, announce=True)
         return diverged(failure, history, lr, out)
@@ -364,10 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "y_train": y_train,
         "X_test": X_test,
         "y_test": y_test,
-        "test_accuracy": accuracy(model, X_test, y_test),
+        "test_accuracy": accuracy(model, X_test, y_test, outputs),
     }
     metrics = {
-        "train_accuracy": accuracy(model, X_train, y_train),
+        "train_accuracy": accuracy(model, X_train, y_train, outputs),
         "test_accuracy": data["test_accuracy"],
         "final_loss": final_loss,
         "steps": args.steps,
@@ -377,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    written = ["metrics.json", "model.json", *plot(model, data, history, out)]
+    written = ["metrics.json", "model.json", *plot(model, data, history, out, outputs)]
     written += training_record.write(recorder, out)
     written += neuron_graph(model, X_train, out)
     written += layer_page(model, X_train, y_train, args.loss, out)
