@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any, List, Sequence, Union
+from typing import Any, Dict, List, Sequence, Union
 
 from . import checks
 from . import trace_hooks as hooks
@@ -194,10 +194,12 @@ def _pick(zs: List[Value], c: object, where: str) -> Value:
     return dot(zs, onehot, Value(0.0))
 
 
-def _one_cross_entropy(logits: Sequence[Scalar], target: object, where: str) -> Value:
+def _one_cross_entropy(logits: Sequence[Scalar], target: object, where: str, guarded: bool = True) -> Value:
+    """One sample's loss; a traced label (a Value) is checked at every call, by a guard of its own
+    or, in a batch (`guarded` False), by the batch's one guard over all its labels."""
     zs = _values(logits, where, "logits")
     picked = _pick(zs, target, where)
-    if type(target) is Value:
+    if type(target) is Value and guarded:
         k = len(zs)
         hooks.guard([target], lambda cs: _all_indices(cs, k, where), where)
     # log Σ exp(z_i) = m + log Σ exp(z_i - m) with m = max z_i: every exponent is <= 0, and
@@ -230,7 +232,15 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Value:
     for row in batch:
         if type(row) is Value or isinstance(row, (int, float)):
             raise TypeError(f"{where}: with a list of class indices, logits must be a list of lists")
-    losses = [_one_cross_entropy(row, t, where) for row, t in zip(batch, targets)]
+    losses: List[Value] = []
+    by_k: Dict[int, List[Value]] = {}
+    for row, t in zip(batch, targets):
+        zs = _values(row, where, "logits")
+        losses.append(_one_cross_entropy(zs, t, where, False))
+        if type(t) is Value:  # a traced label, kept by its row's number of classes
+            by_k.setdefault(len(zs), []).append(t)
+    for k, labels in by_k.items():  # one check of all the labels at each call, not one per label
+        hooks.guard(labels, lambda cs, k=k: _all_indices(cs, k, where), where)  # type: ignore[misc]
     return total(losses) * (1.0 / len(losses))
 
 
