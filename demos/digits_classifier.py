@@ -3,7 +3,7 @@
     python demos/digits_classifier.py                      # 64-32-10 ReLU: 97.8 % in about 16 s
     python demos/digits_classifier.py --hidden 64 --epochs 40
 
-The 1,797 images ship inside scikit-learn (`load_digits` reads a file of the package: no download).
+The 1,797 images ship inside scikit-learn (the file `load_digits` reads, read here: no download).
 Pixels are scaled to [0, 1]; a stratified quarter of each digit is held out for testing. The model
 is trained with softmax cross-entropy and AdamW (Adam with decoupled weight decay) on mini-batches,
 the learning rate falling along a half cosine to 0.
@@ -34,6 +34,7 @@ import training_record  # noqa: E402
 from demo_options import OneLineParser, bounded, hidden_sizes, model_size, writable_folder  # noqa: E402
 from digits_data import accuracy, confusion, load_data, precision_recall, stratified_split  # noqa: E402
 from evaluation import Outputs, classes  # noqa: E402
+from torch_check import TorchCheck  # noqa: E402
 
 PROG = "digits_classifier.py"
 Rows = List[List[float]]
@@ -199,26 +200,6 @@ def _backend(compile: str, outputs: Outputs) -> str:
     return f"the {language} program autodiff writes (--compile {compile})"
 
 
-def torch_check(model: nn.MLP, X: Rows, ours: List[int]) -> Optional[bool]:
-    """Whether PyTorch, running the same network (`to_torch`), predicts the same classes; None
-    when torch is not installed."""
-    try:
-        import torch
-
-        from autograd_mini.torch_bridge import to_torch
-    except ImportError:
-        print("torch check skipped: PyTorch is not installed (pip install 'autograd_mini[torch]')")
-        return None
-    with torch.no_grad():
-        theirs = to_torch(model)(torch.tensor(X, dtype=torch.float64)).argmax(dim=1).tolist()
-    differ = sum(a != b for a, b in zip(ours, theirs))
-    if differ:
-        print(f"torch check: PyTorch predicts a different class for {differ} of {len(X)} test images")
-    else:
-        print(f"torch check: PyTorch (to_torch) predicts the same class for all {len(X)} test images")
-    return differ == 0
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     try:
@@ -246,6 +227,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"{len(model.parameters())} parameters; AdamW lr={args.lr} (cosine), batch {args.batch_size}"
     )
     recorder = training_record.digits(model, args, data["X_test"], data["y_test"], len(train_idx))
+    torch_check = TorchCheck(model, data["X_test"])  # (imports PyTorch in another process meanwhile)
     outputs = Outputs(model, args.compile)  # the evaluation passes (a forward-only program)
     t0 = time.perf_counter()
     try:
@@ -278,7 +260,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"({len(test_idx) - sum(matrix[c][c] for c in range(10))} of {len(test_idx)} test images wrong), "
         f"trained in {seconds:.1f}s on {metrics['backend']}"
     )
-    metrics["torch_same_predictions"] = torch_check(model, data["X_test"], test_pred)
+    metrics["torch_same_predictions"] = torch_check.check(test_pred)
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     pictures = digits_plots.draw_all(model, data, test_pred, matrix, history, metrics, out)
