@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from autograd_mini import nn
 from autograd_mini.atomic import write_atomic
@@ -21,23 +21,30 @@ def draw_all(
     history: Dict[str, List[float]],
     metrics: Dict[str, Any],
     out: Path,
+    which: Sequence[str] = PICTURES,
 ) -> List[str]:
-    """Write the four pictures into `out`; returns their names (none without matplotlib)."""
+    """Write the four pictures into `out` (those of them named in `which`); returns their names
+    (none without matplotlib)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(
-            f"pictures skipped: matplotlib is not installed (pip install matplotlib): {', '.join(PICTURES)}"
-        )
+        print(f"pictures skipped: matplotlib is not installed (pip install matplotlib): {', '.join(which)}",
+              flush=True)
         return []
-    confusion_matrix(plt, matrix, metrics["test_accuracy"], out / PICTURES[0])
-    misclassified(plt, data["X_test"], data["y_test"], predicted, out / PICTURES[1])
-    weights(plt, model, out / PICTURES[2])
-    curves(plt, history, out / PICTURES[3])
-    return list(PICTURES)
+    drawn = [name for name in PICTURES if name in which]
+    for name in drawn:
+        if name == "confusion_matrix.png":
+            confusion_matrix(plt, matrix, metrics["test_accuracy"], out / name)
+        elif name == "misclassified.png":
+            misclassified(plt, data["X_test"], data["y_test"], predicted, out / name)
+        elif name == "weights.png":
+            weights(plt, model, out / name)
+        else:
+            curves(plt, history, out / name)
+    return drawn
 
 
 def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) -> None:
