@@ -45,6 +45,8 @@ def _worker(conn: Any, model: Any, X: Rows) -> None:
             task, weights, more = conn.recv()
         except EOFError:
             return
+        if task == "stop":
+            return
         for p, w in zip(model.parameters(), weights):
             p.data = w
         conn.send(_predict(model, X) if task == "check" else digits_plots.draw_all(model, *more))
@@ -72,11 +74,16 @@ class Helper:
     def close(self) -> None:
         """End the helper (it ends when its pipe closes) and wait for it."""
         if self.conn is not None:
+            try:
+                self.conn.send(("stop", None, None))
+            except OSError:  # it has ended already
+                pass
             self.conn.close()
             self.conn = None
-            self.process.join(10)
+            self.process.join(0.2)  # (its work is done: no need to wait for PyTorch to unload)
             if self.process.is_alive():
                 self.process.terminate()
+                self.process.join()
 
     def _ask(self, task: str, more: Any) -> bool:
         try:
