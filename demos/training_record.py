@@ -12,7 +12,7 @@ from typing import Any, Callable, List, Sequence
 from autograd_mini.training_page import Boundary, Confusion, TrainingRecorder
 
 MOONS_EVERY = 10  # the moons demo records every 10th step (and the first and the last)
-DIGITS_FRAMES = 50  # the digits demo records about this many steps, spread over the run
+DIGITS_FRAMES = 30  # the digits demo records about this many steps, spread over the run
 Rows = Sequence[Sequence[float]]
 
 
