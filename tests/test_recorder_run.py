@@ -20,8 +20,8 @@ def setup() -> Tuple[Any, Any, TrainingRecorder, List[Tuple[List[List[float]], L
     X_test = [[rng.uniform(-1, 1) for _ in range(4)] for _ in range(12)]
     y_test = [rng.randrange(3) for _ in range(12)]
     recorder = TrainingRecorder(model, every=3, steps=11, view=Confusion(X_test, y_test), warn=False)
-    batches = [([[rng.uniform(-1, 1) for _ in range(4)] for _ in range(5)], [rng.randrange(3) for _ in range(5)])
-               for _ in range(11)]
+    batches = [([[rng.uniform(-1, 1) for _ in range(4)] for _ in range(5)],
+                [rng.randrange(3) for _ in range(5)]) for _ in range(11)]
     return model, opt, recorder, batches
 
 
