@@ -62,7 +62,9 @@ class Helper:
         self.conn: Any = None
         self.args: tuple = ()
         self.remote = False
-        if "fork" in multiprocessing.get_all_start_methods():
+        # A child forked from a process that has PyTorch loaded inherits its thread pools' locks
+        # and can hang in its first matrix product (seen under pytest): then all runs here.
+        if "fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules:
             sys.stdout.flush()  # (else the child holds a copy of what is not written yet)
             sys.stderr.flush()
             ctx = multiprocessing.get_context("fork")
