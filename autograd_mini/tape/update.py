@@ -6,7 +6,7 @@ printed by both printers' syntax: a Python function and a C function over the ar
 buffers. The numbers a step shares (lr, or Adam's step size for step t) are computed from the
 optimizer at each call, as its `step()` computes them, so a schedule or a changed ``lr`` holds.
 
->>> print(python_source(RULES["SGD"]).splitlines()[5])
+>>> print(python_source(RULES["SGD"]).splitlines()[6])
         v = mu * v + (g + wd * p)
 """
 
