@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Callable, Collection, Dict, NamedTuple, Tuple, Union
+from typing import Any, Callable, Collection, Dict, NamedTuple, Tuple, Union
 
 
 class Num(NamedTuple):
@@ -172,7 +172,6 @@ class Syntax:
         self.where = where
         self.logic = logic
         self.functions = functions
-        self.plain = False
 
     def print(self, e: Expr, names: Dict[str, str], plain: bool = False) -> str:
         """`e` as source, each Name replaced by `names[name]` (already valid source).
@@ -181,49 +180,52 @@ class Syntax:
         same on Values (whose ``==`` is identity) and on floats; `plain` prints them as they are,
         for checks that only ever see floats (NaN == 0 is then false, as in IEEE arithmetic).
         """
-        self.plain = plain
-        return self._print(e, names)[0]
+        return self._print(e, names, plain)[0]
 
     # each part is printed with its precedence, to put brackets exactly where they are needed:
     # or 1, and 2, comparison 4, + - 5, * / 6, unary - 7, ** 8, atoms 9
-    def _print(self, e: Expr, names: Dict[str, str]) -> Tuple[str, int]:
+    def _print(self, e: Expr, names: Dict[str, str], plain: bool) -> Tuple[str, int]:
         if isinstance(e, Num):
             text = self.literal(e.value)
             return text, 7 if text.startswith("-") else 9
         if isinstance(e, Name):
             return names[e.id], 9
         if isinstance(e, Call):
-            args = ", ".join(self._print(a, names)[0] for a in e.args)
+            args = ", ".join(self._print(a, names, plain)[0] for a in e.args)
             return f"{self.functions(e.fn)}({args})", 9
         if isinstance(e, Neg):
-            inner, p = self._print(e.operand, names)
+            inner, p = self._print(e.operand, names, plain)
             return f"-{inner if p > 7 else f'({inner})'}", 7  # -(-x): never --x, which C reads as x - 1
         if isinstance(e, BinOp):
             if e.op == "**":
-                a, pa = self._print(e.left, names)
-                b, pb = self._print(e.right, names)
+                a, pa = self._print(e.left, names, plain)
+                b, pb = self._print(e.right, names, plain)
                 text = self.power(a, b)
                 if text:
                     return text, 9
                 return f"{a if pa > 8 else f'({a})'} ** {b if pb >= 7 else f'({b})'}", 8
             prec = 5 if e.op in "+-" else 6
-            left, right = self._side(e.left, names, prec, False), self._side(e.right, names, prec, True)
+            left, right = self._sides(e, names, prec, plain)
             return f"{left} {e.op} {right}", prec
         if isinstance(e, Compare):
-            a, b = self._side(e.left, names, 4, True), self._side(e.right, names, 4, True)
-            if e.op in ("==", "!=") and not self.plain:  # ordered: what Values and NaN both agree on
+            a, b = self._side(e.left, names, 4, True, plain), self._side(e.right, names, 4, True, plain)
+            if e.op in ("==", "!=") and not plain:  # ordered: what Values and NaN both agree on
                 ne = f"{a} < {b} {self.logic['or']} {a} > {b}"
                 return (f"({ne})", 9) if e.op == "!=" else (f"{self.logic['not']}({ne})", 3)
             return f"{a} {e.op} {b}", 4
         if isinstance(e, Logic):
             prec = 1 if e.op == "or" else 2
-            left, right = self._side(e.left, names, prec, False), self._side(e.right, names, prec, True)
+            left, right = self._sides(e, names, prec, plain)
             return f"{left} {self.logic[e.op]} {right}", prec
-        cond, then, other = (self._print(x, names)[0] for x in e)
+        cond, then, other = (self._print(x, names, plain)[0] for x in e)
         return self.where(cond, then, other), 9
 
-    def _side(self, e: Expr, names: Dict[str, str], prec: int, right: bool) -> str:
-        text, p = self._print(e, names)
+    def _sides(self, e: Any, names: Dict[str, str], prec: int, plain: bool) -> Tuple[str, str]:
+        """A binary node's two operands, bracketed as its precedence needs (left-associative)."""
+        return self._side(e.left, names, prec, False, plain), self._side(e.right, names, prec, True, plain)
+
+    def _side(self, e: Expr, names: Dict[str, str], prec: int, right: bool, plain: bool) -> str:
+        text, p = self._print(e, names, plain)
         return text if p > prec or (p == prec and not right) else f"({text})"
 
 

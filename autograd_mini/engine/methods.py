@@ -19,12 +19,11 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from .. import checks
 from . import ops  # noqa: F401  (the table: it fills BUILT_IN)
 from .expr import PYTHON, BinOp, Expr, calls_in, children
 from .op import BUILT_IN, Op, failed, float_functions
 from .rules import SUM
-from .value import Value, record
+from .value import Value, constant, record
 
 # method: (the op when the other operand is a Value, the op when it is a number)
 BINARY: Dict[str, Tuple[Optional[str], str]] = {
@@ -40,12 +39,6 @@ BINARY: Dict[str, Tuple[Optional[str], str]] = {
 SAME = {"__radd__": "__add__", "__rmul__": "__mul__"}  # c + x is x + c, c * x is x * c
 UNARY = {"__neg__": "neg", "__abs__": "abs"}
 _SAFE = {"tanh", "sigmoid", "abs", "erf"}  # functions that never raise on a float
-
-
-def _const(x: object, op: str) -> float:
-    if type(x) is float:  # the common case, without the slower abstract-class check
-        return x  # type: ignore[return-value]
-    return checks.real(x, op, "a Value or a real number")
 
 
 def _may_raise(e: Expr) -> bool:
@@ -109,7 +102,7 @@ def method_names() -> List[str]:
 
 def install(cls: Any) -> None:
     """Give `cls` (Value) its operation methods, compiled from their sources."""
-    namespace: Dict[str, Any] = {"Value": Value, "record": record, "failed": failed, "const": _const,
+    namespace: Dict[str, Any] = {"Value": Value, "record": record, "failed": failed, "const": constant,
                                  "inf": math.inf, "nan": math.nan, "SUM": SUM}
     for name, op in BUILT_IN.items():
         namespace[name.upper()] = op

@@ -31,12 +31,12 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import checks
-from .expr import PYTHON, SHOWN, Call, Expr, Name, calls_in, names_in, parse, times
+from .expr import PYTHON, SHOWN, Call, Expr, Name, calls_in, parse, times
 from .rules import Rule
-from .value import Value, record
+from .value import Value, overflow, record
 
 
 def sigmoid(x: float) -> float:
@@ -47,28 +47,26 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def library(name: str) -> Optional[Callable[..., float]]:
-    """The function of the math library called `name`, on floats, or None.
+# The functions of the math library by name, on floats (and sigmoid in its stable form above, abs as
+# Python's). An op whose value calls its own name (``exp(x)``, ``erf(x)``) is one of these: a
+# primitive (the C program calls C's function of the same name, which Python's math module calls).
+PRIMITIVES: Dict[str, Callable[..., float]] = {
+    **{n: f for n in dir(math) if not n.startswith("_") and callable(f := getattr(math, n))},
+    "sigmoid": sigmoid, "abs": abs,
+}
 
-    An op whose value calls its own name (``exp(x)``, ``erf(x)``) is one of these: a primitive,
-    computed by the library (the C program calls C's function of the same name, which Python's
-    math module calls too). sigmoid is its stable form above; abs is Python's.
-    """
-    f = {"sigmoid": sigmoid, "abs": abs}.get(name) or getattr(math, name, None)
-    return f if callable(f) else None
+
+def library(name: str) -> Optional[Callable[..., float]]:
+    """The library function called `name`, on floats, or None."""
+    return PRIMITIVES.get(name)
 
 
 # What a check (an op's `raises`) may ask of a number besides comparing it.
 PREDICATES: Dict[str, Callable[[float], bool]] = {"fractional": lambda x: not float(x).is_integer()}
 OPS: Dict[str, Op] = {}  # every operation by name, as formulas call them now
 BUILT_IN: Dict[str, Op] = {}  # the library's own, which a user's op of the same name does not replace
-_LIBRARY = {n for n in dir(math) if callable(getattr(math, n)) and not n.startswith("_")} | {"sigmoid", "abs"}
-# every library function by name (the math module's, stable sigmoid, abs)
-PRIMITIVES: Dict[str, Callable[..., float]] = {n: library(n) for n in sorted(_LIBRARY)}  # type: ignore[misc]  # every operation by name, built-in and user-defined, in definition order
 RESERVED = {"out", "g", "where", "pi", "c", *keyword.kwlist}
 _SIGNATURE = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)?\s*\)\s*$")
-
-Raise = Tuple[Expr, Type[Exception], str]  # (when, the error, its message with {names} filled in)
 
 
 class Op(Rule):
@@ -93,7 +91,7 @@ class Op(Rule):
         self.value_text = value
         self.builtin = where == "ops"
         table = BUILT_IN if self.builtin else OPS
-        known = {n for n, o in table.items() if o.named} | {name} | _LIBRARY
+        known = {n for n, o in table.items() if o.named} | {name} | set(PRIMITIVES)
         scope = {*args, *([const] if const else [])}
         self.value = parse(value, scope, known, f"{where} {name}: value")
         if isinstance(grads, str) or not isinstance(grads, (list, tuple)):
@@ -215,7 +213,7 @@ def failed(op: Rule, xs: Sequence[float], const: Any, e: Exception) -> float:
 
     call = describe_call(op, xs, const)
     if isinstance(e, OverflowError):
-        raise OverflowError(f"{op.symbol}: {call} is too large for a float") from None
+        raise overflow(op, xs, const) from None
     if isinstance(e, ZeroDivisionError):
         raise ZeroDivisionError(f"{op.symbol}: {call} divides by zero") from None
     raise ValueError(f"{op.symbol}: {call} is outside its domain ({e})") from None
@@ -325,6 +323,3 @@ def builtin(op: Op) -> Op:
     OPS[op.name] = BUILT_IN[op.name] = op
     return op
 
-
-def names_used(op: Op) -> set:
-    return set().union(*map(names_in, (op.value, *op.grads)))

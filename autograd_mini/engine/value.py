@@ -220,7 +220,7 @@ def _check_result(data: float, inputs: Any, rule: Rule, const: Any) -> None:
     if all(math.isfinite(x) for x in numbers):
         if data != data:
             raise ValueError(f"{rule.symbol}: {call} gives nan")
-        raise _overflow(rule, inputs, const)
+        raise overflow(rule, inputs, const)
 
 
 class DetachedNumberWarning(UserWarning):
@@ -239,18 +239,20 @@ def _read(v: Value, how: str, detail: Any, number: Any) -> None:
                       "not warn (nothing warns inside no_grad()).", DetachedNumberWarning, stacklevel=3)
 
 
-def _overflow(rule: Rule, inputs: Any, const: Any) -> OverflowError:
+def overflow(rule: Rule, inputs: Any, const: Any) -> OverflowError:
+    """The error for a result too large for a float, naming the computation."""
     return OverflowError(f"{rule.symbol}: {describe_call(rule, inputs, const)} is too large for a float")
 
 
-def _const(x: object, op: str) -> float:
-    if type(x) is float:
+def constant(x: object, op: str) -> float:
+    """A number an operation takes beside a Value (the c of ``x * c``), as a float."""
+    if type(x) is float:  # the common case, without the slower abstract-class check
         return x  # type: ignore[return-value]
     return checks.real(x, op, "a Value or a real number")
 
 
 def _data(x: object, op: str) -> float:
-    return x.data if type(x) is Value else _const(x, op)  # type: ignore[attr-defined]
+    return x.data if type(x) is Value else constant(x, op)  # type: ignore[attr-defined]
 
 
 def total(values: Any) -> Value:
@@ -265,7 +267,7 @@ def total(values: Any) -> Value:
     if not isinstance(values, (list, tuple)):
         values = list(values)  # read twice below, so a generator must not run dry
     vs = [v for v in values if type(v) is Value]
-    c = sum(_const(v, "total") for v in values if type(v) is not Value)
+    c = sum(constant(v, "total") for v in values if type(v) is not Value)
     if not vs:
         raise ValueError("total: needs at least one Value")
     return record(sum([v.data for v in vs]) + c, tuple(vs), SUM, c)  # const: the numbers' sum
