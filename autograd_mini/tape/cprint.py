@@ -20,12 +20,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from ..engine.expr import Expr, names_in
 from . import formulas, outputs, update
+from .clayers import block_backward, block_forward
 from .csyntax import FILE, SIGMOID, C, run_time
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
 from .maps import Map
 from .names import Names, bind_params
 from .plan import Block, Plan
+from .rows import Column, Rows
 from .steps import Refs, Steps, activation, arrays
 
 _PART_LINES = 400  # lines per function: a compiler takes longer than linear time on a long one
@@ -50,6 +52,9 @@ class CPrinter:
         self.forwards: Dict[int, str] = {}
         self.lines: List[str] = []
         self.sink = False
+        self.loop: Any = None  # the rows whose loop is being written: row 0 of every array is row i
+        self.indent = 0
+        self.colname: Dict[Any, str] = {}  # a rows' column -> its name (its first node's)
         self.size = self._slots()
 
     def _slots(self) -> int:
@@ -63,6 +68,15 @@ class CPrinter:
             if act is not None and "z" in names_in(act[1]):
                 self.zslot[b.uid] = size
                 size += b.N * b.n
+        for r in self.plan.rows:  # each column side by side: v[base + i] is sample i's
+            for col in r.columns:
+                members = col.members()
+                self.slot.update((v, size + i) for i, v in enumerate(members))
+                size += r.N
+                act = activation(self.nodes[members[0]].act)
+                if act is not None and "z" in names_in(act[1]):
+                    self.zslot.update((v, size + i) for i, v in enumerate(members))
+                    size += r.N
         for v, nd in enumerate(self.nodes):
             if nd.kind == PARAM:
                 self.slot[v] = self.plan.p_pos[v]
@@ -82,12 +96,18 @@ class CPrinter:
                 f"#define {name} P[{self.plan.p_pos[v]}]",
                 f"#define d_{name} G[{self.plan.p_pos[v]}]",
             ]
+        columns = {col.members()[0]: col for r in self.plan.rows for col in r.columns}
         for v, name in self.names.node.items():
-            self.gnames[v] = self.names.fresh("d_" + name, v)
-            self.macros += [
-                f"#define {name} v[{self.slot[v]}]",
-                f"#define {self.gnames[v]} d[{self.slot[v]}]",
-            ]
+            if v in self.plan.row_of and v not in columns:
+                continue  # (a later sample's node: its column has the name)
+            gname = self.gnames[v] = self.names.fresh("d_" + name, v)
+            if v not in columns:
+                self.macros += [f"#define {name} v[{self.slot[v]}]", f"#define {gname} d[{self.slot[v]}]"]
+                continue
+            self.macros += [f"#define {name} (v + {self.slot[v]})", f"#define {gname} (d + {self.slot[v]})"]
+            self.pointers[(name, False)] = f"{name}[{{}}]".format
+            self.pointers[(name, True)] = f"{gname}[{{}}]".format
+            self.colname[columns[v]] = name
         return size
 
     # ---- references ----
@@ -100,20 +120,25 @@ class CPrinter:
             return f"{'G' if grad else 'P'}[{self.plan.p_pos[v]}]"
         if nd.kind == CONST and not grad:
             return f"({_literal(nd.data)})" if _literal(nd.data).startswith("-") else _literal(nd.data)
+        found = self.plan.places.get(v)
+        if found is not None and self.loop is not None and found[1] == 0 and found[0].N == self.loop.N:
+            arr, _, j = found  # row 0 of an array, in the rows' loop: row i
+            return self.array(self.out(arr), arr.nodes, grad)(f"i * {arr.n} + {j}" if arr.n > 1 else "i")
         if nd.kind == ARG and not grad:
             return f"{nd.path[0]}[{nd.flat - self.graph.starts[nd.path[0]]}]"
-        if v in self.names.node:
+        if v in self.names.node and v not in self.plan.row_of:
             return self.gnames[v] if grad else self.names.node[v]
-        found = self.plan.block_of.get(v)
-        if found is not None:
-            b, i, j = found
-            return self.array(self.out(b), b.nodes, grad)(str(i * b.n + j))
+        if found is not None and nd.kind != ARG:
+            arr, i, j = found
+            return self.array(self.out(arr), arr.nodes, grad)(str(i * arr.n + j))
         return f"{'d' if grad else 'v'}[{self.slot[v]}]"
 
     def out(self, arr: Any) -> str:
         """The name of an array: a block's outputs (L1_a), a map's values, an argument."""
         if isinstance(arr, Block):
             return f"{self.names.block[-arr.uid - 1]}_{'a' if arr.act else 'z'}"
+        if isinstance(arr, Column):
+            return self.colname[arr]
         return self.names.block[-arr.uid - 1] if isinstance(arr, Map) else str(arr.name)
 
     def print(self, e: Expr, local: Optional[Dict[str, str]] = None) -> str:
@@ -143,18 +168,25 @@ class CPrinter:
             self.pointers[key] = at.format
         return self.pointers[key]
 
+    def zref(self, v: int) -> str:
+        """Where a neuron keeps its z (sample i's, in the rows' loop)."""
+        return f"v[{self.zslot.get(v, 0)}{' + i' if self.loop is not None else ''}]"
+
     def emit(self, line: str, depth: int = 1) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.indent) + line)
 
     # ---- the program ----
 
     def source(self) -> str:
         steps = Steps(self.plan)
+        later = {v for r in self.plan.rows for g in r.groups[1:] for v in g}  # (the loop reads sample 0's)
+        unread = {p for v in later for p in self.nodes[v].parents} - {
+            p for v, nd in enumerate(self.nodes) if v not in later for p in nd.parents}
         units: List[List[str]] = [
             [
                 f"    v[{self.slot[v]}] = {self.ref(v)};  /* a constant */"
                 for v, nd in enumerate(self.nodes)
-                if nd.kind == CONST
+                if nd.kind == CONST and v not in unread
             ]
         ]
         for st in steps.forward + steps.backward:
@@ -194,8 +226,10 @@ class CPrinter:
         undefs = [f"#undef {m.split()[1]}" for m in self.macros]  # the optimizer's names are its own
         return "\n".join([text, *undefs, "", update.source("c")])
 
-    def _comment(self, text: str) -> None:
+    def comment(self, text: str) -> None:
         self.emit(f"/* {text} */")
+
+    _comment = comment  # (the statement)
 
     def _let(self, v: int, tree: Expr) -> None:
         self.forwards[v] = f"{self.ref(v)} = {self.print(tree)};"
@@ -242,18 +276,37 @@ class CPrinter:
     def _neuron(self, v: int, act: Any) -> None:
         nd = self.nodes[v]
         ws, xs, b = nd.weights(), nd.inputs(), self.ref(nd.parents[-1])
-        if len(ws) > _LOOP_FROM:
+        if len(ws) > _LOOP_FROM and self.loop is None:
             W, X = self._inputs(v)
             z = f"double z = 0.0; for (int k = 0; k < {len(ws)}; k++) z += {W('k', False)} * {X('k', False)};"
         else:
             xr = [_literal(x) for x in nd.const] if nd.numbers else [self.ref(x) for x in xs]
             z = f"double z = 0.0{''.join(f' + {self.ref(w)} * {x}' for w, x in zip(ws, xr))};"
-        keep = f" v[{self.zslot[v]}] = z;" if v in self.zslot else ""
+        keep = f" {self.zref(v)} = z;" if v in self.zslot else ""
         a = self.print(act[0], {"z": "z"}) if act is not None else "z"
         self.forwards[v] = f"{{ {z} z += {b};{keep} {self.ref(v)} = {a}; }}"
         self.emit(self.forwards[v])
 
     # ---- backward ----
+
+    # ---- rows: one loop over the samples, group 0's statements with row 0 read as row i ----
+
+    def _rows(self, r: Rows, groups: List[Any], back: bool = False) -> None:
+        steps = next(st for i, st in groups if i == 0)
+        down = back and r.desc
+        order = ", last to first" if down else ""
+        self._comment(f"each of the {r.N} samples i{order}: the steps of sample 0, row 0 read as row i"
+                      + (", backward" if back else ""))
+        loop = f"int i = {r.N - 1}; i >= 0; i--" if down else f"int i = 0; i < {r.N}; i++"
+        self.emit(f"for ({loop}) {{")
+        self.loop, self.indent = r, 1
+        for st in steps:
+            getattr(self, "_" + st[0])(*st[1:])
+        self.loop, self.indent = None, 0
+        self.emit("}")
+
+    def _rows_back(self, r: Rows, groups: List[Any]) -> None:
+        self._rows(r, groups, True)
 
     def _seed(self, v: int) -> None:
         self.emit(f"{self.ref(v, True)} += 1.0;")
@@ -269,7 +322,7 @@ class CPrinter:
         self.sink = True
         self.emit(f"sink = {self.print(term)};")
 
-    def _sum_back(self, v: int, whole: Map) -> None:
+    def _sum_back(self, v: int, whole: Any, firsts: Set[int]) -> None:
         D = self.array(self.out(whole), whole.nodes, True)
         self.emit(f"for (int k = 0; k < {whole.N}; k++) {D('k')} += {self.ref(v, True)};")
 
@@ -278,10 +331,10 @@ class CPrinter:
         ws, xs = nd.weights(), nd.inputs()
         g = self.ref(v, True)
         if act is not None:
-            g = self.print(act[1], {"g": g, "a": self.ref(v), "z": f"v[{self.zslot.get(v, 0)}]"})
+            g = self.print(act[1], {"g": g, "a": self.ref(v), "z": self.zref(v)})
         self.emit(f"{{ double g = {g};")
         self.emit("if (g != 0.0) {  /* backward() skips a neuron whose dz is 0 */", 2)
-        if len(ws) > _LOOP_FROM:
+        if len(ws) > _LOOP_FROM and self.loop is None:
             W, X = self._inputs(v)
             also = "" if nd.numbers else f" {X('k', True)} += g * {W('k', False)};"
             self.emit(
@@ -329,66 +382,8 @@ class CPrinter:
                 f"for ({loop}) {{ double g = {D('k')}; {' '.join(lines)} }}"
             )
 
-    def _parts(self, b: Block, grad: bool) -> List[Any]:
-        """(name, W, B, X, A) of a block, each as index -> its value (or gradient)."""
-        L = self.names.block[-b.uid - 1]
-        return [
-            L,
-            self.array(f"{L}_W", b.weights, grad),
-            self.array(f"{L}_B", [b.biases], grad),
-            self.array(f"{L}_X", b.inputs, grad),
-            self.array(self.out(b), b.nodes, grad),
-        ]
-
     def _block(self, b: Block, act: Any) -> None:
-        L, W, B, X, A = self._parts(b, False)
-        N, n, m = b.N, b.n, b.m
-        kind = f"{b.act}(w.x+b)" if b.act else "w.x+b"
-        self._comment(
-            f"{L}: {n} neurons {kind} on each of {N} observations: Z = W.A + B"
-            + (f", A = {b.act}(Z)" if b.act else "")
-        )
-        self.emit(f"for (int i = 0; i < {N}; i++) {{")
-        self.emit("int j = 0;", 2)
-        for lanes in (4, 1):  # four neurons at a time: four sums side by side, each in its own order
-            zs = [f"z_{q}" for q in range(lanes)] if lanes > 1 else ["z"]
-            self.emit(f"for (; j + {lanes} <= {n}; j += {lanes}) {{", 2)
-            self.emit(f"double {', '.join(z + ' = 0.0' for z in zs)};", 3)
-            rows = [f"(j + {q}) * {m} + k" if q else f"j * {m} + k" for q in range(lanes)]
-            adds = " ".join(f"{z} += {W(row)} * x_k;" for z, row in zip(zs, rows))
-            self.emit(f"for (int k = 0; k < {m}; k++) {{ double x_k = {X(f'i * {m} + k')}; {adds} }}", 3)
-            for q, z in enumerate(zs):
-                jq = f"j + {q}" if q else "j"
-                keep = f" v[{self.zslot[b.uid]} + i * {n} + {jq}] = {z};" if b.uid in self.zslot else ""
-                value = self.print(act[0], {"z": z}) if act else z
-                self.emit(f"{z} += {B(jq)};{keep} {A(f'i * {n} + {jq}')} = {value};", 3)
-            self.emit("}", 2)
-        self.emit("}")
+        block_forward(self, b, act)
 
     def _block_back(self, b: Block, act: Any, firsts: Set[int]) -> None:
-        """Each neuron node in the order the backward pass takes them, applying its rule as the
-        engine's does: dz = dA·g'(z); for each input dW += dz·A, dA_prev += W·dz; dB += dz."""
-        L, W, B, X, A = self._parts(b, False)
-        _, dW, dB, dX, dA = self._parts(b, True)
-        N, n, m = b.N, b.n, b.m
-        obs = f"int i = {N - 1}; i >= 0; i--" if b.obs_desc else f"int i = 0; i < {N}; i++"
-        neu = f"int j = {n - 1}; j >= 0; j--" if b.neu_desc else f"int j = 0; j < {n}; j++"
-        here = f"i * {n} + j"
-        dz = dA(here)
-        if act is not None:
-            dz = self.print(act[1], {"g": dz, "a": A(here), "z": f"v[{self.zslot.get(b.uid, 0)} + {here}]"})
-        inputs = any(self.plan.live[x] for row in b.inputs for x in row)
-        order = "last to first" if b.obs_desc else "first to last"
-        self._comment(
-            f"{L}, backward: each observation ({order}), each neuron; dz = dA * g'(z), then for each\n"
-            f"       input dW += dz * A{' and dA_prev += W * dz' if inputs else ''}, then dB += dz"
-        )
-        self.emit(f"for ({obs})")
-        self.emit(f"for ({neu}) {{", 2)
-        self.emit(f"double g = {dz};", 3)
-        self.emit("if (g == 0.0) continue;  /* backward() skips a neuron whose dz is 0 */", 3)
-        w, x = f"j * {m} + k", f"i * {m} + k"
-        also = f" {dX(x)} += g * {W(w)};" if inputs else ""
-        self.emit(f"for (int k = 0; k < {m}; k++) {{ {dW(w)} += g * {X(x)};{also} }}", 3)
-        self.emit(f"{dB('j')} += g;", 3)
-        self.emit("}", 2)
+        block_backward(self, b, act)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Sequence
 
 from ..engine import OPS
 from ..engine.op import PRIMITIVES
@@ -83,3 +83,14 @@ def bind_params(plan: Plan, names: Names, args: Iterable[str]) -> Dict[int, str]
     for n in found:
         names.used.update((n, "d_" + n))
     return dict(zip(order, found))
+
+
+def argument_names(names: Sequence[str]) -> List[str]:
+    """The traced function's parameter names as the program's, made valid and free."""
+    out: List[str] = []
+    for k, n in enumerate(names):
+        name = identifier(n)
+        while name in RESERVED or name in out:
+            name += "_"
+        out.append(name if n else f"arg{k}")
+    return out

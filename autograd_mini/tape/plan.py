@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from .formulas import kind
 from .graph import CONST, DERIVED, OP, PARAM, Graph
 from .maps import Map, argument_arrays, find_maps, order_of
+from .rows import Rows, find_rows, fits
 
 
 @dataclass(eq=False)
@@ -64,19 +65,28 @@ class Plan:
         blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]
         blocks = [b for b in blocks if not b.live or _directions(b, pos)]
         banned: Set[int] = set()  # nodes that stay scalar steps
+        no_rows: Set[int] = set()  # batch sizes whose rows did not fit
         while True:
             maps = self._maps(blocks, pos, banned)
             self.blocks: List[Any] = [*blocks, *maps]  # the steps that are arrays: blocks, then maps
-            for k, b in enumerate(self.blocks):
-                b.uid = -(k + 1)
             self.block_of: Dict[int, Tuple[Any, int, int]] = {
                 v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)
             }
+            self.places = {**argument_arrays(graph), **self.block_of}  # every element of an array
+            self.rows = [r for r in find_rows(graph, self.places)
+                         if r.N not in no_rows and fits(r, graph.backward, self.live)]
+            for k, b in enumerate([*self.blocks, *self.rows]):
+                b.uid = -(k + 1)
+            self.row_of: Dict[int, Tuple[Rows, int, int]] = {
+                v: (r, i, k) for r in self.rows for i, g in enumerate(r.groups) for k, v in enumerate(g)
+            }
+            self.places.update((v, (r.columns[k], i, 0)) for v, (r, i, k) in self.row_of.items())
             bad: Set[int] = set()
             self.forward = self._forward_units(bad)
             self.backward = self._backward_units(pos, bad)
             if not bad:
                 break
+            no_rows.update(r.N for r in self.rows if r.uid in bad)
             blocks = [b for b in blocks if b.uid not in bad]  # run those line by line
             banned.update(v for m in maps if m.uid in bad for v in m.members())
         if outputs is not None:
@@ -108,13 +118,18 @@ class Plan:
         return True
 
     def unit(self, v: int) -> int:
-        """The step node `v` belongs to: its block's uid (< 0) or its own index."""
-        found = self.block_of.get(v)
+        """The step node `v` belongs to: its block's, map's or rows' uid (< 0) or its own index."""
+        found = self.block_of.get(v) or self.row_of.get(v)
         return found[0].uid if found is not None else v
 
     def block(self, uid: int) -> Any:
-        """The block or map whose uid is `uid`."""
-        return self.blocks[-uid - 1]
+        """The block, map or rows whose uid is `uid`."""
+        k = -uid - 1
+        return self.blocks[k] if k < len(self.blocks) else self.rows[k - len(self.blocks)]
+
+    def _inside(self, u: int) -> bool:
+        """Whether unit `u` may read its own nodes and add to their gradients (rows do)."""
+        return u >= 0 or isinstance(self.block(u), Rows)
 
     def _forward_units(self, bad: Set[int]) -> List[int]:
         nodes = self.graph.nodes
@@ -128,7 +143,7 @@ class Plan:
             for p in nd.parents:
                 if nodes[p].kind in (OP, DERIVED):
                     up = self.unit(p)
-                    if up == u and u < 0:
+                    if up == u and not self._inside(u):
                         bad.add(u)  # a block that reads its own output
                     elif up != u:
                         edges.add((up, u))
@@ -162,7 +177,7 @@ class Plan:
         for a, b in list(edges):
             if a == b:
                 edges.discard((a, b))
-                if a < 0:
+                if not self._inside(a):
                     bad.add(a)
         return _order(units, edges, bad)
 

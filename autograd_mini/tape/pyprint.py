@@ -18,7 +18,7 @@ from ..engine.expr import PYTHON, Expr
 from . import formulas, outputs, update
 from .graph import ARG, CONST, PARAM, argument_row
 from .maps import Map
-from .names import RESERVED, Names, bind_params, identifier
+from .names import Names, bind_params
 from .plan import Block, Plan
 from .pylayers import block_backward, block_forward
 from .steps import Refs, Steps, arrays
@@ -202,7 +202,7 @@ class PythonPrinter:
     def _sum(self, v: int, whole: Optional[Map]) -> None:
         nd = self.nodes[v]
         c = f" + {self.print(formulas.Num(nd.const))}" if nd.const else ""
-        refs = self.out(whole) if whole is not None else _list([self.val(p) for p in nd.parents])
+        refs = self.out(whole) if isinstance(whole, Map) else _list([self.val(p) for p in nd.parents])
         self.formulas[v] = f"{self.names.node[v]} = sum({refs}){c}"
         self.emit(self.formulas[v])
 
@@ -245,8 +245,13 @@ class PythonPrinter:
     def _sink(self, term: Expr) -> None:
         self.emit(f"_ = {self.print(term, {})}")  # computed to fail where the interpreter fails
 
-    def _sum_back(self, v: int, whole: Map) -> None:
-        D, g = self.grad_array(whole), self.grad_ref(v)
+    def _sum_back(self, v: int, whole: Any, firsts: Set[int]) -> None:
+        g = self.grad_ref(v)
+        if not isinstance(whole, Map):  # the rows' column: scalars here
+            for p in whole.members():
+                self.add(p, g, firsts)
+            return
+        D = self.grad_array(whole)
         if whole.uid in self.made:
             self.emit(f"{D} = [d + {g} for d in {D}]")
         else:
@@ -358,6 +363,15 @@ class PythonPrinter:
             elif kind != "lit" and formulas.kind(m.template)[0]:
                 self.emit(f"_ = {self._loop(m, base, term)}")  # fails where the interpreter fails
 
+    # ---- rows: each sample's statements, written out ----
+
+    def _rows(self, r: Any, groups: List[Any]) -> None:
+        for _, statements in groups:
+            for st in statements:
+                getattr(self, "_" + st[0])(*st[1:])
+
+    _rows_back = _rows
+
     # ---- blocks of neurons ----
 
     def _block(self, b: Block, act: Any) -> None:
@@ -384,14 +398,3 @@ def _list(refs: Sequence[str]) -> str:
         line += r + ", "
     lines.append(line.rstrip())
     return "[\n        " + "\n        ".join(lines) + "\n    ]"
-
-
-def argument_names(names: Sequence[str]) -> List[str]:
-    """The traced function's parameter names as the program's, made valid and free."""
-    out: List[str] = []
-    for k, n in enumerate(names):
-        name = identifier(n)
-        while name in RESERVED or name in out:
-            name += "_"
-        out.append(name if n else f"arg{k}")
-    return out

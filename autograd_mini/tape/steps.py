@@ -4,10 +4,10 @@ Each statement is a tuple whose first item says what it is:
 
 - forward: ``let`` (a node's value, a formula tree), ``check`` (a condition under which the
   interpreter raises), ``sum``, ``max``, ``neuron``, ``block`` (a layer over the batch), ``map``
-  (one formula over every element of an array);
+  (one formula over every element of an array), ``rows`` (each sample's statements: `rows`);
 - backward: ``seed``, ``about`` (the node whose rule follows: printed as its forward line),
   ``grad`` (a term added to a gradient), ``sink`` (a term computed only to fail where the
-  interpreter fails), ``neuron_back``, ``block_back``, ``map_back``, ``sum_back``.
+  interpreter fails), ``neuron_back``, ``block_back``, ``map_back``, ``sum_back``, ``rows_back``.
 
 In the trees a Name ``v12`` is node 12's value, ``d12`` its gradient; a map's element formulas
 read ``e0, e1, ...`` (the arrays it runs over), ``o`` (its own value) and ``g`` (its gradient);
@@ -24,6 +24,7 @@ from . import formulas
 from .graph import CONST, DERIVED, PARAM
 from .maps import Map
 from .plan import Plan
+from .rows import Column, Rows
 
 Statement = Tuple[Any, ...]
 
@@ -61,12 +62,12 @@ class Steps:
         self.set: Set[int] = set()  # scalar gradients that have a value already
         self.lines: Dict[int, Statement] = {}  # node -> its forward statement
         self.forward: List[Statement] = [("comment", "forward")]
+        self.backward: List[Statement] = []
         for u in plan.forward:
             self.forward.append(self._forward(u))
         for decision in plan.graph.decisions:
             self.forward.append(self._decision(*decision))
         root = plan.graph.root
-        self.backward: List[Statement] = []
         if plan.outputs is not None:  # forward only
             return
         self.backward.append(("comment", "backward, in the order backward() takes the steps"))
@@ -106,13 +107,30 @@ class Steps:
         self.set.add(v)
         return True
 
-    def whole_map(self, v: int) -> Optional[Map]:
-        """The map a sum node adds up, whole and in order (a column), if that is what it does."""
+    def whole_map(self, v: int) -> Any:
+        """The map or the rows' `Column` a sum node adds up, whole and in order, if that is what
+        it does."""
         nd = self.nodes[v]
-        found = self.plan.block_of.get(nd.parents[0]) if nd.parents else None
-        if nd.rule != "sum" or found is None or not isinstance(found[0], Map) or not found[0].flat:
+        found = self.plan.places.get(nd.parents[0]) if nd.parents else None
+        if nd.rule != "sum" or found is None or not isinstance(found[0], (Map, Column)) or not found[0].flat:
             return None
         return found[0] if list(nd.parents) == found[0].members() else None
+
+    def each(self, r: Rows, backward: bool) -> List[Tuple[int, List[Statement]]]:
+        """(i, the statements of group i) for each group of `r`, in the order the pass takes them."""
+        found = []
+        keep = self.forward, self.backward
+        order = range(r.N - 1, -1, -1) if backward and r.desc else range(r.N)
+        for i in order:
+            self.forward = self.backward = lines = []
+            for v in [r.groups[i][k] for k in r.order] if backward else r.groups[i]:
+                if backward:
+                    self._backward(v)
+                else:
+                    lines.append(self._forward(v))
+            found.append((i, lines))
+        self.forward, self.backward = keep
+        return found
 
     def element(self, m: Map) -> List[Expr]:
         """The parents of a map's element, as trees."""
@@ -129,6 +147,8 @@ class Steps:
     def _forward(self, u: int) -> Statement:
         if u < 0:
             b = self.plan.block(u)
+            if isinstance(b, Rows):
+                return ("rows", b, self.each(b, False))
             if isinstance(b, Map):
                 return ("map", b, formulas.value(b.template.op, self.element(b), b.template.const))
             return ("block", b, activation(b.act))
@@ -151,6 +171,9 @@ class Steps:
         out = self.backward
         if u < 0:
             b = self.plan.block(u)
+            if isinstance(b, Rows):
+                out.append(("rows_back", b, self.each(b, True)))
+                return
             if isinstance(b, Map):
                 each = formulas.terms(b.template.op, self.element(b), b.template.const, Name("o"), Name("g"))
                 shared = [a for kind, a in b.slots if kind == "node" and self.target(a)]
@@ -168,7 +191,7 @@ class Steps:
             out.append(("neuron_back", u, activation(nd.act), {p for p in targets if self.first(p)}))
             return
         if whole is not None and whole.live:
-            out.append(("sum_back", u, whole))
+            out.append(("sum_back", u, whole, {p for p in whole.members() if self.first(p)}))
             return
         if nd.rule == "sum":
             terms: List[Expr] = [g] * len(nd.parents)

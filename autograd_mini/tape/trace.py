@@ -20,6 +20,7 @@ from . import args as arguments
 from . import graph as graphs
 from . import outputs, update
 from .backends import build
+from .names import argument_names
 from .plan import Plan
 from .program import Program
 
@@ -208,8 +209,6 @@ def record(fn: Callable[..., Any], plain: Sequence[Any],
            backward: bool = True) -> Tuple[graphs.Graph, List[str], Any]:
     """Run `fn` on argument leaves and read the graph it returns (parameters settled); without
     `backward`, the graph of the sum of its outputs, and their shape (`outputs`)."""
-    from .pyprint import argument_names
-
     names = argument_names(_parameter_names(fn, len(plain)))
     wrapped, raw, places = arguments.wrap(plain, names)
     rec = hooks.Recorder(raw)
