@@ -225,19 +225,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f"digits: {len(train_idx)} train / {len(test_idx)} test images; {model!r}, "
         f"{len(model.parameters())} parameters; AdamW lr={args.lr} (cosine), batch {args.batch_size}"
     )
-    recorder = training_record.digits(model, args, data["X_test"], data["y_test"], len(train_idx))
+    outputs = Outputs(model, args.compile)  # the evaluation passes (a forward-only program)
+    recorder = training_record.digits(model, args, data["X_test"], data["y_test"], len(train_idx),
+                                      outputs if args.compile != "off" else None)
     helper = Helper(model, data["X_test"])  # (imports PyTorch and matplotlib in another process meanwhile)
     try:
-        return finish(model, data, args, hidden, recorder, helper)
+        return finish(model, data, args, hidden, recorder, helper, outputs)
     finally:
         helper.close()
 
 
 def finish(model: nn.MLP, data: Dict[str, Any], args: argparse.Namespace, hidden: List[int], recorder: Any,
-           helper: Helper) -> int:
+           helper: Helper, outputs: Outputs) -> int:
     """Train, measure, check, draw and write: the demo after its data and model are made."""
     out = Path(args.out)
-    outputs = Outputs(model, args.compile)  # the evaluation passes (a forward-only program)
     t0 = time.perf_counter()
     try:
         history = train(model, data, args, recorder, outputs)

@@ -32,13 +32,15 @@ def moons(model: Any, opt: Any, args: Any, lr: float, X: Rows, y: Sequence[int],
                  f"recorded every {MOONS_EVERY}th step (and the first and the last)")
 
 
-def digits(model: Any, args: Any, X_test: Rows, y_test: Sequence[int], train_size: int) -> TrainingRecorder:
-    """The confusion matrix and test loss on the test set, and a first-layer neuron's weights as
+def digits(model: Any, args: Any, X_test: Rows, y_test: Sequence[int], train_size: int,
+           outputs: Any = None) -> TrainingRecorder:
+    """The confusion matrix and test loss on the test set (the model's outputs computed by
+    `outputs`, the demo's forward-only program, if given), and a first-layer neuron's weights as
     the 8×8 image they multiply. The optimizer, made by the demo's train(), is watched from there."""
     steps = args.epochs * math.ceil(train_size / args.batch_size)
     every = max(1, steps // DIGITS_FRAMES)
     return TrainingRecorder(
-        model, every=every, steps=steps, view=Confusion(X_test, y_test), neuron=(1, 1), image=(8, 8),
+        model, every=every, steps=steps, view=Confusion(X_test, y_test, outputs=outputs), neuron=(1, 1), image=(8, 8),
         warn=say,
         title=f"Watch it learn: the 8×8 digits, {model!r}",
         subtitle=f"AdamW lr={args.lr:g} (cosine), batches of {args.batch_size}, {args.epochs} epochs "

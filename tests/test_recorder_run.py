@@ -48,3 +48,23 @@ def test_a_recorder_watching_the_optimizer_is_refused() -> None:
     step = trace(lambda X, y: losses.softmax_cross_entropy(model(X), y), *batches[0], optimizer=opt)
     with pytest.raises(ValueError, match="make it without the optimizer"):
         recorder.run(step, batches)
+
+
+def test_the_confusion_view_computed_by_a_forward_only_program() -> None:
+    """`Confusion(..., outputs=f)`: the logits from the demo's forward-only program instead of
+    diagnose.forward: the same matrix and accuracy, the same test loss (to 1e-12) at every frame."""
+    model, _, _, _ = setup()
+    rng = random.Random(7)
+    X_test = [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(20)]
+    y_test = [rng.randrange(3) for _ in range(20)]
+    program = trace(model, X_test, backward=False)
+    plain, traced = Confusion(X_test, y_test), Confusion(X_test, y_test, outputs=program)
+    for scale in (1.0, -3.0, 0.5):
+        for p in model.parameters():
+            p.data *= scale
+        want, got = plain.frame(model.layers), traced.frame(model.layers)
+        assert got["matrix"] == want["matrix"] and got["test_accuracy"] == want["test_accuracy"]
+        assert abs(got["test_loss"] - want["test_loss"]) <= 1e-12 * abs(want["test_loss"])
+    assert sum(map(sum, want["matrix"])) == 20 and len({tuple(r) for r in want["matrix"]}) > 1
+    with pytest.raises(TypeError, match="Confusion: outputs must be a function of the inputs, got str 'logits'"):
+        Confusion(X_test, y_test, outputs="logits")  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ frame (the points, the class names), kept once on the page.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .. import checks
 from ..diagnose import forward
@@ -70,13 +70,19 @@ class Confusion:
     ``matrix[t][p]`` counts the points of class t it predicts as p. `names` label the classes.
 
     Its frame also has the test loss, the mean softmax cross-entropy of the outputs (the same
-    number as `losses.softmax_cross_entropy`), and the test accuracy.
+    number as `losses.softmax_cross_entropy`), and the test accuracy. `outputs`, if given, computes
+    the model's outputs for the inputs (rows of floats for rows of numbers: a forward-only program
+    of `autograd_mini.tape`, say); by default `diagnose.forward` does, in plain floats.
     """
 
     kind = "confusion"
 
     def __init__(self, inputs: Sequence[Sequence[float]], labels: Sequence[int],
-                 names: Optional[Sequence[str]] = None) -> None:
+                 names: Optional[Sequence[str]] = None,
+                 outputs: Optional[Callable[[List[List[float]]], Sequence[Sequence[float]]]] = None) -> None:
+        if outputs is not None and not callable(outputs):
+            raise TypeError(f"Confusion: outputs must be a function of the inputs, got {checks.shown(outputs)}")
+        self.outputs = outputs
         self.inputs = as_rows(inputs, "Confusion: inputs")
         self.labels = _labels(labels, len(self.inputs), "Confusion")
         k = max(self.labels) + 1
@@ -92,7 +98,7 @@ class Confusion:
         return {"kind": self.kind, "names": self.names}
 
     def frame(self, layers: Sequence[Any]) -> Dict[str, Any]:
-        logits = forward(layers, self.inputs)[-1][1]
+        logits = forward(layers, self.inputs)[-1][1] if self.outputs is None else self.outputs(self.inputs)
         k = len(self.names)
         if len(logits[0]) != k:
             raise ValueError(f"Confusion: the model has {len(logits[0])} outputs for {k} class names")
