@@ -40,8 +40,8 @@ def digits(model: Any, args: Any, X_test: Rows, y_test: Sequence[int], train_siz
     steps = args.epochs * math.ceil(train_size / args.batch_size)
     every = max(1, steps // DIGITS_FRAMES)
     return TrainingRecorder(
-        model, every=every, steps=steps, view=Confusion(X_test, y_test, outputs=outputs), neuron=(1, 1), image=(8, 8),
-        warn=say,
+        model, every=every, steps=steps, view=Confusion(X_test, y_test, outputs=outputs), neuron=(1, 1),
+        image=(8, 8), warn=say,
         title=f"Watch it learn: the 8×8 digits, {model!r}",
         subtitle=f"AdamW lr={args.lr:g} (cosine), batches of {args.batch_size}, {args.epochs} epochs "
                  f"({steps} steps); recorded every {every}th step; test loss and confusion on "

@@ -81,7 +81,8 @@ class Confusion:
                  names: Optional[Sequence[str]] = None,
                  outputs: Optional[Callable[[List[List[float]]], Sequence[Sequence[float]]]] = None) -> None:
         if outputs is not None and not callable(outputs):
-            raise TypeError(f"Confusion: outputs must be a function of the inputs, got {checks.shown(outputs)}")
+            raise TypeError(
+                f"Confusion: outputs must be a function of the inputs, got {checks.shown(outputs)}")
         self.outputs = outputs
         self.inputs = as_rows(inputs, "Confusion: inputs")
         self.labels = _labels(labels, len(self.inputs), "Confusion")
