@@ -76,6 +76,6 @@ def block_backward(prog: Any, b: Block, act: Any) -> None:
     prog.emit("if (g == 0.0) continue;  /* backward() skips a neuron whose dz is 0 */", 3)
     w, x = f"j * {m} + k", f"i * {m} + k"
     also = f" {dX(x)} += g * {W(w)};" if inputs else ""
-    prog.emit(f"for (int k = 0; k < {m}; k++) {{ {dW(w)} += g * {X(x)};{also} }}", 3)
+    prog.emit(f"EACH for (int k = 0; k < {m}; k++) {{ {dW(w)} += g * {X(x)};{also} }}", 3)
     prog.emit(f"{dB('j')} += g;", 3)
     prog.emit("}", 2)

@@ -55,6 +55,7 @@ class CPrinter:
         self.loop: Any = None  # the rows whose loop is being written: row 0 of every array is row i
         self.indent = 0
         self.colname: Dict[Any, str] = {}  # a rows' column -> its name (its first node's)
+        self.width: Dict[Any, int] = {}  # rows -> the slots of one sample's nodes
         self.size = self._slots()
 
     def _slots(self) -> int:
@@ -68,15 +69,17 @@ class CPrinter:
             if act is not None and "z" in names_in(act[1]):
                 self.zslot[b.uid] = size
                 size += b.N * b.n
-        for r in self.plan.rows:  # each column side by side: v[base + i] is sample i's
-            for col in r.columns:
-                members = col.members()
-                self.slot.update((v, size + i) for i, v in enumerate(members))
-                size += r.N
-                act = activation(self.nodes[members[0]].act)
-                if act is not None and "z" in names_in(act[1]):
-                    self.zslot.update((v, size + i) for i, v in enumerate(members))
-                    size += r.N
+        for r in self.plan.rows:  # a sample's nodes side by side: sample i's k-th at base + i * width + k
+            keeps = [_keeps_z(self.nodes[col.members()[0]].act) for col in r.columns]
+            width, at = len(keeps) + sum(keeps), 0
+            for col, z in zip(r.columns, keeps):
+                for i, v in enumerate(col.members()):
+                    self.slot[v] = size + i * width + at
+                    if z:
+                        self.zslot[v] = size + i * width + at + 1
+                at += 1 + z
+            self.width[r] = width
+            size += r.N * width
         for v, nd in enumerate(self.nodes):
             if nd.kind == PARAM:
                 self.slot[v] = self.plan.p_pos[v]
@@ -105,8 +108,9 @@ class CPrinter:
                 self.macros += [f"#define {name} v[{self.slot[v]}]", f"#define {gname} d[{self.slot[v]}]"]
                 continue
             self.macros += [f"#define {name} (v + {self.slot[v]})", f"#define {gname} (d + {self.slot[v]})"]
-            self.pointers[(name, False)] = f"{name}[{{}}]".format
-            self.pointers[(name, True)] = f"{gname}[{{}}]".format
+            width = self.width[self.plan.row_of[v][0]]
+            self.pointers[(name, False)] = f"{name}[{{}} * {width}]".format
+            self.pointers[(name, True)] = f"{gname}[{{}} * {width}]".format
             self.colname[columns[v]] = name
         return size
 
@@ -170,7 +174,8 @@ class CPrinter:
 
     def zref(self, v: int) -> str:
         """Where a neuron keeps its z (sample i's, in the rows' loop)."""
-        return f"v[{self.zslot.get(v, 0)}{' + i' if self.loop is not None else ''}]"
+        at = f" + i * {self.width[self.loop]}" if self.loop is not None else ""
+        return f"v[{self.zslot.get(v, 0)}{at}]"
 
     def emit(self, line: str, depth: int = 1) -> None:
         self.lines.append("    " * (depth + self.indent) + line)
@@ -200,7 +205,7 @@ class CPrinter:
             parts[-1].extend(lines)
         code = []
         for k, lines in enumerate(parts):
-            code += [f"static void part{k}(double *v, double *d) {{", *lines, "}", ""]
+            code += [f"static PART void part{k}(double *v, double *d) {{", *lines, "}", ""]
         np_, size = self.np, self.size
         root = self.ref(self.graph.root) if self.plan.outputs is None else ""
         primitives, ops = formulas.helpers(self.trees)
@@ -387,3 +392,9 @@ class CPrinter:
 
     def _block_back(self, b: Block, act: Any, firsts: Set[int]) -> None:
         block_backward(self, b, act)
+
+
+def _keeps_z(act: Any) -> bool:
+    """Whether a neuron with this activation keeps its z (the derivative reads it)."""
+    found = activation(act)
+    return found is not None and "z" in names_in(found[1])
