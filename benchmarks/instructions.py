@@ -3,11 +3,14 @@
     python benchmarks/instructions.py [hand autograd_mini autograd_mini_nodes tape_python tape_c ...]
 
 Timings on a shared machine scatter; the number of instructions a step executes does not. For each
-implementation of `_mlp.py` this runs the step 2 and 6 times under ``valgrind --tool=callgrind``
-(so start-up and imports cancel out) and prints the difference divided by 4, and the ratio to the
-hand-written loop. Needs valgrind on the PATH (Debian: ``apt-get install valgrind``); micrograd is
-left out by default (a minute per step under valgrind). The traced programs (tape_*) are traced,
-and the C one compiled or read from the cache, once per process: the difference leaves that out.
+implementation of `_mlp.py` this runs the step 4 and 24 times under ``valgrind --tool=callgrind``
+(so start-up and imports cancel out) and prints the difference divided by 20, and the ratio to the
+hand-written loop. Twenty steps, not four: Python's cyclic garbage collector makes a full
+collection every so many allocations, and whether one falls inside a short window moved the count
+by about 1 %; over twenty steps the collections average out. Needs valgrind on the PATH
+(Debian: ``apt-get install valgrind``); micrograd is left out by default (a minute per step under
+valgrind). The traced programs (tape_*) are traced, and the C one compiled or read from the cache,
+once per process: the difference leaves that out.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 from typing import List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+FIRST, LAST = 4, 24  # the steps counted: LAST - FIRST of them, after FIRST of warm-up
 RUN_STEPS = """
 import sys
 sys.path.insert(0, {here!r})
@@ -45,7 +49,7 @@ def main(argv: List[str]) -> int:
         print("instructions.py: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
     engines = argv or ["hand", "autograd_mini", "autograd_mini_nodes", "tape_python", "tape_c"]
-    per_step = {e: (instructions(e, 6) - instructions(e, 2)) / 4 for e in engines}
+    per_step = {e: (instructions(e, LAST) - instructions(e, FIRST)) / (LAST - FIRST) for e in engines}
     base = per_step.get("hand")
     for e, n in per_step.items():
         ratio = f"  {n / base:.2f}× the hand-written loop" if base else ""
