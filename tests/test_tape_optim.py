@@ -6,6 +6,7 @@ the other identically; a changed lr or .data is honoured at the next call."""
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Callable, List
 
 import pytest
@@ -58,7 +59,7 @@ def test_ten_steps_equal_the_interpreter_loop_to_the_bit(make: Any, backend: str
     step = trace(fn, *args, backend=backend, optimizer=opt)
     for p, x in zip(params, start):  # the trace ran fn once: no step taken yet
         assert p.data == x
-    assert opt.params == step.last.params and update.rule_of(opt) is not None  # taken in the program
+    assert step.last is not None and opt.params == step.last.params and update.rule_of(opt) is not None
     got_losses = [step(*args) for _ in range(10)]
     assert step.fallbacks == 0 and step.backend_used == backend
     assert got_losses == want_losses
@@ -172,10 +173,28 @@ def test_run_takes_batches_of_any_shapes_as_the_loop_does(backend: str) -> None:
         p.data, p.grad = x, 0.0
     opt = optim.Adam(params, lr=0.02)
     step = trace(fn, *batches[0], backend=backend, optimizer=opt)
+    taken = one_call_counter(step)
     assert (step.run(batches), snapshot(params, opt)) == want
+    assert taken == ([2, 2] if backend == "c" else [])  # two runs of two batches, each in one call
     nan = ([[math.nan] * 5, *batches[1][0][1:]], batches[1][1])
     got = step.run([batches[0], nan, batches[3]])
     assert math.isnan(got[1]) and step.fallbacks >= 1  # NaN in, NaN out: the interpreter answered
+
+
+def one_call_counter(step: Any) -> List[int]:
+    """The steps each call of the C program's `train_many` took (it lists them as they happen)."""
+    train = step.last.train
+    taken: List[int] = []
+    if hasattr(train, "many"):
+        inner = train.many
+
+        def counted(*args: Any) -> Any:
+            found = inner(*args)
+            taken.append(found[0])
+            return found
+
+        train.many = counted
+    return taken
 
 
 def interpreter_loop_batches(fn: Any, batches: List[Any], opt: optim.Optimizer) -> List[float]:
@@ -191,7 +210,8 @@ def interpreter_loop_batches(fn: Any, batches: List[Any], opt: optim.Optimizer) 
 
 
 def test_run_reads_arrays_with_the_buffer_protocol(backend: str) -> None:
-    """numpy arrays (doubles, integer labels) and array('d'): the same steps as lists give."""
+    """numpy arrays (doubles, integer labels) and array('d'): the same steps as lists give, the
+    batches in one call of the C program."""
     import needs
 
     np = needs.module("numpy", "pip install numpy")
@@ -205,7 +225,9 @@ def test_run_reads_arrays_with_the_buffer_protocol(backend: str) -> None:
     opt = optim.Adam(params, lr=0.01)
     step = trace(fn, X, y, backend=backend, optimizer=opt)
     arrays = (np.array(X, dtype=np.float64), np.array(y, dtype=np.int64))
-    assert (step.run([arrays] * 3), snapshot(params, opt)) == want
+    taken = one_call_counter(step)
+    assert (step.run([arrays, (arrays[0], array("d", y)), arrays]), snapshot(params, opt)) == want
+    assert taken == ([3] if backend == "c" else [])  # the three batches in one call of the program
     bad = (arrays[0], np.array([0, *y[1:]], dtype=np.int64))  # a label that is not ±1: as the interpreter
     with pytest.raises(ValueError, match="labels must be"):
         step.run([bad])

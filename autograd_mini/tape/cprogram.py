@@ -9,7 +9,8 @@ from __future__ import annotations
 import ctypes
 import struct
 import threading
-from typing import Any, List, Sequence
+from array import array
+from typing import Any, List, Optional, Sequence
 
 from . import cbuild, update
 from .cprint import CPrinter
@@ -67,5 +68,79 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
         prog.run_program = forward
     prog.writer = writer
     if plan.train:  # the optimizers' steps, compiled with it (tape.update)
-        prog.train = update.c_train(getattr(fn, "library"), np_, n, writer.size)  # noqa: B009
+        prog.train = c_train(getattr(fn, "library"), np_, n, writer.size)  # noqa: B009
     return prog
+
+
+class _Space:
+    """One thread's arrays for the training steps of a program: in = [P, G, the call's numbers]
+    (G stays zeros: nothing writes it), two outs [the value, G], the workspace."""
+
+    def __init__(self, np_: int, nx: int, size: int) -> None:
+        self.inb = array("d", bytes(8 * (2 * np_ + nx)))
+        self.outs = [array("d", bytes(8 * (1 + np_))) for _ in range(2)]
+        self.work = array("d", bytes(16 * size))
+        self.at = [b.buffer_info()[0] for b in (self.inb, *self.outs, self.work)]
+
+
+def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
+    """The C program's training steps (its `train` and `train_many`) on the step's numbers: the
+    parameters and the call's numbers packed at C speed into arrays kept from call to call."""
+    function, many = library.train, library.train_many
+    function.argtypes = [ctypes.c_void_p] * 6 + [ctypes.c_int] * 2
+    many.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int] + [ctypes.c_void_p] * 2 + [ctypes.c_int] * 3 + [
+        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+    pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{nx}d").pack_into
+    unpack_p, unpack_out = struct.Struct(f"{np_}d").unpack_from, struct.Struct(f"{1 + np_}d").unpack_from
+    index = {r.name: k for k, r in enumerate(update.RULES.values())}
+    spaces = threading.local()
+
+    def space() -> _Space:
+        found: Optional[_Space] = getattr(spaces, "space", None)
+        if found is None:
+            found = spaces.space = _Space(np_, nx, size)
+        return found
+
+    def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
+        s = space()
+        try:  # (a failure leaves numbers half written: every call writes them all again)
+            pack_p(s.inb, 0, *P)
+            pack_x(s.inb, 16 * np_, *flat)
+        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
+            return None
+        b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
+        numbers = array("d", S)  # (kept here while the program reads it)
+        if function(s.at[0], s.at[1], s.at[3], numbers.buffer_info()[0], *b, index[name], np_) != 0:
+            return None
+        out = unpack_out(s.outs[0])
+        return out[0], out[1:], unpack_p(s.inb)
+
+    def train_many(P: List[float], batches: List[List[Any]], name: str, S: List[List[float]],
+                   B: List[Any]) -> Any:
+        """Steps on each batch in turn in one call, a batch's numbers given in parts (lists, or
+        buffers of doubles): (how many steps were taken, their losses, the latest G and P)."""
+        s, numbers = space(), array("d")
+        try:
+            pack_p(s.inb, 0, *P)
+            for parts in batches:
+                for part in parts:
+                    if type(part) is list:
+                        numbers.fromlist(part)
+                    else:
+                        numbers.frombytes(part)
+        except (struct.error, TypeError, OverflowError):
+            return None
+        if len(numbers) != nx * len(batches):
+            return None
+        rows = array("d", [x for row in S for x in row])
+        losses = array("d", bytes(8 * len(batches)))
+        b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
+        k = many(*s.at, rows.buffer_info()[0], len(S[0]), *b, index[name], np_, len(batches),
+                 numbers.buffer_info()[0], nx, losses.buffer_info()[0])
+        if k == 0:
+            return 0, [], None, None
+        out = unpack_out(s.outs[(k - 1) % 2])
+        return k, losses[:k].tolist(), out[1:], unpack_p(s.inb)
+
+    train.many = train_many  # type: ignore[attr-defined]
+    return train

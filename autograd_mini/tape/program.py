@@ -10,8 +10,10 @@ The step then runs the interpreter, whose answer (or error) is the right one by 
 from __future__ import annotations
 
 import linecache
+from bisect import bisect_right
+from itertools import accumulate
 from math import isfinite
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..engine import Value
 from . import update
@@ -37,19 +39,37 @@ class Program:
         self.writer: Any = None  # what wrote the source: it knows where each node is kept
         self.train: Any = None  # a training step: the program, then an optimizer's rule (tape.update)
         self.shape: Any = None  # a forward-only program: the shape of its outputs (tape.outputs)
+        self._parts: Dict[Tuple[int, ...], Tuple[List[int], List[Guard]]] = {}  # guards_on's answers
 
-    def guarded(self) -> set:
+    def guarded(self) -> Set[int]:
         """The positions among the call's numbers that the guards read."""
-        if not hasattr(self, "_guarded"):
-            self._guarded = {k for pos, _ in self.guards
-                             for k in (range(pos.start, pos.stop) if isinstance(pos, slice) else pos)}
-        return self._guarded
+        return {k for pos, _ in self.guards for k in _listed(pos)}
 
-    def guards_hold(self, flat: Sequence[Any]) -> bool:
-        for pos, ok in self.guards:
-            if not ok(list(flat[pos]) if isinstance(pos, slice) else [flat[k] for k in pos]):
+    def guards_hold(self, flat: Sequence[Any], guards: Optional[List[Guard]] = None) -> bool:
+        """Whether every guard holds on the call's numbers `flat` (or `guards` on theirs)."""
+        for pos, ok in self.guards if guards is None else guards:
+            cut = type(flat) is list and type(pos) is slice  # (a slice of a list is a new list)
+            if not ok(flat[pos] if cut else [flat[k] for k in _listed(pos)]):
                 return False
         return True
+
+    def guards_on(self, lengths: Tuple[int, ...]) -> Tuple[List[int], List[Guard]]:
+        """For a call whose numbers come in parts of these `lengths` (its arguments, in order): the
+        parts the guards read, and the guards with their positions among those parts' numbers
+        alone, put one after the other (`guards_hold` on them). Computed once per lengths."""
+        found = self._parts.get(lengths)
+        if found is None:
+            starts = list(accumulate(lengths, initial=0))
+            read = sorted({bisect_right(starts, k) - 1 for k in self.guarded()})
+            at = dict(zip(read, accumulate((lengths[i] for i in read), initial=0)))
+
+            def moved(k: int) -> int:
+                part = bisect_right(starts, k) - 1
+                return at[part] + k - starts[part]
+
+            guards = [(_positions([moved(k) for k in _listed(pos)]), ok) for pos, ok in self.guards]
+            found = self._parts[lengths] = (read, guards)
+        return found
 
     def forward(self, flat: Sequence[Any], plain: Sequence[Any]) -> Optional[List[float]]:
         """A forward-only program's outputs, in order; None if the interpreter must answer."""
@@ -126,6 +146,10 @@ def _positions(pos: Sequence[int]) -> Any:
     if pos and list(pos) == list(range(pos[0], pos[0] + len(pos))):
         return slice(pos[0], pos[0] + len(pos))
     return list(pos)
+
+
+def _listed(pos: Any) -> Sequence[int]:
+    return range(pos.start, pos.stop) if type(pos) is slice else pos  # type: ignore[no-any-return]
 
 
 def _no_program(*args: Any) -> Any:

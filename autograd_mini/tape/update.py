@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import deque
-from itertools import repeat
-from operator import attrgetter
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
+from .. import optim
 from ..engine.expr import PYTHON, Expr, names_in, parse
+from . import args as arguments
 from .csyntax import C
-
-_DATA = attrgetter("data")
 
 
 class Rule(NamedTuple):
@@ -54,8 +51,6 @@ RULES = {  # as optim.SGD.update and optim.Adam.update compute them
 def rule_of(opt: Any) -> Optional[Tuple[Rule, Dict[str, float]]]:
     """The rule of `opt`'s next step and its numbers (None where the program cannot take it: an
     optimizer of another kind, or one whose step hooks must see the step)."""
-    from .. import optim
-
     if opt.step_pre_hooks or opt.step_post_hooks:
         return None
     kind = type(opt)
@@ -109,28 +104,28 @@ def c_source(rule: Rule) -> str:
 
 
 C_TRAIN = """
-/* One training step: the program (the value and G), then the optimizer's rule on P, in place in
-   out = [the value, G, P]; B are the optimizer's buffers, updated in place. */
-int train(const double *in, double *out, double *work, const double *S, double *B0, double *B1,
-          int rule, int n) {
+/* One training step: the program on in = [P, G, the call's numbers] (G is zeros: nothing writes
+   it), its value and G to out = [the value, G], then the optimizer's rule on P in place (in[0:n]).
+   B are the optimizer's buffers, updated in place. Where the program fails nothing has changed. */
+int train(double *in, double *out, double *work, const double *S, double *B0, double *B1, int rule,
+          int n) {
     int status = program(in, out, work);
     if (status != 0) return status;
-    double *P = out + 1 + n, *B[2] = {B0, B1};
-    memcpy(P, in, n * sizeof(double));
+    double *P = in, *B[2] = {B0, B1};
 %s    return 0;
 }
 
-/* Many training steps in turn: step k reads numbers + k * nx and the rule's numbers S + k * ns,
-   and its value goes to losses[k]; last gets the latest [value, G, P]. Returns how many steps
-   were taken: a step the interpreter must answer stops the loop before it changes anything. */
-int train_many(double *in, double *out, double *work, const double *S, int ns, double *B0, double *B1,
-               int rule, int n, int steps, const double *numbers, int nx, double *losses, double *last) {
+/* Many training steps in turn: step k reads numbers + k * nx and the rule's numbers S + k * ns;
+   its value goes to losses[k] and its [value, G] to out0 and out1 in turn (the latest step's stays whole
+   when the next one fails). Returns how many steps were taken: a step the interpreter must answer
+   stops the loop before it changes anything. */
+int train_many(double *in, double *out0, double *out1, double *work, const double *S, int ns,
+               double *B0, double *B1, int rule, int n, int steps, const double *numbers, int nx,
+               double *losses) {
     for (int k = 0; k < steps; k++) {
+        double *out = (k & 1) ? out1 : out0;
         memcpy(in + 2 * n, numbers + (size_t)k * nx, nx * sizeof(double));
-        memset(in + n, 0, n * sizeof(double));
         if (train(in, out, work, S + (size_t)k * ns, B0, B1, rule, n) != 0) return k;
-        memcpy(in, out + 1 + n, n * sizeof(double));  /* P, for the next step */
-        memcpy(last, out, (1 + 2 * n) * sizeof(double));
         losses[k] = out[0];
     }
     return steps;
@@ -156,72 +151,77 @@ def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) ->
     if found is None or not prog.guards_hold(flat):
         return _interpreted(step, prog, flat, plain, args, found is None)
     rule, numbers = found
-    for name in rule.buffers.values():  # arrays of doubles, which the C program changes in place
-        if type(getattr(opt, name)) is not array:
-            setattr(opt, name, array("d", getattr(opt, name)))
-    buffers = [getattr(opt, a) for a in rule.buffers.values()]
-    result = prog.train(list(map(_DATA, params)), flat, plain, rule.name,
-                        [numbers[s] for s in rule.scalars], buffers)
+    result = prog.train([p.data for p in params], flat, plain, rule.name,
+                        [numbers[s] for s in rule.scalars], _buffers(opt, rule))
     if result is None:
         return _interpreted(step, prog, flat, plain, args, False)
     loss, G, P = result
-    deque(map(setattr, params, repeat("data"), P), maxlen=0)  # (a loop at C speed)
-    deque(map(setattr, params, repeat("grad"), G), maxlen=0)
+    for p, x, g in zip(params, P, G):  # (one pass: cheaper than a pass for each)
+        p.data = x
+        p.grad = g
     opt.steps += 1
     return float(loss)
+
+
+def _buffers(opt: Any, rule: Rule) -> List[Any]:
+    """The optimizer's buffers of `rule`, as arrays of doubles (the C program changes them in place)."""
+    out = []
+    for name in rule.buffers.values():
+        b = getattr(opt, name)
+        if type(b) is not array:
+            b = array("d", b)
+            setattr(opt, name, b)
+        out.append(b)
+    return out
 
 
 def run_many(step: Any, batches: Any) -> List[float]:
     """`step.run(batches)` with an optimizer: the batches that follow each other with one
     program's shape go through it in one call where it can take them all (the C program)."""
-
     losses: List[float] = []
-    pending: List[Tuple[Any, Any]] = []  # (args, numbers) for one program
+    pending: List[Tuple[Any, List[Any]]] = []  # (args, their numbers) for one program
     prog = None
     for args in batches:
         args = tuple(args)
-        shape, flat, numbers = _numbers(step, args)
-        here = step.programs.get(shape) if shape is not None else None
-        fits = here is not None and here.guards_hold(flat)
-        if here is not prog or not fits:
+        here, numbers = _numbers(step, args)
+        if here is not prog or numbers is None:
             losses += _flush(step, prog, pending)
             pending, prog = [], here
-        if fits:
-            pending.append((args, numbers))
-        else:
+        if numbers is None:
             losses.append(step(*args))
+        else:
+            pending.append((args, numbers))
     return losses + _flush(step, prog, pending)
 
 
-def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, List[Any], Any]:
-    """(shape, the numbers the guards read, the numbers for the program) of one batch; arrays
-    with the buffer protocol are read at C speed (the guards get only the numbers they check)."""
-    from . import args as arguments
-
+def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, Optional[List[Any]]]:
+    """(the program of the batch's shape, its numbers for the program in parts) where its guards
+    hold; the numbers are None where the step must decide (no program yet, a failed guard).
+    Arrays with the buffer protocol are read at C speed: a part is then the array's own memory
+    (doubles) or an array of doubles (integers), as bytes, and the guards read only the parts
+    they check."""
     found = arguments.read_buffers(args)
     if found is None:
         try:
             shape, flat, _ = arguments.read(args)
         except arguments.NotNumbers:
-            return None, [], None
-        return shape, flat, flat
+            return None, None
+        prog = step.programs.get(shape)
+        return prog, [flat] if prog is not None and prog.guards_hold(flat) else None
     shape, views = found
     prog = step.programs.get(shape)
     if prog is None:
-        return shape, [], None
-    numbers, flat = array("d"), []
-    for m in views:
-        one = m.cast("B").cast(m.format)  # type: ignore[call-overload]
-        if m.format == "d":
-            numbers.frombytes(m.cast("B"))
-        else:
-            numbers.extend(one.tolist())
-        start = len(flat)
-        if any(start <= k < start + len(one) for k in prog.guarded()):
-            flat += one.tolist()  # the numbers as given (integers stay integers)
-        else:
-            flat += [None] * len(one)
-    return shape, flat, numbers
+        return None, None
+    raw = [m.cast("B") for m in views]
+    flat = [b.cast(m.format) for b, m in zip(raw, views)]  # type: ignore[call-overload]
+    read, guards = prog.guards_on(tuple(map(len, flat)))
+    if guards and not prog.guards_hold([x for k in read for x in flat[k].tolist()], guards):
+        return prog, None  # (the numbers as given: integers stay integers)
+    return prog, [b if f.format == "d" else _doubles(f.tolist()) for b, f in zip(raw, flat)]
+
+
+def _doubles(numbers: List[Any]) -> memoryview:
+    return memoryview(array("d", numbers)).cast("B")
 
 
 def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[float]:
@@ -237,18 +237,16 @@ def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[f
             rows.append([numbers[s] for s in rule.scalars])
     finally:
         opt.steps = start
-    for name in rule.buffers.values():
-        if type(getattr(opt, name)) is not array:
-            setattr(opt, name, array("d", getattr(opt, name)))
-    P = list(map(_DATA, prog.params))
-    buffers = [getattr(opt, a) for a in rule.buffers.values()]
-    found = many(P, [flat for _, flat in pending], rule.name, rows, buffers)
+    params = prog.params
+    found = many([p.data for p in params], [parts for _, parts in pending], rule.name, rows,
+                 _buffers(opt, rule))
     if found is None:
         return [step(*args) for args, _ in pending]
     k, losses, G, P = found
     if k:
-        deque(map(setattr, prog.params, repeat("data"), P), maxlen=0)
-        deque(map(setattr, prog.params, repeat("grad"), G), maxlen=0)
+        for p, x, g in zip(params, P, G):
+            p.data = x
+            p.grad = g
         opt.steps = start + k
     if k < len(pending):  # the interpreter answers this one; then on with the others
         losses.append(step(*pending[k][0]))
@@ -280,58 +278,4 @@ def python_train(prog: Any, run: Any, functions: Dict[str, Any]) -> Any:
         functions[f"update_{name}"](P, result[1], S, B)
         return result[0], result[1], P
 
-    return train
-
-
-def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
-    """The C program's training step (its `train`), called on lists: one call, no copy per buffer."""
-    import ctypes
-    import struct
-    import threading
-
-    function = library.train
-    function.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_void_p] * 3 + [ctypes.c_int] * 2
-    pack, unpack = struct.Struct(f"{2 * np_ + nx}d").pack, struct.Struct(f"{1 + 2 * np_}d").unpack_from
-    zeros, index, spaces = (0.0,) * np_, {r.name: k for k, r in enumerate(RULES.values())}, threading.local()
-
-    def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
-        try:
-            data = pack(*P, *zeros, *flat)
-        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
-            return None
-        if not hasattr(spaces, "work"):
-            spaces.work = ctypes.create_string_buffer(16 * size)
-        out, s = ctypes.create_string_buffer(8 * (1 + 2 * np_)), array("d", S)
-        b = [x.buffer_info()[0] for x in B] + [0] * (2 - len(B))
-        if function(data, out, spaces.work, s.buffer_info()[0], *b, index[name], np_) != 0:
-            return None
-        r = unpack(out)
-        return r[0], r[1 : 1 + np_], r[1 + np_ :]
-
-    many = library.train_many
-    many.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int] + [ctypes.c_void_p] * 2 + [ctypes.c_int] * 3 + [
-        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
-
-    def train_many(P: List[float], flats: List[Any], name: str, S: List[List[float]], B: List[Any]) -> Any:
-        """Steps on each of `flats` in one call: (how many were taken, their losses, the last G, P)."""
-        try:
-            inb, numbers = array("d", P), array("d")
-            inb.extend(zeros)
-            inb.extend(array("d", bytes(8 * nx)))
-            for f in flats:
-                numbers.extend(f)
-        except (TypeError, OverflowError):
-            return None
-        if not hasattr(spaces, "work"):
-            spaces.work = ctypes.create_string_buffer(16 * size)
-        s = array("d", [x for row in S for x in row])
-        out, last, losses = array("d", bytes(8 * (1 + 2 * np_))), array("d", bytes(8 * (1 + 2 * np_))), array(
-            "d", bytes(8 * len(flats)))
-        b = [x.buffer_info()[0] for x in B] + [0] * (2 - len(B))
-        at = [x.buffer_info()[0] for x in (inb, out)] + [ctypes.addressof(spaces.work), s.buffer_info()[0]]
-        k = many(*at, len(S[0]), *b, index[name], np_, len(flats), numbers.buffer_info()[0], nx,
-                 losses.buffer_info()[0], last.buffer_info()[0])
-        return k, losses[:k].tolist(), last[1 : 1 + np_].tolist(), last[1 + np_ :].tolist()
-
-    train.many = train_many  # type: ignore[attr-defined]
     return train
