@@ -118,3 +118,40 @@ def test_a_forward_only_program_returns_each_samples_numbers(backend: str) -> No
     X = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
     step = trace(probabilities, X, backend=backend, backward=False)
     assert rows_of(step) and step(X) == [[p.data for p in row] for row in probabilities(X)]
+
+
+def per_sample_case(seed: int) -> tuple:
+    """A random recipe over every op (test_tape_ops's), applied to each sample of a batch alike:
+    the mean over the samples of what it makes of the sample's numbers times the parameters."""
+    import test_tape_ops as TO
+    from autograd_mini.engine import OPS
+
+    rng = random.Random(5000 + seed)
+    params = [Value(rng.uniform(-1.5, 1.5), label=f"p{k}") for k in range(3)]
+    steps = TO.recipe(rng, 3, rng.randint(3, 10), list(OPS))
+    X = [[rng.uniform(-1.5, 1.5) for _ in range(3)] for _ in range(rng.randint(2, 5))]
+
+    def fn(X: Any) -> Value:
+        return total([TO.build(steps, [x * p for x, p in zip(row, params)]) for row in X]) * (1.0 / len(X))
+
+    return fn, [X], params
+
+
+def test_random_per_sample_graphs_python() -> None:
+    found = 0
+    for seed in range(40):
+        fn, args, params = per_sample_case(seed)
+        step = T.assert_same(fn, args, params, exact=True)
+        found += bool(rows_of(step))
+    assert found == 40  # every one runs its samples as rows (checked against the interpreter above)
+
+
+@pytest.mark.parametrize("group", range(2))
+def test_random_per_sample_graphs_c(group: int) -> None:
+    needs.c_compiler()
+    cases = [per_sample_case(seed) for seed in range(20 * group, 20 * group + 20)]
+    fn, args, params = T.grouped(cases)
+    step = T.assert_same(fn, args, params, backend="c", exact=True)
+    assert len(rows_of(step)) >= 20  # each case's rows apart (the cases share their batch sizes)
+    assert "samples i, last to first" in step.source
+    step.check(*args)

@@ -27,7 +27,7 @@ from .graph import ARG, CONST, PARAM
 from .maps import Map
 from .names import Names, bind_params
 from .plan import Block, Plan
-from .rows import Column, Rows
+from .rows import Argument, Column, Rows
 from .steps import Refs, Steps, activation, arrays
 
 _PART_LINES = 400  # lines per function: a compiler takes longer than linear time on a long one
@@ -127,7 +127,10 @@ class CPrinter:
         found = self.plan.places.get(v)
         if found is not None and self.loop is not None and found[1] == 0 and found[0].N == self.loop.N:
             arr, _, j = found  # row 0 of an array, in the rows' loop: row i
-            return self.array(self.out(arr), arr.nodes, grad)(f"i * {arr.n} + {j}" if arr.n > 1 else "i")
+            at = f"i * {arr.n} + {j}" if arr.n > 1 else "i"
+            if isinstance(arr, Argument):  # (its numbers: X[i * n + j], their gradients beside)
+                return f"d[{self.np + self.graph.starts[arr.name]} + {at}]" if grad else f"{arr.name}[{at}]"
+            return self.array(self.out(arr), arr.nodes, grad)(at)
         if nd.kind == ARG and not grad:
             return f"{nd.path[0]}[{nd.flat - self.graph.starts[nd.path[0]]}]"
         if v in self.names.node and v not in self.plan.row_of:

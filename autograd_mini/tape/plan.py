@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from .formulas import kind
 from .graph import CONST, DERIVED, OP, PARAM, Graph
 from .maps import Map, argument_arrays, find_maps, order_of
-from .rows import Rows, find_rows, fits
+from .rows import Rows, argument_places, find_rows, fits
 
 
 @dataclass(eq=False)
@@ -65,16 +65,16 @@ class Plan:
         blocks = [b for b in _find_blocks(graph) if _fits(b, self.live)]
         blocks = [b for b in blocks if not b.live or _directions(b, pos)]
         banned: Set[int] = set()  # nodes that stay scalar steps
-        no_rows: Set[int] = set()  # batch sizes whose rows did not fit
+        no_rows: Set[int] = set()  # rows that did not fit (by their first node)
         while True:
             maps = self._maps(blocks, pos, banned)
             self.blocks: List[Any] = [*blocks, *maps]  # the steps that are arrays: blocks, then maps
             self.block_of: Dict[int, Tuple[Any, int, int]] = {
                 v: (b, i, j) for b in self.blocks for i, row in enumerate(b.nodes) for j, v in enumerate(row)
             }
-            self.places = {**argument_arrays(graph), **self.block_of}  # every element of an array
+            self.places = {**argument_places(graph), **self.block_of}  # every element of an array
             self.rows = [r for r in find_rows(graph, self.places)
-                         if r.N not in no_rows and fits(r, graph.backward, self.live)]
+                         if r.groups[0][0] not in no_rows and fits(r, graph.backward, self.live)]
             for k, b in enumerate([*self.blocks, *self.rows]):
                 b.uid = -(k + 1)
             self.row_of: Dict[int, Tuple[Rows, int, int]] = {
@@ -86,7 +86,7 @@ class Plan:
             self.backward = self._backward_units(pos, bad)
             if not bad:
                 break
-            no_rows.update(r.N for r in self.rows if r.uid in bad)
+            no_rows.update(r.groups[0][0] for r in self.rows if r.uid in bad)
             blocks = [b for b in blocks if b.uid not in bad]  # run those line by line
             banned.update(v for m in maps if m.uid in bad for v in m.members())
         if outputs is not None:

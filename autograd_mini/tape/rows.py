@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .graph import CONST, DERIVED, OP, Graph
+from .graph import ARG, CONST, DERIVED, OP, Graph
 
 Place = Tuple[Any, int, int]  # (array, i, j)
 
@@ -55,8 +55,39 @@ class Rows:
         return [v for g in self.groups for v in g]
 
 
+class Argument:
+    """A list (N × 1) or a matrix (N × n) argument of numbers: its element (i, j) is number
+    i·n + j of the argument, whichever of them the function reads."""
+
+    def __init__(self, name: str, N: int, n: int) -> None:
+        self.name, self.N, self.n = name, N, n
+        self.uid = 0
+
+
+def argument_places(graph: Graph) -> Dict[int, Place]:
+    """The place of each argument leaf in a list or a matrix argument (see `Argument`)."""
+    found: Dict[int, Place] = {}
+    shapes: Dict[str, Optional[Argument]] = {}
+    for v, nd in enumerate(graph.nodes):
+        if nd.kind != ARG or not 1 <= len(nd.path[1]) <= 2:
+            continue
+        name, path = nd.path
+        if name not in shapes:
+            N = graph.extent.get((name, ()), 0)
+            n = graph.extent.get((name, (0,)), 1)
+            rows = all(graph.extent.get((name, (i,)), 1) == n for i in range(N))
+            shapes[name] = Argument(name, N, n) if N >= 2 and rows else None
+        arr = shapes[name]
+        i, j = path if len(path) == 2 else (path[0], 0)
+        if arr is not None and len(path) == 1 + (arr.n > 1 or (name, (0,)) in graph.extent) \
+                and nd.flat == graph.starts[name] + i * arr.n + j:
+            found[v] = (arr, i, j)
+    return found
+
+
 def find_rows(graph: Graph, placed: Dict[int, Place]) -> List[Rows]:
-    """The rows over the arrays of `placed` (node -> (array, i, j)): one per batch size N."""
+    """The rows over the arrays of `placed` (node -> (array, i, j)): for each batch size N, one
+    for each piece of a sample's steps that hangs together."""
     nodes = graph.nodes
     sample: Dict[int, Tuple[int, int]] = {}  # node -> (N, i): the one sample it belongs to
     for v, nd in enumerate(nodes):
@@ -72,10 +103,35 @@ def find_rows(graph: Graph, placed: Dict[int, Place]) -> List[Rows]:
         by_size.setdefault(N, [[] for _ in range(N)])[i].append(v)
     found_rows = []
     for N, groups in by_size.items():
-        if N >= 2 and groups[0] and all(len(g) == len(groups[0]) for g in groups):
-            if _alike(groups, graph, placed):
-                found_rows.append(Rows(groups))
+        parts = [_pieces(g, nodes) for g in groups]  # each sample's steps that hang together
+        if N < 2 or any(len(p) != len(parts[0]) for p in parts):
+            continue
+        for c in range(len(parts[0])):
+            piece = [p[c] for p in parts]
+            if all(len(g) == len(piece[0]) for g in piece) and _alike(piece, graph, placed):
+                found_rows.append(Rows(piece))
     return found_rows
+
+
+def _pieces(group: List[int], nodes: Sequence[Any]) -> List[List[int]]:
+    """The group's nodes split where they do not read each other (two terms of a loss, each
+    computed on its own), in the order of their first nodes."""
+    root = {v: v for v in group}
+
+    def find(v: int) -> int:
+        while root[v] != v:
+            root[v] = root[root[v]]
+            v = root[v]
+        return v
+
+    for v in group:
+        for p in nodes[v].parents:
+            if p in root:
+                root[find(p)] = find(v)
+    pieces: Dict[int, List[int]] = {}
+    for v in group:
+        pieces.setdefault(find(v), []).append(v)
+    return sorted(pieces.values(), key=lambda piece: piece[0])
 
 
 def _alike(groups: List[List[int]], graph: Graph, placed: Dict[int, Place]) -> bool:
