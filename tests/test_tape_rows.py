@@ -13,8 +13,10 @@ from typing import Any, List
 import needs
 import pytest
 import test_tape as T
+import test_tape_ops as TO
 
 from autograd_mini import Value, losses, nn, total
+from autograd_mini.engine import OPS
 from autograd_mini.tape import trace
 
 
@@ -123,9 +125,6 @@ def test_a_forward_only_program_returns_each_samples_numbers(backend: str) -> No
 def per_sample_case(seed: int) -> tuple:
     """A random recipe over every op (test_tape_ops's), applied to each sample of a batch alike:
     the mean over the samples of what it makes of the sample's numbers times the parameters."""
-    import test_tape_ops as TO
-    from autograd_mini.engine import OPS
-
     rng = random.Random(5000 + seed)
     params = [Value(rng.uniform(-1.5, 1.5), label=f"p{k}") for k in range(3)]
     steps = TO.recipe(rng, 3, rng.randint(3, 10), list(OPS))
