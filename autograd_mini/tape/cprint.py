@@ -65,8 +65,7 @@ class CPrinter:
                 for j, v in enumerate(row):
                     self.slot[v] = size + i * b.n + j
             size += b.N * b.n
-            act = activation(b.act)
-            if act is not None and "z" in names_in(act[1]):
+            if _keeps_z(b.act):
                 self.zslot[b.uid] = size
                 size += b.N * b.n
         for r in self.plan.rows:  # a sample's nodes side by side: sample i's k-th at base + i * width + k
@@ -87,18 +86,15 @@ class CPrinter:
                 self.slot[v] = self.np + nd.flat
             elif v not in self.slot:
                 self.slot[v] = size
-                act = activation(nd.act)
-                if act is not None and "z" in names_in(act[1]):
+                if _keeps_z(nd.act):
                     self.zslot[v] = size + 1
                     size += 1
                 size += 1
         for name, start in self.graph.starts.items():
             self.macros.append(f"#define {name} (v + {self.np + start})")
         for v, name in self.bound.items():
-            self.macros += [
-                f"#define {name} P[{self.plan.p_pos[v]}]",
-                f"#define d_{name} G[{self.plan.p_pos[v]}]",
-            ]
+            k = self.plan.p_pos[v]
+            self.macros += [f"#define {name} P[{k}]", f"#define d_{name} G[{k}]"]
         columns = {col.members()[0]: col for r in self.plan.rows for col in r.columns}
         for v, name in self.names.node.items():
             if v in self.plan.row_of and v not in columns:
