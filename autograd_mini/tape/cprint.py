@@ -103,10 +103,10 @@ class CPrinter:
             if v not in columns:
                 self.macros += [f"#define {name} v[{self.slot[v]}]", f"#define {gname} d[{self.slot[v]}]"]
                 continue
-            self.macros += [f"#define {name} (v + {self.slot[v]})", f"#define {gname} (d + {self.slot[v]})"]
-            width = self.width[self.plan.row_of[v][0]]
-            self.pointers[(name, False)] = f"{name}[{{}} * {width}]".format
-            self.pointers[(name, True)] = f"{gname}[{{}} * {width}]".format
+            at = f"{self.slot[v]} + (i) * {self.width[self.plan.row_of[v][0]]}"  # sample i's
+            self.macros += [f"#define {name}(i) v[{at}]", f"#define {gname}(i) d[{at}]"]
+            self.pointers[(name, False)] = f"{name}({{}})".format
+            self.pointers[(name, True)] = f"{gname}({{}})".format
             self.colname[columns[v]] = name
         return size
 
