@@ -91,7 +91,7 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
     many.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int] + [ctypes.c_void_p] * 2 + [ctypes.c_int] * 3 + [
         ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
     pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{nx}d").pack_into
-    unpack_p, unpack_out = struct.Struct(f"{np_}d").unpack_from, struct.Struct(f"{1 + np_}d").unpack_from
+    unpack = struct.Struct(f"{np_}d").unpack_from  # (G at offset 8 in an out, P at 0 in in)
     index = {r.name: k for k, r in enumerate(update.RULES.values())}
     spaces = threading.local()
 
@@ -112,8 +112,7 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
         numbers = array("d", S)  # (kept here while the program reads it)
         if function(s.at[0], s.at[1], s.at[3], numbers.buffer_info()[0], *b, index[name], np_) != 0:
             return None
-        out = unpack_out(s.outs[0])
-        return out[0], out[1:], unpack_p(s.inb)
+        return s.outs[0][0], unpack(s.outs[0], 8), unpack(s.inb)
 
     def train_many(P: List[float], batches: List[List[Any]], name: str, S: List[List[float]],
                    B: List[Any]) -> Any:
@@ -139,8 +138,7 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
                  numbers.buffer_info()[0], nx, losses.buffer_info()[0])
         if k == 0:
             return 0, [], None, None
-        out = unpack_out(s.outs[(k - 1) % 2])
-        return k, losses[:k].tolist(), out[1:], unpack_p(s.inb)
+        return k, losses[:k].tolist(), unpack(s.outs[(k - 1) % 2], 8), unpack(s.inb)
 
     train.many = train_many  # type: ignore[attr-defined]
     return train

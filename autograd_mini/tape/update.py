@@ -13,6 +13,7 @@ optimizer at each call, as its `step()` computes them, so a schedule or a change
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -213,15 +214,17 @@ def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, Optional[List[Any]]
     if prog is None:
         return None, None
     raw = [m.cast("B") for m in views]
-    flat = [b.cast(m.format) for b, m in zip(raw, views)]  # type: ignore[call-overload]
-    read, guards = prog.guards_on(tuple(map(len, flat)))
-    if guards and not prog.guards_hold([x for k in read for x in flat[k].tolist()], guards):
-        return prog, None  # (the numbers as given: integers stay integers)
-    return prog, [b if f.format == "d" else _doubles(f.tolist()) for b, f in zip(raw, flat)]
+    typed = [b.cast(m.format) for b, m in zip(raw, views)]  # type: ignore[call-overload]
+    read, guards = prog.guards_on(tuple(map(len, typed)))
+    given = {k: typed[k].tolist() for k in read}  # the numbers as given: integers stay integers
+    if guards and not prog.guards_hold([x for k in read for x in given[k]], guards):
+        return prog, None
+    return prog, [b if t.format == "d" else _doubles(given.get(k) or t.tolist())
+                  for k, (b, t) in enumerate(zip(raw, typed))]
 
 
-def _doubles(numbers: List[Any]) -> memoryview:
-    return memoryview(array("d", numbers)).cast("B")
+def _doubles(numbers: List[Any]) -> bytes:
+    return struct.pack(f"{len(numbers)}d", *numbers)
 
 
 def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[float]:
