@@ -245,3 +245,20 @@ def test_step_hooks_still_see_every_step(backend: str) -> None:
     step.run([args, args])
     assert [s[0] for s in seen] == ["pre", "post"] * 2 and opt.steps == 2
     assert seen[0][1] != 0.0 and seen[1][2] == seen[0][2] - 0.1 * seen[0][1]  # p -= lr·(0·0.5 + g)
+
+
+def test_arguments_are_read_as_before_by_the_faster_reader() -> None:
+    """The reader a call goes through (types counted, rows added in turn): a matrix, a list of
+    labels, rows of lists and tuples mixed, ragged rows and a bool (not a number here)."""
+    from fractions import Fraction
+
+    from autograd_mini.tape import args as arguments
+
+    X, y = [[1.0, 2], [3.0, 4.0]], [1, -1.0]
+    assert arguments.read((X, y)) == (((2, 2), 2), [1.0, 2, 3.0, 4.0, 1, -1.0], [X, y])
+    assert arguments.read(([(1.0, 2.0), [3.0, 4.0]],))[:2] == (((2, 2),), [1.0, 2.0, 3.0, 4.0])
+    assert arguments.read(([[1.0], [2.0, 3.0]],))[:2] == (((1, 2),), [1.0, 2.0, 3.0])  # ragged: per row
+    assert arguments.read(([], [Fraction(1, 2), 1.0]))[:2] == ((0, (None, None)), [Fraction(1, 2), 1.0])
+    for bad in ([[1.0, True]], [True, 1.0], [[1.0], "a"]):
+        with pytest.raises(arguments.NotNumbers):
+            arguments.read((bad,))

@@ -12,9 +12,11 @@ so that each operation on it is recorded as a node of the graph.
 
 from __future__ import annotations
 
+from functools import reduce
 from itertools import chain
 from numbers import Real
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from operator import iadd
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..engine import Value
 
@@ -44,14 +46,14 @@ def _read(x: Any) -> Tuple[Any, List[Any], Any]:
     if t is float or t is int:
         return None, [x], x
     if t is list or t is tuple:
-        kinds = set(map(type, x))
+        kinds = _kinds(x)
         if kinds <= _NUMBERS:
             return len(x), list(x), x
-        if kinds <= _LISTS:  # a matrix of numbers, checked at C speed
-            lengths = set(map(len, x))
-            flat = list(chain.from_iterable(x))
-            if len(lengths) == 1 and set(map(type, flat)) <= _NUMBERS:
-                return (len(x), lengths.pop()), flat, x
+        if kinds <= _LISTS:  # a matrix of numbers?
+            lengths = [*map(len, x)]
+            flat: List[Any] = reduce(iadd, x, [])  # the rows added in turn: cheaper than chain
+            if lengths.count(lengths[0]) == len(x) and _kinds(flat) <= _NUMBERS:
+                return (len(x), lengths[0]), flat, x
         parts = [_read(item) for item in x]
         return (
             tuple(p[0] for p in parts),
@@ -65,6 +67,13 @@ def _read(x: Any) -> Tuple[Any, List[Any], Any]:
     if isinstance(x, Real) and not isinstance(x, bool):  # a Fraction, a numpy float: as given
         return None, [x], x
     raise NotNumbers(x)
+
+
+def _kinds(items: Sequence[Any]) -> Set[type]:
+    """The types of `items`, at C speed: counted in a list where they are all one (counting
+    compares by identity first: cheaper than adding each to a set)."""
+    kinds = [*map(type, items)]
+    return {kinds[0]} if kinds and kinds.count(kinds[0]) == len(kinds) else set(kinds)
 
 
 def wrap(
