@@ -233,6 +233,42 @@ def test_run_reads_arrays_with_the_buffer_protocol(backend: str) -> None:
         step.run([bad])
 
 
+def test_a_call_on_arrays_is_the_call_on_lists(backend: str) -> None:
+    """step(X, y) with numpy arrays: the numbers straight into the C program (no list made), the
+    same step as lists give; a guard that fails or a NaN is answered by the interpreter as ever."""
+    import math
+
+    import needs
+
+    np = needs.module("numpy", "pip install numpy")
+    fn, (X, y), params = moons()
+    start = [p.data for p in params]
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    step = trace(fn, X, y, backend=backend, optimizer=opt)
+    want = [step(X, y) for _ in range(2)], snapshot(params, opt)
+    for p, x in zip(params, start):
+        p.data, p.grad = x, 0.0
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    step = trace(fn, X, y, backend=backend, optimizer=opt)
+    seen: List[int] = []
+    train: Any = step.last.train if step.last is not None else None
+    if backend == "c":
+        parts = train.parts
+
+        def counted(*args: Any) -> Any:
+            seen.append(1)
+            return parts(*args)
+
+        train.parts = counted
+    arrays = (np.array(X, dtype=np.float64), np.array(y, dtype=np.int64))
+    assert ([step(*arrays) for _ in range(2)], snapshot(params, opt)) == want
+    assert seen == ([1, 1] if backend == "c" else []) and step.fallbacks == 0
+    with pytest.raises(ValueError, match="labels must be"):
+        step(arrays[0], np.array([0, *y[1:]], dtype=np.int64))
+    assert step.fallbacks == 1
+    assert math.isnan(step(np.full_like(arrays[0], math.nan), arrays[1])) and step.fallbacks == 2
+
+
 def test_step_hooks_still_see_every_step(backend: str) -> None:
     """An optimizer whose step hooks watch it takes its own step() after the program's gradients,
     so the hooks see .grad before the update and .data after it, at every call."""

@@ -81,6 +81,7 @@ class _Space:
         self.outs = [array("d", bytes(8 * (1 + np_))) for _ in range(2)]
         self.work = array("d", bytes(16 * size))
         self.at = [b.buffer_info()[0] for b in (self.inb, *self.outs, self.work)]
+        self.bytes = memoryview(self.inb).cast("B")
 
 
 def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
@@ -108,6 +109,22 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
             pack_x(s.inb, 16 * np_, *flat)
         except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
             return None
+        return taken(s, name, S, B)
+
+    def train_parts(P: List[float], parts: List[Any], name: str, S: List[float], B: List[Any]) -> Any:
+        """`train` on the call's numbers given as bytes (arrays of doubles), copied in as they are."""
+        s = space()
+        try:
+            pack_p(s.inb, 0, *P)
+        except (struct.error, TypeError, OverflowError):
+            return None
+        at = 16 * np_
+        for part in parts:
+            s.bytes[at : at + len(part)] = part
+            at += len(part)
+        return taken(s, name, S, B)
+
+    def taken(s: _Space, name: str, S: List[float], B: List[Any]) -> Any:
         b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
         numbers = array("d", S)  # (kept here while the program reads it)
         if function(s.at[0], s.at[1], s.at[3], numbers.buffer_info()[0], *b, index[name], np_) != 0:
@@ -140,5 +157,5 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
             return 0, [], None, None
         return k, losses[:k].tolist(), unpack(s.outs[(k - 1) % 2], 8), unpack(s.inb)
 
-    train.many = train_many  # type: ignore[attr-defined]
+    train.many, train.parts = train_many, train_parts  # type: ignore[attr-defined]
     return train

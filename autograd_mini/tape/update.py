@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import struct
 from array import array
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import optim
 from ..engine.expr import PYTHON, Expr, names_in, parse
@@ -146,21 +146,49 @@ def source(backend: str) -> str:
 def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) -> float:
     """One call of a step traced with an optimizer: as ``opt.zero_grad(); loss = fn(*args);
     loss.backward(); opt.step()``, the update inside the program where it can take it."""
-    opt = step.optimizer
-    params = prog.params
-    found = rule_of(opt) if prog.train is not None and opt.params == params else None
+    found = _next_rule(step, prog)
     if found is None or not prog.guards_hold(flat):
         return _interpreted(step, prog, flat, plain, args, found is None)
-    rule, numbers = found
-    result = prog.train([p.data for p in params], flat, plain, rule.name,
-                        [numbers[s] for s in rule.scalars], _buffers(opt, rule))
+    rule, S = found
+    result = prog.train([p.data for p in prog.params], flat, plain, rule.name, S,
+                        _buffers(step.optimizer, rule))
     if result is None:
         return _interpreted(step, prog, flat, plain, args, False)
+    return _taken(step, prog, result)
+
+
+def train_arrays(step: Any, args: Tuple[Any, ...]) -> Optional[float]:
+    """`train` where the arguments are arrays with the buffer protocol and the program is C: their
+    numbers go in as they are (no Python float each). None where `train` must answer instead (other
+    arguments, no program yet, a failed guard, the program failed), having changed nothing."""
+    found = arguments.read_buffers(args)
+    if found is None:
+        return None
+    prog, parts = _parts(step, *found)
+    rule = _next_rule(step, prog) if parts is not None and hasattr(prog.train, "parts") else None
+    if rule is None:
+        return None
+    step.last = prog
+    result = prog.train.parts([p.data for p in prog.params], parts, rule[0].name, rule[1],
+                              _buffers(step.optimizer, rule[0]))
+    return None if result is None else _taken(step, prog, result)
+
+
+def _next_rule(step: Any, prog: Any) -> Optional[Tuple[Rule, List[float]]]:
+    """The rule the program takes for the optimizer's next step and its numbers, or None where
+    the optimizer must take its own step (see `rule_of`; one over other parameters)."""
+    opt = step.optimizer
+    found = rule_of(opt) if prog.train is not None and opt.params == prog.params else None
+    return None if found is None else (found[0], [found[1][s] for s in found[0].scalars])
+
+
+def _taken(step: Any, prog: Any, result: Tuple[float, Sequence[float], Sequence[float]]) -> float:
+    """The program's step taken: its P and G written to the parameters, the step counted."""
     loss, G, P = result
-    for p, x, g in zip(params, P, G):  # (one pass: cheaper than a pass for each)
+    for p, x, g in zip(prog.params, P, G):  # (one pass: cheaper than a pass for each)
         p.data = x
         p.grad = g
-    opt.steps += 1
+    step.optimizer.steps += 1
     return float(loss)
 
 
@@ -209,7 +237,11 @@ def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, Optional[List[Any]]
             return None, None
         prog = step.programs.get(shape)
         return prog, [flat] if prog is not None and prog.guards_hold(flat) else None
-    shape, views = found
+    return _parts(step, *found)
+
+
+def _parts(step: Any, shape: Any, views: List[memoryview]) -> Tuple[Any, Optional[List[Any]]]:
+    """`_numbers` of arrays with the buffer protocol (`arguments.read_buffers`): the parts as bytes."""
     prog = step.programs.get(shape)
     if prog is None:
         return None, None
