@@ -120,6 +120,19 @@ def test_changes_between_calls_are_honoured(backend: str) -> None:
     assert loss == interpreter_loop(fn, args, twin, 1)[0] and opt.state_dict() == twin.state_dict()
 
 
+def test_a_buffer_set_too_short_by_hand_is_the_optimizers_error(backend: str) -> None:
+    """The program never reads past a buffer: the optimizer's own step says what is wrong."""
+    fn, args, params = moons()
+    opt = optim.SGD(params, lr=0.1, momentum=0.5)
+    step = trace(fn, *args, backend=backend, optimizer=opt)
+    step(*args)
+    opt.velocity = [0.0] * 3
+    with pytest.raises(IndexError):
+        step(*args)
+    with pytest.raises(IndexError):
+        step.run([args, args])
+
+
 def test_an_optimizer_over_other_parameters_still_takes_its_step() -> None:
     """Not every parameter of the step in the optimizer: its own step(), after the program's
     gradients; the result is still the interpreter loop's."""

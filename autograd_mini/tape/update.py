@@ -149,9 +149,8 @@ def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) ->
     found = _next_rule(step, prog)
     if found is None or not prog.guards_hold(flat):
         return _interpreted(step, prog, flat, plain, args, found is None)
-    rule, S = found
-    result = prog.train([p.data for p in prog.params], flat, plain, rule.name, S,
-                        _buffers(step.optimizer, rule))
+    rule, S, B = found
+    result = prog.train([p.data for p in prog.params], flat, plain, rule.name, S, B)
     if result is None:
         return _interpreted(step, prog, flat, plain, args, False)
     return _taken(step, prog, result)
@@ -169,39 +168,44 @@ def train_arrays(step: Any, args: Tuple[Any, ...]) -> Optional[float]:
     if rule is None:
         return None
     step.last = prog
-    result = prog.train.parts([p.data for p in prog.params], parts, rule[0].name, rule[1],
-                              _buffers(step.optimizer, rule[0]))
+    result = prog.train.parts([p.data for p in prog.params], parts, rule[0].name, rule[1], rule[2])
     return None if result is None else _taken(step, prog, result)
 
 
-def _next_rule(step: Any, prog: Any) -> Optional[Tuple[Rule, List[float]]]:
-    """The rule the program takes for the optimizer's next step and its numbers, or None where
-    the optimizer must take its own step (see `rule_of`; one over other parameters)."""
+def _next_rule(step: Any, prog: Any) -> Optional[Tuple[Rule, List[float], List[array]]]:
+    """The rule the program takes for the optimizer's next step, its numbers and the optimizer's
+    buffers (arrays of doubles, which the C program changes in place); None where the optimizer
+    must take its own step (see `rule_of`; one over other parameters; a buffer too short)."""
     opt = step.optimizer
-    found = rule_of(opt) if prog.train is not None and opt.params == prog.params else None
-    return None if found is None else (found[0], [found[1][s] for s in found[0].scalars])
-
-
-def _taken(step: Any, prog: Any, result: Tuple[float, Sequence[float], Sequence[float]]) -> float:
-    """The program's step taken: its P and G written to the parameters, the step counted."""
-    loss, G, P = result
-    for p, x, g in zip(prog.params, P, G):  # (one pass: cheaper than a pass for each)
-        p.data = x
-        p.grad = g
-    step.optimizer.steps += 1
-    return float(loss)
-
-
-def _buffers(opt: Any, rule: Rule) -> List[Any]:
-    """The optimizer's buffers of `rule`, as arrays of doubles (the C program changes them in place)."""
-    out = []
+    params = prog.params
+    found = rule_of(opt) if prog.train is not None and opt.params == params else None
+    if found is None:
+        return None
+    rule, numbers = found
+    buffers = []
     for name in rule.buffers.values():
         b = getattr(opt, name)
         if type(b) is not array:
             b = array("d", b)
             setattr(opt, name, b)
-        out.append(b)
-    return out
+        if len(b) < len(params):  # (set by hand: the optimizer's step says what is wrong)
+            return None
+        buffers.append(b)
+    return rule, [numbers[s] for s in rule.scalars], buffers
+
+
+def _taken(step: Any, prog: Any, result: Tuple[float, Sequence[float], Sequence[float]]) -> float:
+    """The program's step taken: its P and G written to the parameters, the step counted."""
+    loss, G, P = result
+    _write(prog.params, P, G)
+    step.optimizer.steps += 1
+    return float(loss)
+
+
+def _write(params: List[Any], P: Sequence[float], G: Sequence[float]) -> None:
+    for p, x, g in zip(params, P, G):  # (one pass: cheaper than a pass for each)
+        p.data = x
+        p.grad = g
 
 
 def run_many(step: Any, batches: Any) -> List[float]:
@@ -261,27 +265,26 @@ def _doubles(numbers: List[Any]) -> bytes:
 
 def _flush(step: Any, prog: Any, pending: List[Tuple[Any, List[Any]]]) -> List[float]:
     opt = step.optimizer
-    many = getattr(prog.train, "many", None) if prog is not None else None
-    if len(pending) < 2 or many is None or opt.params != prog.params or rule_of(opt) is None:
+    many: Any = getattr(prog.train, "many", None) if prog is not None else None
+    found = _next_rule(step, prog) if many is not None and len(pending) > 1 else None
+    if found is None:
         return [step(*args) for args, _ in pending]
-    start, rows = opt.steps, []
+    rule, S, B = found
+    start, rows = opt.steps, [S]
     try:  # each step's numbers, as its own step() would compute them
-        for k in range(len(pending)):
+        for k in range(1, len(pending)):
             opt.steps = start + k
             rule, numbers = rule_of(opt)  # type: ignore[misc]
             rows.append([numbers[s] for s in rule.scalars])
     finally:
         opt.steps = start
     params = prog.params
-    found = many([p.data for p in params], [parts for _, parts in pending], rule.name, rows,
-                 _buffers(opt, rule))
+    found = many([p.data for p in params], [parts for _, parts in pending], rule.name, rows, B)
     if found is None:
         return [step(*args) for args, _ in pending]
     k, losses, G, P = found
     if k:
-        for p, x, g in zip(params, P, G):
-            p.data = x
-            p.grad = g
+        _write(params, P, G)
         opt.steps = start + k
     if k < len(pending):  # the interpreter answers this one; then on with the others
         losses.append(step(*pending[k][0]))
