@@ -18,7 +18,7 @@ from array import array
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import optim
-from ..engine.expr import PYTHON, Expr, names_in, parse
+from ..engine.expr import PYTHON, Expr, Syntax, names_in, parse
 from . import args as arguments
 from .csyntax import C
 
@@ -87,21 +87,49 @@ def python_source(rule: Rule) -> str:
 
 
 def c_source(rule: Rule) -> str:
+    """The rule as a C function: two parameters at a time where the compiler has SSE2 vectors
+    (the same operations on each, so the same floats: the compiler itself does not vectorise a
+    loop calling sqrt at -O2), then one at a time."""
     names = {n: n for n in ["p", "g", *rule.buffers, *rule.scalars]}
     bufs = list(rule.buffers)
     scalars = ", ".join(f"{s} = S[{k}]" for k, s in enumerate(rule.scalars))
-    pairs = [(b, b.upper()) for b in bufs]
+    every = [("p", "P"), ("g", "G"), *[(b, b.upper()) for b in bufs]]
+    kept = [every[0], *every[2:]]
     lines = [f"/* {rule.name}: each parameter's step, as the optimizer takes it */",
              f"static void update_{rule.name}(double *P, const double *G, const double *S, double **B,"
              " int n) {",
              f"    double {scalars};",
              *[f"    double *{b.upper()} = B[{k}];" for k, b in enumerate(bufs)],
-             "    for (int k = 0; k < n; k++) {",
-             f"        double {', '.join(f'{x} = {a}[k]' for x, a in [('p', 'P'), ('g', 'G'), *pairs])};",
+             "    int k = 0;",
+             "#if PAIRS",
+             "    for (; k + 2 <= n; k += 2) {",
+             f"        pair {', '.join(f'{x} = load2({a} + k)' for x, a in every)};",
+             *[f"        {t} = {PAIR.print(e, names)};" for t, e in rule.steps],
+             f"        {' '.join(f'store2({a} + k, {x});' for x, a in kept)}",
+             "    }",
+             "#endif",
+             "    for (; k < n; k++) {",
+             f"        double {', '.join(f'{x} = {a}[k]' for x, a in every)};",
              *[f"        {t} = {C.print(e, names)};" for t, e in rule.steps],
-             f"        {' '.join(f'{a}[k] = {x};' for x, a in [('p', 'P'), *pairs])}",
+             f"        {' '.join(f'{a}[k] = {x};' for x, a in kept)}",
              "    }", "}"]
     return "\n".join(lines) + "\n"
+
+
+PAIRS = """
+/* two doubles at a time where SSE2 is there: each lane the same IEEE operation as one double */
+#if defined(__GNUC__) && defined(__SSE2__)
+#include <emmintrin.h>
+typedef double pair __attribute__((vector_size(16)));
+static inline pair load2(const double *x) { pair v; memcpy(&v, x, sizeof v); return v; }
+static inline void store2(double *x, pair v) { memcpy(x, &v, sizeof v); }
+static inline pair sqrt2(pair x) { return (pair)_mm_sqrt_pd((__m128d)x); }
+#define PAIRS 1
+#else
+#define PAIRS 0
+#endif
+"""
+PAIR = Syntax(C.literal, C.power, C.where, C.logic, lambda fn: f"{fn}2")  # (the rules call sqrt alone)
 
 
 C_TRAIN = """
@@ -140,7 +168,7 @@ def source(backend: str) -> str:
         return "\n\n".join(python_source(r) for r in RULES.values())
     rules = enumerate(RULES.values())
     calls = "".join(f"    if (rule == {k}) update_{r.name}(P, out + 1, S, B, n);\n" for k, r in rules)
-    return "\n".join(c_source(r) for r in RULES.values()) + C_TRAIN % calls
+    return PAIRS + "\n".join(c_source(r) for r in RULES.values()) + C_TRAIN % calls
 
 
 def train(step: Any, prog: Any, flat: List[Any], plain: List[Any], args: Any) -> float:
