@@ -1,7 +1,9 @@
 """The C program of a plan, compiled, loaded and wrapped to run like the Python one.
 
 A call packs the parameters' values, their gradients and the call's numbers into one buffer of
-doubles (`struct`, at C speed), calls the library, and unpacks the value and the gradients.
+doubles (`struct`, at C speed), calls the library, and unpacks the value and the gradients. A
+training step (`c_train`) packs into arrays kept from call to call (one set per thread), and its
+optimizer's rule changes P there in place; `step.run` passes a whole run of batches in one call.
 """
 
 from __future__ import annotations

@@ -145,9 +145,9 @@ int train(double *in, double *out, double *work, const double *S, double *B0, do
 }
 
 /* Many training steps in turn: step k reads numbers + k * nx and the rule's numbers S + k * ns;
-   its value goes to losses[k] and its [value, G] to out0 and out1 in turn (the latest step's stays whole
-   when the next one fails). Returns how many steps were taken: a step the interpreter must answer
-   stops the loop before it changes anything. */
+   its value goes to losses[k] and its [value, G] to out0 and out1 in turn (the latest whole step's
+   stays there when the next one fails). Returns how many steps were taken: a step the interpreter
+   must answer stops the loop before it changes anything. */
 int train_many(double *in, double *out0, double *out1, double *work, const double *S, int ns,
                double *B0, double *B1, int rule, int n, int steps, const double *numbers, int nx,
                double *losses) {
@@ -213,7 +213,7 @@ def _next_rule(step: Any, prog: Any) -> Optional[Tuple[Rule, List[float], List[a
     buffers = []
     for name in rule.buffers.values():
         b = getattr(opt, name)
-        if type(b) is not array:
+        if type(b) is not array or b.typecode != "d":
             b = array("d", b)
             setattr(opt, name, b)
         if len(b) < len(params):  # (set by hand: the optimizer's step says what is wrong)
@@ -259,7 +259,7 @@ def _numbers(step: Any, args: Tuple[Any, ...]) -> Tuple[Any, Optional[List[Any]]
     """(the program of the batch's shape, its numbers for the program in parts) where its guards
     hold; the numbers are None where the step must decide (no program yet, a failed guard).
     Arrays with the buffer protocol are read at C speed: a part is then the array's own memory
-    (doubles) or an array of doubles (integers), as bytes, and the guards read only the parts
+    (doubles) or its numbers as doubles (integers), as bytes, and the guards read only the parts
     they check."""
     found = arguments.read_buffers(args)
     if found is None:
