@@ -189,10 +189,11 @@ def train_arrays(step: Any, args: Tuple[Any, ...]) -> Optional[float]:
     numbers go in as they are (no Python float each). None where `train` must answer instead (other
     arguments, no program yet, a failed guard, the program failed), having changed nothing."""
     found = arguments.read_buffers(args)
-    if found is None:
+    prog = step.programs.get(found[0]) if found is not None else None
+    if found is None or prog is None or not hasattr(prog.train, "parts"):
         return None
-    prog, parts = _parts(step, *found)
-    rule = _next_rule(step, prog) if parts is not None and hasattr(prog.train, "parts") else None
+    parts = _parts(step, *found)[1]
+    rule = _next_rule(step, prog) if parts is not None else None
     if rule is None:
         return None
     step.last = prog
