@@ -1,9 +1,9 @@
 """The C program of a plan, compiled, loaded and wrapped to run like the Python one.
 
-A call packs the parameters' values, their gradients and the call's numbers into one buffer of
-doubles (`struct`, at C speed), calls the library, and unpacks the value and the gradients. A
-training step (`c_train`) packs into arrays kept from call to call (one set per thread), and its
-optimizer's rule changes P there in place; `step.run` passes a whole run of batches in one call.
+A call packs the parameters' values, their gradients and the call's numbers (`struct`, at C
+speed) into arrays kept from call to call (one set per thread and kind of call), calls the
+library, and unpacks the value and the gradients. A training step (`c_train`) has its own arrays;
+its optimizer's rule changes P there in place; `step.run` passes a run of batches in one call.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import ctypes
 import struct
 import threading
 from array import array
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 from . import cbuild, update
 from .cprint import CPrinter
@@ -28,65 +28,72 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     prog = Program(plan, source, "c")
     prog.compile_seconds = seconds
     np_ = len(plan.layout)
-    pack = struct.Struct(f"{2 * np_ + n}d").pack
-    unpack = struct.Struct(f"{1 + np_}d").unpack_from
-    size = 8 * (1 + np_)
-    buffer = ctypes.create_string_buffer
-    spaces = threading.local()  # the program's workspace, made once per thread (not per call)
+    library = getattr(fn, "library")  # noqa: B009
+    program = library["program"]  # (its own handle: it takes the arrays' addresses)
+    program.argtypes = [ctypes.c_void_p] * 3
+    n_out = 1 + np_ if plan.outputs is None else len(plan.outputs)
+    space = _spaces(np_, n, writer.size, n_out)
+    pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{n}d").pack_into
+    unpack_g, unpack_out = struct.Struct(f"{np_}d").unpack_from, struct.Struct(f"{n_out}d").unpack_from
 
     def run(
         P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None
     ) -> Any:
-        try:
-            data = pack(*P, *G, *flat)
+        s = space("run")
+        try:  # (a failure leaves numbers half written: every call writes them all again)
+            pack_p(s.inb, 0, *P)
+            pack_p(s.inb, 8 * np_, *G)
+            pack_x(s.inb, 16 * np_, *flat)
         except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
             return None
-        out = buffer(size)
-        if keep is None:
-            if not hasattr(spaces, "work"):
-                spaces.work = buffer(16 * writer.size)
-            keep = spaces.work
-        if fn(data, out, keep) != 0:
+        if program(s.at[0], s.at[1], s.at[3] if keep is None else keep) != 0:
             return None
-        result = unpack(out)
-        return result[0], result[1:]
+        return s.outs[0][0], unpack_g(s.outs[0], 8)
 
-    prog.run_program = run
-    if plan.outputs is not None:  # forward only: out holds the outputs
-        n_out = len(plan.outputs)
-        unpack_out = struct.Struct(f"{n_out}d").unpack_from
-        zeros = (0.0,) * np_
+    def forward(P: List[float], G: Any, flat: Sequence[Any], plain: Sequence[Any]) -> Any:
+        s = space("forward")  # (G stays zeros)
+        try:
+            pack_p(s.inb, 0, *P)
+            pack_x(s.inb, 16 * np_, *flat)
+        except (struct.error, TypeError, OverflowError):
+            return None
+        return None if program(s.at[0], s.at[1], s.at[3]) != 0 else list(unpack_out(s.outs[0]))
 
-        def forward(P: List[float], G: Any, flat: Sequence[Any], plain: Sequence[Any]) -> Any:
-            try:
-                data = pack(*P, *zeros, *flat)
-            except (struct.error, TypeError, OverflowError):
-                return None
-            out = buffer(8 * n_out)
-            if not hasattr(spaces, "work"):
-                spaces.work = buffer(16 * writer.size)
-            return None if fn(data, out, spaces.work) != 0 else list(unpack_out(out))
-
-        prog.run_program = forward
+    prog.run_program = run if plan.outputs is None else forward  # forward only: out holds the outputs
     prog.writer = writer
     if plan.train:  # the optimizers' steps, compiled with it (tape.update)
-        prog.train = c_train(getattr(fn, "library"), np_, n, writer.size)  # noqa: B009
+        prog.train = c_train(library, np_, n, space)
     return prog
 
 
 class _Space:
-    """One thread's arrays for the training steps of a program: in = [P, G, the call's numbers]
-    (G stays zeros: nothing writes it), two outs [the value, G], the workspace."""
+    """One thread's arrays for a program's calls of one kind: in = [P, G, the call's numbers], two
+    outs (a training step's [the value, G] go to one then the other), the workspace."""
 
-    def __init__(self, np_: int, nx: int, size: int) -> None:
+    def __init__(self, np_: int, nx: int, size: int, n_out: int) -> None:
         self.inb = array("d", bytes(8 * (2 * np_ + nx)))
-        self.outs = [array("d", bytes(8 * (1 + np_))) for _ in range(2)]
+        self.outs = [array("d", bytes(8 * n_out)) for _ in range(2)]
         self.work = array("d", bytes(16 * size))
         self.at = [b.buffer_info()[0] for b in (self.inb, *self.outs, self.work)]
         self.bytes = memoryview(self.inb).cast("B")
 
 
-def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
+def _spaces(np_: int, nx: int, size: int, n_out: int) -> Callable[[str], _Space]:
+    """`space(kind)`: this thread's arrays for calls of that kind, made at its first call (not one
+    per call). Training steps have their own, whose G stays zeros (nothing writes it)."""
+    spaces = threading.local()
+
+    def space(kind: str) -> _Space:
+        found: Optional[_Space] = getattr(spaces, kind, None)
+        if found is None:
+            found = _Space(np_, nx, size, n_out)
+            setattr(spaces, kind, found)
+        return found
+
+    return space
+
+
+def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) -> Any:
     """The C program's training steps (its `train` and `train_many`) on the step's numbers: the
     parameters and the call's numbers packed at C speed into arrays kept from call to call."""
     function, many = library.train, library.train_many
@@ -96,13 +103,9 @@ def c_train(library: Any, np_: int, nx: int, size: int) -> Any:
     pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{nx}d").pack_into
     unpack = struct.Struct(f"{np_}d").unpack_from  # (G at offset 8 in an out, P at 0 in in)
     index = {r.name: k for k, r in enumerate(update.RULES.values())}
-    spaces = threading.local()
 
     def space() -> _Space:
-        found: Optional[_Space] = getattr(spaces, "space", None)
-        if found is None:
-            found = spaces.space = _Space(np_, nx, size)
-        return found
+        return spaces("train")
 
     def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
         s = space()
