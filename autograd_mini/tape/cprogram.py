@@ -140,24 +140,27 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
                    B: List[Any]) -> Any:
         """Steps on each batch in turn in one call, a batch's numbers given in parts (lists, or
         buffers of doubles): (how many steps were taken, their losses, the latest G and P)."""
-        s, numbers = space(), array("d")
+        s, numbers = space(), bytearray(8 * nx * len(batches))
+        view, at = memoryview(numbers), 0
         try:
             pack_p(s.inb, 0, *P)
             for parts in batches:
                 for part in parts:
-                    if type(part) is list:
-                        numbers.fromlist(part)
+                    if type(part) is list:  # (packed: cheaper than array.fromlist)
+                        struct.pack_into(f"{len(part)}d", numbers, at, *part)
+                        at += 8 * len(part)
                     else:
-                        numbers.frombytes(part)
-        except (struct.error, TypeError, OverflowError):
+                        view[at : at + len(part)] = part
+                        at += len(part)
+        except (struct.error, TypeError, OverflowError, ValueError):  # (ValueError: a part too long)
             return None
-        if len(numbers) != nx * len(batches):
+        if at != len(numbers):
             return None
         rows = array("d", [x for row in S for x in row])
         losses = array("d", bytes(8 * len(batches)))
         b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
         k = many(*s.at, rows.buffer_info()[0], len(S[0]), *b, index[name], np_, len(batches),
-                 numbers.buffer_info()[0], nx, losses.buffer_info()[0])
+                 ctypes.addressof(ctypes.c_char.from_buffer(numbers)), nx, losses.buffer_info()[0])
         if k == 0:
             return 0, [], None, None
         return k, losses[:k].tolist(), unpack(s.outs[(k - 1) % 2], 8), unpack(s.inb)
