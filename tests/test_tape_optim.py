@@ -210,6 +210,21 @@ def one_call_counter(step: Any) -> List[int]:
     return taken
 
 
+def test_a_function_of_no_arguments_trains_as_the_loop(backend: str) -> None:
+    """No numbers given in (the parameters alone): calls and a run, the loop's numbers."""
+    from autograd_mini import Value
+
+    def fit() -> tuple:
+        w = Value(0.5)
+        return w, optim.Adam([w], lr=0.1), lambda: (w * w - 2.0) ** 2
+
+    w, opt, fn = fit()
+    want = interpreter_loop_batches(fn, [()] * 4, opt), snapshot([w], opt)
+    w, opt, fn = fit()
+    step = trace(fn, backend=backend, optimizer=opt)
+    assert ([step(), *step.run([(), (), ()])], snapshot([w], opt)) == want and step.fallbacks == 0
+
+
 def interpreter_loop_batches(fn: Any, batches: List[Any], opt: optim.Optimizer) -> List[float]:
     """The interpreter loop a step traced with `opt` stands for: the loss before each step."""
     out = []

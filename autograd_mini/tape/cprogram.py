@@ -140,7 +140,8 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
                    B: List[Any]) -> Any:
         """Steps on each batch in turn in one call, a batch's numbers given in parts (lists, or
         buffers of doubles): (how many steps were taken, their losses, the latest G and P)."""
-        s, numbers = space(), bytearray(8 * nx * len(batches))
+        s, size = space(), 8 * nx * len(batches)
+        numbers = bytearray(max(size, 8))  # (at least a double: a buffer of none has no address)
         view, at = memoryview(numbers), 0
         try:
             pack_p(s.inb, 0, *P)
@@ -154,7 +155,7 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
                         at += len(part)
         except (struct.error, TypeError, OverflowError, ValueError):  # (ValueError: a part too long)
             return None
-        if at != len(numbers):
+        if at != size:
             return None
         rows = array("d", [x for row in S for x in row])
         losses = array("d", bytes(8 * len(batches)))
