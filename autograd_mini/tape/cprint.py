@@ -103,8 +103,8 @@ class CPrinter:
             if v not in columns:
                 self.macros += [f"#define {name} v[{self.slot[v]}]", f"#define {gname} d[{self.slot[v]}]"]
                 continue
-            at = f"{self.slot[v]} + (i) * {self.width[self.plan.row_of[v][0]]}"  # sample i's
-            self.macros += [f"#define {name}(i) v[{at}]", f"#define {gname}(i) d[{at}]"]
+            sample = f"{self.slot[v]} + (i) * {self.width[self.plan.row_of[v][0]]}"  # sample i's
+            self.macros += [f"#define {name}(i) v[{sample}]", f"#define {gname}(i) d[{sample}]"]
             self.pointers[(name, False)] = f"{name}({{}})".format
             self.pointers[(name, True)] = f"{gname}({{}})".format
             self.colname[columns[v]] = name
