@@ -296,16 +296,18 @@ def train(
     history: List[float] = []
     t0 = time.perf_counter()
     step_loss = make_step(model, X, targets(y, args.loss), args)
-    args.step_seconds = 0.0  # the time in step_loss() and opt.step(), without the progress lines
+    args.step_seconds = 0.0  # the time in zero_grad, step_loss() and opt.step(): the training step alone
     for step in range(1, args.steps + 1):
         try:
             start = time.perf_counter()
             opt.zero_grad()
             loss = step_loss()
+            args.step_seconds += time.perf_counter() - start
             if recorder is not None:  # the training page's frames, and the diagnostics' warnings
                 recorder.observe(loss, X)
             if not math.isfinite(loss):
                 return history, f"at step {step}: the loss is {loss}"
+            start = time.perf_counter()
             opt.step()
             args.step_seconds += time.perf_counter() - start
             history.append(loss)
