@@ -20,7 +20,7 @@ NAMES = {
     "torch32": "PyTorch eager, float32, 1 thread (for the record)",
     "torch64_threads": "PyTorch eager, float64, its default threads (for the record)",
 }
-REPEATS = {"moons": (30, 5), "digits": (4, 2)}  # (full, quick): steps / epochs per process
+REPEATS = {"moons": (100, 5), "digits": (12, 2)}  # (full, quick): steps / epochs per process
 
 
 def measure_all(rounds: int, quick: bool, timeout: float) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:
