@@ -7,11 +7,12 @@ generated Python or C, without building a single Value.
 - `source_of(y)` is the program of a graph already built, as text (what ``autograd-mini compile``
   prints).
 
-How it is built: `graph` reads the nodes (the engine's order), `plan` finds the blocks of neurons
-and the elementwise maps that run as loops and checks that every sum can keep the engine's order,
-`steps` builds the program's statements once, with each op's own formula trees (`formulas`), and
-two printers write them: `pyprint` (with `pylayers`) as Python and `cprint` (with `csyntax`) as C;
-`cbuild` compiles and caches the C one, `program` runs either.
+How it is built: `graph` reads the nodes (the engine's order), `plan` finds the blocks of neurons,
+the elementwise maps (`maps`) and the steps a loss takes once per sample (`rows`) that run as loops,
+and checks that every sum can keep the engine's order; `steps` builds the program's statements
+once, with each op's own formula trees (`formulas`), and two printers write them: `pyprint` (with
+`pylayers`) as Python and `cprint` (with `clayers`, `csyntax`) as C; `cbuild` compiles and caches
+the C one, `program` and `cprogram` run them, `update` carries an optimizer's step into them.
 
 >>> from autograd_mini import Value
 >>> w, b = Value(-3.0, label="w"), Value(2.0, label="b")

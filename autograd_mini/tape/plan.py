@@ -3,8 +3,9 @@ computed, and the order of the forward and backward steps.
 
 A **block** is what `linear_batch` makes: N observations times n neurons, node (i, j) computing
 g(W_j·x_i + b_j) with the same weights W_j for every observation. The program runs a block as one
-loop (a list comprehension, a C loop) instead of N·n separate lines. Everything else is a
-**scalar** step, one line per node.
+loop (a list comprehension, a C loop) instead of N·n separate lines; a **map** (`maps`) applies one
+operation to every element of an array, and **rows** (`rows`) are the steps a loss takes once per
+sample, a loop over the samples in C. Everything else is a **scalar** step, one line per node.
 
 The backward pass must add up every gradient in the order `backward()` does, so that the floats
 are the same. For each gradient, `backward_order` gives the sequence of steps that add to it; a
