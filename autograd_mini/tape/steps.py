@@ -64,7 +64,7 @@ class Steps:
         self.forward: List[Statement] = [("comment", "forward")]
         self.backward: List[Statement] = []
         for u in plan.forward:
-            self.forward.append(self._forward(u))
+            self.forward.append(self._forward_of(u))
         for decision in plan.graph.decisions:
             self.forward.append(self._decision(*decision))
         root = plan.graph.root
@@ -75,7 +75,7 @@ class Steps:
             self.set.add(root)
             self.backward.append(("seed", root))
         for u in plan.backward:
-            self._backward(u)
+            self._backward_of(u)
 
     def _decision(self, v: int, how: str, other: Any, result: Any, where: str) -> Statement:
         """A check that the traced function's decision on node v comes out as when traced: a
@@ -125,9 +125,9 @@ class Steps:
             self.forward = self.backward = lines = []
             for v in [r.groups[i][k] for k in r.order] if backward else r.groups[i]:
                 if backward:
-                    self._backward(v)
+                    self._backward_of(v)
                 else:
-                    lines.append(self._forward(v))
+                    lines.append(self._forward_of(v))
             found.append((i, lines))
         self.forward, self.backward = keep
         return found
@@ -144,7 +144,8 @@ class Steps:
             for kind, a in m.slots
         ]
 
-    def _forward(self, u: int) -> Statement:
+    def _forward_of(self, u: int) -> Statement:
+        """Unit u's forward statement (the checks it needs go into `forward` before it)."""
         if u < 0:
             b = self.plan.block(u)
             if isinstance(b, Rows):
@@ -167,7 +168,8 @@ class Steps:
         self.lines[u] = line
         return line
 
-    def _backward(self, u: int) -> None:
+    def _backward_of(self, u: int) -> None:
+        """Unit u's backward statements, added to `backward`."""
         out = self.backward
         if u < 0:
             b = self.plan.block(u)
