@@ -33,18 +33,13 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
     program.argtypes = [ctypes.c_void_p] * 3
     n_out = 1 + np_ if plan.outputs is None else len(plan.outputs)
     space = _spaces(np_, n, writer.size, n_out)
-    pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{n}d").pack_into
     unpack_g, unpack_out = struct.Struct(f"{np_}d").unpack_from, struct.Struct(f"{n_out}d").unpack_from
 
     def run(
         P: List[float], G: List[float], flat: Sequence[Any], plain: Sequence[Any], keep: Any = None
     ) -> Any:
         s = space("run")
-        try:  # (a failure leaves numbers half written: every call writes them all again)
-            pack_p(s.inb, 0, *P)
-            pack_p(s.inb, 8 * np_, *G)
-            pack_x(s.inb, 16 * np_, *flat)
-        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
+        if not s.packed(P, G, flat):
             return None
         if program(s.at[0], s.at[1], s.at[3] if keep is None else keep) != 0:
             return None
@@ -52,10 +47,7 @@ def c_program(plan: Plan, names: Sequence[str], title: str) -> Program:
 
     def forward(P: List[float], G: Any, flat: Sequence[Any], plain: Sequence[Any]) -> Any:
         s = space("forward")  # (G stays zeros)
-        try:
-            pack_p(s.inb, 0, *P)
-            pack_x(s.inb, 16 * np_, *flat)
-        except (struct.error, TypeError, OverflowError):
+        if not s.packed(P, None, flat):
             return None
         return None if program(s.at[0], s.at[1], s.at[3]) != 0 else list(unpack_out(s.outs[0]))
 
@@ -71,11 +63,26 @@ class _Space:
     outs (a training step's [the value, G] go to one then the other), the workspace."""
 
     def __init__(self, np_: int, nx: int, size: int, n_out: int) -> None:
+        self.np = np_
+        self.pack_p, self.pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{nx}d").pack_into
         self.inb = array("d", bytes(8 * (2 * np_ + nx)))
         self.outs = [array("d", bytes(8 * n_out)) for _ in range(2)]
         self.work = array("d", bytes(16 * size))
         self.at = [b.buffer_info()[0] for b in (self.inb, *self.outs, self.work)]
         self.bytes = memoryview(self.inb).cast("B")
+
+    def packed(self, P: Sequence[float], G: Optional[Sequence[float]], flat: Optional[Sequence[Any]]) -> bool:
+        """P, then G and the call's numbers where given, written into in; False where a number is
+        one a double cannot hold (then numbers are half written: every call writes them all again)."""
+        try:
+            self.pack_p(self.inb, 0, *P)
+            if G is not None:
+                self.pack_p(self.inb, 8 * self.np, *G)
+            if flat is not None:
+                self.pack_x(self.inb, 16 * self.np, *flat)
+        except (struct.error, TypeError, OverflowError):
+            return False
+        return True
 
 
 def _spaces(np_: int, nx: int, size: int, n_out: int) -> Callable[[str], _Space]:
@@ -100,7 +107,6 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
     function.argtypes = [ctypes.c_void_p] * 6 + [ctypes.c_int] * 2
     many.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int] + [ctypes.c_void_p] * 2 + [ctypes.c_int] * 3 + [
         ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
-    pack_p, pack_x = struct.Struct(f"{np_}d").pack_into, struct.Struct(f"{nx}d").pack_into
     unpack = struct.Struct(f"{np_}d").unpack_from  # (G at offset 8 in an out, P at 0 in in)
     index = {r.name: k for k, r in enumerate(update.RULES.values())}
 
@@ -109,28 +115,20 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
 
     def train(P: List[float], flat: Any, plain: Any, name: str, S: List[float], B: List[Any]) -> Any:
         s = space()
-        try:  # (a failure leaves numbers half written: every call writes them all again)
-            pack_p(s.inb, 0, *P)
-            pack_x(s.inb, 16 * np_, *flat)
-        except (struct.error, TypeError, OverflowError):  # a number a double cannot hold
-            return None
-        return taken(s, name, S, B)
+        return taken(s, name, S, B) if s.packed(P, None, flat) else None
 
     def train_parts(P: List[float], parts: List[Any], name: str, S: List[float], B: List[Any]) -> Any:
         """`train` on the call's numbers given as bytes (arrays of doubles), copied in as they are."""
         s = space()
-        try:
-            pack_p(s.inb, 0, *P)
-        except (struct.error, TypeError, OverflowError):
+        if not s.packed(P, None, None):
             return None
         at = 16 * np_
         for part in parts:
-            s.bytes[at : at + len(part)] = part
-            at += len(part)
+            at = _put(s.bytes, at, part)
         return taken(s, name, S, B)
 
     def taken(s: _Space, name: str, S: List[float], B: List[Any]) -> Any:
-        b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
+        b = _addresses(B)
         numbers = array("d", S)  # (kept here while the program reads it)
         if function(s.at[0], s.at[1], s.at[3], numbers.buffer_info()[0], *b, index[name], np_) != 0:
             return None
@@ -143,23 +141,19 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
         s, size = space(), 8 * nx * len(batches)
         numbers = bytearray(max(size, 8))  # (at least a double: a buffer of none has no address)
         view, at = memoryview(numbers), 0
+        if not s.packed(P, None, None):
+            return None
         try:
-            pack_p(s.inb, 0, *P)
             for parts in batches:
                 for part in parts:
-                    if type(part) is list:  # (packed: cheaper than array.fromlist)
-                        struct.pack_into(f"{len(part)}d", numbers, at, *part)
-                        at += 8 * len(part)
-                    else:
-                        view[at : at + len(part)] = part
-                        at += len(part)
+                    at = _put(view, at, part)
         except (struct.error, TypeError, OverflowError, ValueError):  # (ValueError: a part too long)
             return None
         if at != size:
             return None
         rows = array("d", [x for row in S for x in row])
         losses = array("d", bytes(8 * len(batches)))
-        b = [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
+        b = _addresses(B)
         k = many(*s.at, rows.buffer_info()[0], len(S[0]), *b, index[name], np_, len(batches),
                  ctypes.addressof(ctypes.c_char.from_buffer(numbers)), nx, losses.buffer_info()[0])
         if k == 0:
@@ -168,3 +162,18 @@ def c_train(library: Any, np_: int, nx: int, spaces: Callable[[str], _Space]) ->
 
     train.many, train.parts = train_many, train_parts  # type: ignore[attr-defined]
     return train
+
+
+def _addresses(B: List[Any]) -> List[Optional[int]]:
+    """The addresses of the optimizer's buffers (arrays of doubles), None for those it has not."""
+    return [x.buffer_info()[0] for x in B] + [None] * (2 - len(B))
+
+
+def _put(view: memoryview, at: int, part: Any) -> int:
+    """Part of a call's numbers (a list, or the bytes of doubles) written at byte `at` of `view`;
+    the byte after it. A list is packed (cheaper than array.fromlist)."""
+    if type(part) is list:
+        struct.pack_into(f"{len(part)}d", view, at, *part)
+        return at + 8 * len(part)
+    view[at : at + len(part)] = part
+    return at + len(part)
