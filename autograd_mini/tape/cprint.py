@@ -54,7 +54,6 @@ class CPrinter:
         self.sink = False
         self.loop: Any = None  # the rows whose loop is being written: row 0 of every array is row i
         self.indent = 0
-        self.colname: Dict[Any, str] = {}  # a rows' column -> its name (its first node's)
         self.width: Dict[Any, int] = {}  # rows -> the slots of one sample's nodes
         self.size = self._slots()
 
@@ -95,19 +94,18 @@ class CPrinter:
         for v, name in self.bound.items():
             k = self.plan.p_pos[v]
             self.macros += [f"#define {name} P[{k}]", f"#define d_{name} G[{k}]"]
-        columns = {col.members()[0]: col for r in self.plan.rows for col in r.columns}
         for v, name in self.names.node.items():
-            if v in self.plan.row_of and v not in columns:
-                continue  # (a later sample's node: its column has the name)
+            found = self.plan.row_of.get(v)  # (rows, sample, k)
+            if found is not None and found[1] > 0:
+                continue  # (a later sample's node: its column has sample 0's name)
             gname = self.gnames[v] = self.names.fresh("d_" + name, v)
-            if v not in columns:
+            if found is None:
                 self.macros += [f"#define {name} v[{self.slot[v]}]", f"#define {gname} d[{self.slot[v]}]"]
                 continue
-            sample = f"{self.slot[v]} + (i) * {self.width[self.plan.row_of[v][0]]}"  # sample i's
+            sample = f"{self.slot[v]} + (i) * {self.width[found[0]]}"  # sample i's
             self.macros += [f"#define {name}(i) v[{sample}]", f"#define {gname}(i) d[{sample}]"]
             self.pointers[(name, False)] = f"{name}({{}})".format
             self.pointers[(name, True)] = f"{gname}({{}})".format
-            self.colname[columns[v]] = name
         return size
 
     # ---- references ----
@@ -140,8 +138,8 @@ class CPrinter:
         """The name of an array: a block's outputs (L1_a), a map's values, an argument."""
         if isinstance(arr, Block):
             return f"{self.names.block[-arr.uid - 1]}_{'a' if arr.act else 'z'}"
-        if isinstance(arr, Column):
-            return self.colname[arr]
+        if isinstance(arr, Column):  # (named as its first node)
+            return self.names.node[arr.members()[0]]
         return self.names.block[-arr.uid - 1] if isinstance(arr, Map) else str(arr.name)
 
     def print(self, e: Expr, local: Optional[Dict[str, str]] = None) -> str:
@@ -291,8 +289,6 @@ class CPrinter:
         self.forwards[v] = f"{{ {z} z += {b};{keep} {self.ref(v)} = {a}; }}"
         self.emit(self.forwards[v])
 
-    # ---- backward ----
-
     # ---- rows: one loop over the samples, group 0's statements with row 0 read as row i ----
 
     def _rows(self, r: Rows, groups: List[Any], back: bool = False) -> None:
@@ -311,6 +307,8 @@ class CPrinter:
 
     def _rows_back(self, r: Rows, groups: List[Any]) -> None:
         self._rows(r, groups, True)
+
+    # ---- backward ----
 
     def _seed(self, v: int) -> None:
         self.emit(f"{self.ref(v, True)} += 1.0;")
