@@ -24,10 +24,10 @@ from .clayers import block_backward, block_forward
 from .csyntax import FILE, SIGMOID, C, run_time
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
-from .maps import Map
+from .maps import ArgArray, Map
 from .names import Names, bind_params
 from .plan import Block, Plan
-from .rows import Argument, Column, Rows
+from .rows import Column, Rows
 from .steps import Refs, Steps, activation, arrays
 
 _PART_LINES = 400  # lines per function: a compiler takes longer than linear time on a long one
@@ -122,7 +122,7 @@ class CPrinter:
         if found is not None and self.loop is not None and found[1] == 0 and found[0].N == self.loop.N:
             arr, _, j = found  # row 0 of an array, in the rows' loop: row i
             at = f"i * {arr.n} + {j}" if arr.n > 1 else "i"
-            if isinstance(arr, Argument):  # (its numbers: X[i * n + j], their gradients beside)
+            if isinstance(arr, ArgArray):  # (its numbers: X[i * n + j], their gradients beside)
                 return f"d[{self.np + self.graph.starts[arr.name]} + {at}]" if grad else f"{arr.name}[{at}]"
             return self.array(self.out(arr), arr.nodes, grad)(at)
         if nd.kind == ARG and not grad:

@@ -22,13 +22,14 @@ Place = Tuple[Any, int, int]  # (array, i, j)
 
 
 class ArgArray:
-    """An argument that is a list (N × 1, `flat`) or a matrix (N × m) of the call's numbers."""
+    """An argument that is a list (N × 1, `flat`) or a matrix (N × n) of the call's numbers: its
+    element (i, j) is number i·n + j of the argument. `nodes`, the grid of its leaves, where the
+    function reads every one of its numbers (`argument_arrays`)."""
 
-    def __init__(self, name: str, nodes: List[List[int]], flat: bool) -> None:
-        self.name = name
+    def __init__(self, name: str, N: int, n: int, flat: bool,
+                 nodes: Optional[List[List[int]]] = None) -> None:
+        self.name, self.N, self.n, self.flat = name, N, n, flat
         self.nodes = nodes
-        self.N, self.n = len(nodes), len(nodes[0])
-        self.flat = flat
         self.uid = 0  # not a step: its numbers are read, not computed
 
 
@@ -50,28 +51,56 @@ class Map:
         return [v for row in self.nodes for v in row]
 
 
+def argument_shape(graph: Graph, name: str) -> Optional[Tuple[int, int, bool]]:
+    """(N, n, whether it is a list) of the argument `name`, if it is a list of N numbers or a
+    matrix of N rows of n numbers; else None."""
+    N = graph.extent.get((name, ()), 0)
+    flat = (name, (0,)) not in graph.extent
+    n = 1 if flat else graph.extent[(name, (0,))]
+    if N == 0 or n == 0 or not flat and any(graph.extent.get((name, (i,))) != n for i in range(N)):
+        return None
+    return N, n, flat
+
+
 def argument_arrays(graph: Graph) -> Dict[int, Place]:
-    """The place of each argument leaf that sits in a list or a matrix argument."""
+    """The place of each argument leaf that sits in a list or a matrix argument every number of
+    which is a leaf of the graph (a map can run over it)."""
     groups: Dict[str, Dict[Tuple[int, ...], int]] = {}
     for v, nd in enumerate(graph.nodes):
         if nd.kind == ARG and 1 <= len(nd.path[1]) <= 2:
             groups.setdefault(nd.path[0], {})[nd.path[1]] = v
     places: Dict[int, Place] = {}
     for name, found in groups.items():
-        N = graph.extent.get((name, ()), 0)
-        depth = {len(p) for p in found}
-        if len(depth) != 1 or N == 0:
+        shape = argument_shape(graph, name)
+        if shape is None:
             continue
-        flat = depth.pop() == 1
-        n = 1 if flat else graph.extent.get((name, (0,)), 0)
-        if not flat and any(graph.extent.get((name, (i,))) != n for i in range(N)):
-            continue
+        N, n, flat = shape
         keys = [[(i,) if flat else (i, j) for j in range(n)] for i in range(N)]
-        if n == 0 or any(k not in found for row in keys for k in row):
+        if any(k not in found for row in keys for k in row):
             continue
-        arr = ArgArray(name, [[found[k] for k in row] for row in keys], flat)
-        places.update({v: (arr, i, j) for i, row in enumerate(arr.nodes) for j, v in enumerate(row)})
+        grid = [[found[k] for k in row] for row in keys]
+        arr = ArgArray(name, N, n, flat, grid)
+        places.update({v: (arr, i, j) for i, row in enumerate(grid) for j, v in enumerate(row)})
     return places
+
+
+def argument_places(graph: Graph) -> Dict[int, Place]:
+    """The place of each argument leaf in a list or a matrix argument of two rows or more, read
+    or not (a loop over the samples reads row i of it)."""
+    found: Dict[int, Place] = {}
+    arrays: Dict[str, Optional[ArgArray]] = {}
+    for v, nd in enumerate(graph.nodes):
+        if nd.kind != ARG or not 1 <= len(nd.path[1]) <= 2:
+            continue
+        name, path = nd.path
+        if name not in arrays:
+            shape = argument_shape(graph, name)
+            arrays[name] = ArgArray(name, *shape) if shape is not None and shape[0] >= 2 else None
+        arr = arrays[name]
+        i, j = path if len(path) == 2 else (path[0], 0)
+        if arr is not None and len(path) == 2 - arr.flat and nd.flat == graph.starts[name] + i * arr.n + j:
+            found[v] = (arr, i, j)
+    return found
 
 
 def find_maps(graph: Graph, placed: Dict[int, Place], banned: Set[int]) -> List[Map]:

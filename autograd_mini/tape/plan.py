@@ -26,8 +26,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .formulas import kind
 from .graph import CONST, DERIVED, OP, PARAM, Graph
-from .maps import Map, argument_arrays, find_maps, order_of
-from .rows import Rows, argument_places, find_rows, fits
+from .maps import Map, argument_arrays, argument_places, find_maps, order_of
+from .rows import Rows, find_rows, fits
 
 
 @dataclass(eq=False)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .graph import ARG, CONST, DERIVED, OP, Graph
+from .graph import CONST, DERIVED, OP, Graph
 
 Place = Tuple[Any, int, int]  # (array, i, j)
 
@@ -53,36 +53,6 @@ class Rows:
 
     def members(self) -> List[int]:
         return [v for g in self.groups for v in g]
-
-
-class Argument:
-    """A list (N × 1) or a matrix (N × n) argument of numbers: its element (i, j) is number
-    i·n + j of the argument, whichever of them the function reads."""
-
-    def __init__(self, name: str, N: int, n: int) -> None:
-        self.name, self.N, self.n = name, N, n
-        self.uid = 0
-
-
-def argument_places(graph: Graph) -> Dict[int, Place]:
-    """The place of each argument leaf in a list or a matrix argument (see `Argument`)."""
-    found: Dict[int, Place] = {}
-    shapes: Dict[str, Optional[Argument]] = {}
-    for v, nd in enumerate(graph.nodes):
-        if nd.kind != ARG or not 1 <= len(nd.path[1]) <= 2:
-            continue
-        name, path = nd.path
-        if name not in shapes:
-            N = graph.extent.get((name, ()), 0)
-            n = graph.extent.get((name, (0,)), 1)
-            rows = all(graph.extent.get((name, (i,)), 1) == n for i in range(N))
-            shapes[name] = Argument(name, N, n) if N >= 2 and rows else None
-        arr = shapes[name]
-        i, j = path if len(path) == 2 else (path[0], 0)
-        if arr is not None and len(path) == 1 + (arr.n > 1 or (name, (0,)) in graph.extent) \
-                and nd.flat == graph.starts[name] + i * arr.n + j:
-            found[v] = (arr, i, j)
-    return found
 
 
 def find_rows(graph: Graph, placed: Dict[int, Place]) -> List[Rows]:
