@@ -26,6 +26,7 @@ from typing import Any, Callable, ClassVar, Dict, Iterable, List, Optional, Sequ
 
 from .checks import finite, integer, positive, shown
 from .engine import Value
+from .optim_rules import Rule
 
 LR = Union[float, Callable[[int], float]]
 Check = Callable[[Any, str], Any]
@@ -82,7 +83,8 @@ def _param_list(params: Iterable[Value], where: str) -> List[Value]:
 class Optimizer:
     """What every optimizer shares: the parameters, the step counter, the rate, `zero_grad()` and
     the state dict. A subclass names its hyperparameters with their checks (`HYPERPARAMETERS`) and
-    its per-parameter buffers (`BUFFERS`, lists of floats), and writes `step()`."""
+    its per-parameter buffers (`BUFFERS`, lists of floats), writes its update as formulas (a
+    `Rule`) and gives, in `step_rule()`, the rule of the next step and the numbers it shares."""
 
     HYPERPARAMETERS: ClassVar[Dict[str, Check]] = {"lr": check_lr}
     BUFFERS: ClassVar[Tuple[str, ...]] = ()
@@ -127,8 +129,15 @@ class Optimizer:
             hook(self)
 
     def update(self) -> None:
-        """The rule: change each parameter's `.data` from its `.grad` and count the step."""
-        raise NotImplementedError
+        """Change each parameter's `.data` from its `.grad` by the rule of `step_rule()`, and
+        count the step."""
+        rule, numbers = self.step_rule()
+        rule.run(self, numbers)
+        self.steps += 1
+
+    def step_rule(self) -> Tuple[Rule, Dict[str, float]]:
+        """The rule of the next step and the numbers it shares (lr, ...), by name."""
+        raise NotImplementedError(f"{type(self).__name__}: an optimizer gives step_rule() or writes update()")
 
     def register_step_pre_hook(self, hook: Callable[[Optimizer], None]) -> Callable[[], None]:
         """Call ``hook(optimizer)`` before every `step()` (as PyTorch's hook of the same name);
@@ -262,6 +271,8 @@ class SGD(Optimizer):
 
     HYPERPARAMETERS = {"lr": check_lr, "momentum": check_unit, "weight_decay": check_decay}
     BUFFERS = ("velocity",)
+    RULE = Rule("sgd", {"v": "velocity"}, v="mu * v + (g + wd * p)", p="p - lr * v")
+    PLAIN = Rule("sgd_plain", {}, p="p - lr * g")  # no momentum, no decay: the cheap update
     momentum: float
     weight_decay: float
     velocity: List[float]
@@ -271,19 +282,11 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
-    def update(self) -> None:
+    def step_rule(self) -> Tuple[Rule, Dict[str, float]]:
         lr, mu, wd = self.current_lr(), self.momentum, self.weight_decay
-        if mu == 0.0 and wd == 0.0:  # the plain update, kept cheap
-            for p in self.params:
-                p.data -= lr * p.grad
-        else:
-            vel = self.velocity
-            for i, p in enumerate(self.params):
-                g = p.grad + wd * p.data
-                v = mu * vel[i] + g
-                vel[i] = v
-                p.data -= lr * v
-        self.steps += 1
+        if mu == 0.0 and wd == 0.0:
+            return self.PLAIN, {"lr": lr}
+        return self.RULE, {"lr": lr, "mu": mu, "wd": wd}
 
     def __repr__(self) -> str:
         return (
@@ -310,6 +313,10 @@ class Adam(Optimizer):
 
     HYPERPARAMETERS = {"lr": check_lr, "betas": check_betas, "eps": positive, "weight_decay": check_decay}
     BUFFERS = ("m", "v")
+    RULE = Rule(  # l2 = weight_decay, shrink = 1 (Adam); l2 = 0, shrink = 1 - lr·weight_decay (AdamW)
+        "adam", {"m": "m", "v": "v"}, g="g + l2 * p", m="b1 * m + c1 * g", v="b2 * v + c2 * g * g",
+        p="p * shrink - step_size * (m / (sqrt(v) / root_c2 + eps))",
+    )
     DECOUPLED: ClassVar[bool] = False  # AdamW: the decay shrinks p instead of entering g
     DEFAULT_WEIGHT_DECAY: ClassVar[float] = 0.0
     betas: Tuple[float, float]
@@ -330,20 +337,15 @@ class Adam(Optimizer):
             weight_decay = self.DEFAULT_WEIGHT_DECAY
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def update(self) -> None:
+    def step_rule(self) -> Tuple[Rule, Dict[str, float]]:
         lr = self.current_lr()
         b1, b2 = self.betas
         t = self.steps + 1
-        step_size = lr / (1.0 - b1**t)
-        root_c2 = math.sqrt(1.0 - b2**t)
-        eps, m, v = self.eps, self.m, self.v
         l2, shrink = (0.0, 1.0 - lr * self.weight_decay) if self.DECOUPLED else (self.weight_decay, 1.0)
-        for i, p in enumerate(self.params):
-            g = p.grad + l2 * p.data
-            m[i] = mi = b1 * m[i] + (1.0 - b1) * g
-            v[i] = vi = b2 * v[i] + (1.0 - b2) * g * g
-            p.data = p.data * shrink - step_size * (mi / (math.sqrt(vi) / root_c2 + eps))
-        self.steps = t
+        return self.RULE, {
+            "b1": b1, "c1": 1.0 - b1, "b2": b2, "c2": 1.0 - b2, "l2": l2, "shrink": shrink,
+            "step_size": lr / (1.0 - b1**t), "root_c2": math.sqrt(1.0 - b2**t), "eps": self.eps,
+        }
 
     def __repr__(self) -> str:
         return (
@@ -366,3 +368,6 @@ class AdamW(Adam):
 
     DECOUPLED = True
     DEFAULT_WEIGHT_DECAY = 0.01  # torch.optim.AdamW's
+
+
+RULES = (SGD.RULE, SGD.PLAIN, Adam.RULE)  # every rule, for the traced programs (autograd_mini.tape)

@@ -1,74 +1,41 @@
 """The optimizer's step inside the program: ``trace(fn, *args, optimizer=opt)``.
 
-Each rule is written once, as formulas over one parameter p, its gradient g and its buffers, in
-the order and with the operations of `autograd_mini.optim` (so the floats are the same), and
-printed by both printers' syntax: a Python function and a C function over the arrays P, G and the
-buffers. The numbers a step shares (lr, or Adam's step size for step t) are computed from the
-optimizer at each call, as its `step()` computes them, so a schedule or a changed ``lr`` holds.
+Each rule is the optimizer's own (`autograd_mini.optim`: formulas over one parameter p, its
+gradient g and its buffers, from which the optimizer's `step()` is compiled too), printed here by
+both printers' syntax: a Python function and a C function over the arrays P, G and the buffers.
+The numbers a step shares (lr, or Adam's step size for step t) are the optimizer's `step_rule()`'s
+at each call, so a schedule or a changed ``lr`` holds.
 
->>> print(python_source(RULES["SGD"]).splitlines()[6])
+>>> print(python_source(RULES["sgd"]).splitlines()[6])
         v = mu * v + (g + wd * p)
 """
 
 from __future__ import annotations
 
-import math
 import struct
 from array import array
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .. import optim
-from ..engine.expr import PYTHON, Expr, Syntax, names_in, parse
+from ..engine.expr import PYTHON, Syntax
+from ..optim_rules import Rule
 from . import args as arguments
 from .csyntax import C
 
-
-class Rule(NamedTuple):
-    name: str
-    steps: List[Tuple[str, Expr]]  # (what it sets: p or a buffer, its formula), in order
-    buffers: Dict[str, str]  # the formulas' name of a buffer -> the optimizer's attribute
-    scalars: List[str]  # the numbers it reads, the same for every parameter (lr, ...)
-
-
-def _rule(name: str, buffers: Dict[str, str], *steps: Tuple[str, str]) -> Rule:
-    known = {"p", "g", *buffers}
-    parsed = []
-    for target, text in steps:
-        names = {n for n in text.replace("(", " ").replace(")", " ").split() if n.isidentifier()} - {"sqrt"}
-        parsed.append((target, parse(text, known | names, {"sqrt"}, f"optimizer {name}")))
-    used = set().union(*(names_in(e) for _, e in parsed))
-    return Rule(name, parsed, buffers, sorted(used - {"p", "g", *buffers, *(t for t, _ in parsed)}))
-
-
-RULES = {  # as optim.SGD.update and optim.Adam.update compute them
-    "SGD": _rule("sgd", {"v": "velocity"}, ("v", "mu * v + (g + wd * p)"), ("p", "p - lr * v")),
-    "SGD plain": _rule("sgd_plain", {}, ("p", "p - lr * g")),  # no momentum, no decay
-    "Adam": _rule("adam", {"m": "m", "v": "v"}, ("g", "g + l2 * p"), ("m", "b1 * m + c1 * g"),
-                  ("v", "b2 * v + c2 * g * g"),
-                  ("p", "p * shrink - step_size * (m / (sqrt(v) / root_c2 + eps))")),
-}
+RULES = {rule.name: rule for rule in optim.RULES}  # the rules a program takes, as the optimizers define them
 
 
 def rule_of(opt: Any) -> Optional[Tuple[Rule, Dict[str, float]]]:
-    """The rule of `opt`'s next step and its numbers (None where the program cannot take it: an
-    optimizer of another kind, or one whose step hooks must see the step)."""
+    """The rule of `opt`'s next step and its numbers, as its own `step()` would take them (None
+    where the program cannot take it: an optimizer whose step is not its rule's, or one of another
+    rule, or one whose step hooks must see the step)."""
     if opt.step_pre_hooks or opt.step_post_hooks:
         return None
     kind = type(opt)
-    if kind is optim.SGD:
-        lr, mu, wd = opt.current_lr(), opt.momentum, opt.weight_decay
-        if mu == 0.0 and wd == 0.0:
-            return RULES["SGD plain"], {"lr": lr}
-        return RULES["SGD"], {"lr": lr, "mu": mu, "wd": wd}
-    if kind in (optim.Adam, optim.AdamW):
-        lr = opt.current_lr()
-        b1, b2 = opt.betas
-        t = opt.steps + 1
-        l2, shrink = (0.0, 1.0 - lr * opt.weight_decay) if kind.DECOUPLED else (opt.weight_decay, 1.0)
-        numbers = {"b1": b1, "c1": 1.0 - b1, "b2": b2, "c2": 1.0 - b2, "l2": l2, "shrink": shrink}
-        numbers.update(step_size=lr / (1.0 - b1**t), root_c2=math.sqrt(1.0 - b2**t), eps=opt.eps)
-        return RULES["Adam"], numbers
-    return None
+    if kind.step is not optim.Optimizer.step or kind.update is not optim.Optimizer.update:
+        return None
+    found: Tuple[Rule, Dict[str, float]] = opt.step_rule()
+    return found if RULES.get(found[0].name) is found[0] else None
 
 
 def python_source(rule: Rule) -> str:
