@@ -10,6 +10,7 @@ import needs
 import pytest
 
 from autograd_mini import Value, losses, nn, optim
+from autograd_mini.optim_rules import Rule
 
 
 def test_sgd_plain_step() -> None:
@@ -220,9 +221,13 @@ def our_loss(ps: List[Value]) -> Value:
     ],
 )
 def test_each_optimizer_matches_torch_step_by_step(name: str, kwargs: dict) -> None:
-    torch = need_torch()
     ps = [Value(x) for x in START]
-    opt = getattr(optim, name)(ps, **kwargs)
+    steps_match_torch(getattr(optim, name)(ps, **kwargs), ps, name, kwargs)
+
+
+def steps_match_torch(opt: optim.Optimizer, ps: List[Value], name: str, kwargs: dict) -> None:
+    """20 steps of `opt` on `our_loss` equal those of ``torch.optim.<name>(**kwargs)``."""
+    torch = need_torch()
     tp = torch.tensor(START, dtype=torch.float64, requires_grad=True)
     topt = getattr(torch.optim, name)([tp], **kwargs)
     c = torch.tensor(WEIGHTS, dtype=torch.float64)
@@ -236,3 +241,35 @@ def test_each_optimizer_matches_torch_step_by_step(name: str, kwargs: dict) -> N
         ours, theirs = [p.data for p in ps], tp.tolist()
         assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-300), f"{name} {kwargs} step {step + 1}"
     assert max(abs(a - b) for a, b in zip(ours, START)) > 0.1  # the parameters did move
+
+
+# An optimizer written as its formulas alone: SGD with Nesterov momentum, as torch's nesterov=True
+# (g is set after v, and read by the step after it).
+NESTEROV = Rule("nesterov", {"v": "velocity"}, v="mu * v + g", g="g + mu * v", p="p - lr * g")
+
+
+class NesterovSGD(optim.SGD):
+    def step_rule(self) -> tuple:
+        return NESTEROV, {"lr": self.current_lr(), "mu": self.momentum}
+
+
+def test_an_optimizer_written_as_formulas_alone_matches_torch() -> None:
+    ps = [Value(x) for x in START]
+    steps_match_torch(NesterovSGD(ps, lr=0.05, momentum=0.9), ps, "SGD", {"lr": 0.05, "momentum": 0.9,
+                                                                          "nesterov": True})
+
+
+@pytest.mark.parametrize(
+    "steps, message",
+    [
+        ({"q": "p - lr * g"}, "optimizer rule bad: a step sets p, g or a buffer"),
+        ({"p": "p - lr * grad(p)"}, "optimizer rule bad: unknown function 'grad'"),
+        ({"p": "p - lr *"}, "optimizer rule bad: invalid syntax"),
+        ({"p": "p - k * g"}, "optimizer rule bad: 'k' cannot name a number"),
+        ({"p": "p - LR * g"}, "optimizer rule bad: 'LR' cannot name a number"),
+        ({"p": "p ^ g"}, r"use \*\* for powers"),
+    ],
+)
+def test_a_bad_rule_is_refused_naming_the_part(steps: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Rule("bad", {}, **steps)

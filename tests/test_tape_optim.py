@@ -11,8 +11,10 @@ from typing import Any, Callable, List
 
 import pytest
 import test_tape as T
+from test_optim import NESTEROV, NesterovSGD
 
 from autograd_mini import optim
+from autograd_mini.optim_rules import Rule
 from autograd_mini.tape import trace, update
 
 OPTIMIZERS: List[Callable[[Any], optim.Optimizer]] = [
@@ -326,3 +328,108 @@ def test_arguments_are_read_as_before_by_the_faster_reader() -> None:
     for bad in ([[1.0, True]], [True, 1.0], [[1.0], "a"]):
         with pytest.raises(arguments.NotNumbers):
             arguments.read((bad,))
+
+
+N_RULE = 5  # parameters per test of a rule: two pairs in C's SSE2 loop, then one alone
+
+
+def c_update(rule: Rule) -> Any:
+    """`update.c_source(rule)` compiled with a `program` over in = [P, G, B0, B1, S] writing
+    out = [P, B0, B1], P and the buffers changed in place by the rule's C function."""
+    from autograd_mini.tape import cbuild
+
+    n, nb = N_RULE, len(rule.buffers)
+    source = "\n".join([
+        "#include <math.h>", "#include <string.h>", update.PAIRS, update.c_source(rule),
+        "int program(const double *in, double *out, double *keep) {",
+        "    (void)keep;",
+        f"    double *B[2] = {{out + {n}, out + {2 * n}}};",
+        f"    memcpy(out, in, {n} * sizeof(double));",
+        f"    memcpy(out + {n}, in + {2 * n}, {nb * n} * sizeof(double));",
+        f"    update_{rule.name}(out, in + {n}, in + {(2 + nb) * n}, B, {n});",
+        "    return 0;", "}"])
+    return cbuild.compiled(source).function
+
+
+@pytest.mark.parametrize("rule", [*update.RULES.values(), NESTEROV], ids=lambda r: r.name)
+def test_a_rule_gives_the_same_step_in_the_optimizer_and_in_both_programs(
+    rule: Rule, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The optimizer's compiled step (`rule.run`), the Python program's function and the C
+    program's, all printed from the one rule, give the same parameters and buffers to the bit."""
+    import ctypes
+    import random
+    import struct
+    from types import SimpleNamespace
+
+    import needs
+
+    from autograd_mini import Value
+
+    needs.c_compiler()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    rng = random.Random(len(rule.name))
+    n = N_RULE
+    P, G = [rng.uniform(-2, 2) for _ in range(n)], [rng.uniform(-3, 3) for _ in range(n)]
+    B = [[rng.uniform(0, 1) for _ in range(n)] for _ in rule.buffers]  # (Adam's v: >= 0)
+    numbers = {s: rng.uniform(0.01, 0.99) for s in rule.scalars}
+    S = [numbers[s] for s in rule.scalars]
+
+    params = [Value(p) for p in P]
+    for p, g in zip(params, G):
+        p.grad = g
+    opt = SimpleNamespace(params=params, **{a: list(b) for a, b in zip(rule.buffers.values(), B)})
+    rule.run(opt, numbers)
+    own = [p.data for p in params], [getattr(opt, a) for a in rule.buffers.values()]
+
+    functions: dict = {"sqrt": __import__("math").sqrt}
+    exec(update.python_source(rule), functions)  # noqa: S102
+    py = list(P), [list(b) for b in B]
+    functions[f"update_{rule.name}"](py[0], G, S, py[1])
+
+    program = c_update(rule)
+    out = ctypes.create_string_buffer(8 * n * (1 + len(B)))
+    given = [*P, *G, *sum(B, []), *S]
+    assert program(struct.pack(f"{len(given)}d", *given), out, None) == 0
+    values = list(struct.unpack(f"{n * (1 + len(B))}d", out.raw))
+    c = values[:n], [values[n * (k + 1) : n * (k + 2)] for k in range(len(B))]
+
+    assert own == py == c and own[0] != P
+    if rule is NESTEROV:  # and it is the rule as written: v = mu·v + g, p -= lr·(g + mu·v)
+        v = [numbers["mu"] * b + g for b, g in zip(B[0], G)]
+        assert own == ([p - numbers["lr"] * (g + numbers["mu"] * x) for p, g, x in zip(P, G, v)], [v])
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=IDS)
+def test_the_optimizer_and_the_program_read_one_rule(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An optimizer's step is its rule's compiled function (no loop of its own), and the rule the
+    programs print and take is that same object, with the same numbers."""
+    fn, args, params = moons()
+    opt = make(params)
+    rule, numbers = opt.step_rule()
+    assert type(opt).update is optim.Optimizer.update and rule in optim.RULES
+    assert update.RULES[rule.name] is rule and update.rule_of(opt) == (rule, numbers)
+    seen: List[tuple] = []
+    monkeypatch.setattr(rule, "run", lambda o, n: seen.append((o, n)))
+    opt.step()
+    assert seen == [(opt, numbers)] and opt.steps == 1
+
+
+def test_an_optimizer_of_another_rule_takes_its_own_step(backend: str) -> None:
+    """A subclass that keeps its class's rule is taken by the program; one with a rule of its own
+    (not one the programs hold) takes its own step after the program's gradients: both as the loop."""
+
+    class Adam2(optim.Adam):  # another default, the same rule
+        pass
+
+    for make in (lambda ps: Adam2(ps, lr=0.01), lambda ps: NesterovSGD(ps, lr=0.05, momentum=0.9)):
+        fn, args, params = moons()
+        start = [p.data for p in params]
+        want = interpreter_loop(fn, args, make(params), 2), [p.data for p in params]
+        for p, x in zip(params, start):
+            p.data, p.grad = x, 0.0
+        opt = make(params)
+        step = trace(fn, *args, backend=backend, optimizer=opt)
+        taken = update.rule_of(opt) is not None
+        assert (step.run([args, args]), [p.data for p in params]) == want
+        assert taken == (type(opt) is Adam2) and step.fallbacks == 0
