@@ -20,8 +20,8 @@ from needs import needs_dot
 from autograd_mini import Value, explain, losses, nn, topological_order, total
 from autograd_mini.stepper import stepper_html, write_stepper
 from autograd_mini.stepper.data import page_data, shown_gradients, widest
+from autograd_mini.pages import script_json
 from autograd_mini.stepper.formulas import expression
-from autograd_mini.stepper.page import asset, script, script_json
 from autograd_mini.viz import GraphvizMissing
 
 HAS_DOT = shutil.which("dot") is not None
@@ -173,6 +173,10 @@ def test_forward_texts_name_the_real_operations() -> None:
 # ---- the page ----
 
 
+def sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
 def parse(text: str) -> Page:
     return Page(text)
 
@@ -231,11 +235,12 @@ def test_the_page_is_self_contained_and_its_script_is_the_one_the_policy_allows(
     (csp,) = [a["content"] for _, a in page.elements if a.get("http-equiv") == "Content-Security-Policy"]
     scripts = [s for a, s in page.scripts if not a.get("type")]
     assert len(scripts) == 1
-    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
-    assert f"script-src 'sha256-{digest}'" in csp and csp.startswith("default-src 'none';")
+    assert f"script-src 'sha256-{sha256(scripts[0])}'" in csp and csp.startswith("default-src 'none';")
+    (style,) = re.findall(r"<style>(.*?)</style>", text, re.S)  # (a "</style" or "</script" inside
+    # would end its element early: the digests would not match)
+    assert f"style-src 'sha256-{sha256(style)}'" in csp
     for word in ("fetch(", "XMLHttpRequest", "import(", "@import", "url(", "http://", "https://"):
-        assert word not in script() + asset("stepper.css")
-    assert "</script" not in script() and "</style" not in asset("stepper.css")
+        assert word not in scripts[0] + style
 
 
 @needs_dot

@@ -1,4 +1,5 @@
-"""Assemble the page: the HTML template, its stylesheet and script (package data), the SVG and the data.
+"""Assemble the page: the shared frame (autograd_mini.pages) around this package's body, style and
+script (package data), the SVG and the data.
 
 Nothing on the page comes from the network: a Content-Security-Policy allows no source but the page's
 own inline style and script, named by their SHA-256, so a browser refuses anything else outright.
@@ -6,14 +7,8 @@ own inline style and script, named by their SHA-256, so a browser refuses anythi
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import json
 import os
 import re
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -23,26 +18,26 @@ from ..engine import Value, topological_order
 from ..explanation import explain
 from ..graph_source import MAX_NODES, RANKDIRS
 from ..names import node_names
+from ..pages import Button, Controls, Page
 from .data import page_data, shown_gradients, widest
 from .matrices import layer_panels
 from .svg import layout, tag, visible
 
-_SLOT = re.compile(r"\{\{(\w+)\}\}")
-# the page's script, in the order it runs: its parts share one function's scope
-SCRIPT_PARTS = ("format.js", "steps.js", "graph.js", "panel.js", "matrices.js", "controls.js")
-
-
-@cache
-def asset(name: str) -> str:
-    """The text of one of the package's page files (stepper.html, stepper.css, the script's parts)."""
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-
-
-def script() -> str:
-    """The page's script: its parts joined in one function, so that they share names and leave only
-    ``window.autogradStepper`` behind."""
-    body = "\n".join(asset(part) for part in SCRIPT_PARTS)
-    return f'(function () {{\n"use strict";\n{body}}})();\n'
+PAGE = Page(
+    package="autograd_mini.stepper", prefix="st", generator="stepper", body="stepper.html", css="stepper.css",
+    # its own parts of the script, in the order they run (after the shared ones)
+    script=("steps.js", "graph.js", "panel.js", "matrices.js", "controls.js"),
+    controls=Controls(
+        label="Steps",
+        first=Button("st-reset", "|◀ Reset", "Back to the start"),
+        prev=Button("st-prev", "◀ Prev", "Previous step"),
+        next=Button("st-next", "Next ▶", "Next step"),
+        last=Button("st-end", "End ▶|", "Jump to the end"),
+        slider="Step", speed="Seconds per step while playing",
+        speeds=((2000, "0.5 step/s"), (1000, "1 step/s"), (500, "2 steps/s"), (200, "5 steps/s"),
+                (60, "fast")),
+        default=1000),
+    csp="img-src data:")
 
 
 def stepper_html(
@@ -107,28 +102,9 @@ def write_stepper(root: Value, path: Union[str, os.PathLike], **options: Any) ->
 
 
 def fill(data: Dict[str, Any], svg: str) -> str:
-    """The page: the template with its style, script, picture and data in place (one pass, so no
-    inserted text is ever read as a slot)."""
-    css, js = asset("stepper.css"), script()
-    slots = {
-        "title": html.escape(visible(data["title"]), quote=True),
-        "csp": f"default-src 'none'; style-src '{_sha(css)}'; script-src '{_sha(js)}'; img-src data:",
-        "css": css,
-        "js": js,
-        "svg": svg,
-        "data": script_json(data),
-    }
-    return _SLOT.sub(lambda m: slots[m.group(1)], asset("stepper.html"))
-
-
-def script_json(data: Any) -> str:
-    """`data` as JSON that can sit inside a ``<script>`` element: no ``<``, ``>`` or ``&`` in it."""
-    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _sha(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    """The page: the shared frame with this page's style, script, picture and data in place."""
+    title = visible(data["title"])
+    return PAGE.html(title=title, heading=title, data=data, svg=svg)
 
 
 def _default_title(name: str, data: float) -> str:

@@ -1,12 +1,6 @@
 /* Part of the stepper page's script (page.py joins the parts in one function): the step's card and
    the explain table. */
 // ---- the side panel ----
-function el(tag, cls, text) {
-  var x = document.createElement(tag);
-  if (cls) x.className = cls;
-  if (text !== undefined) x.textContent = text;
-  return x;
-}
 var rows = [];
 (function buildTable() {
   var table = $("st-table");

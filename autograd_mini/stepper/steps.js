@@ -2,7 +2,6 @@
    gradients they add up, in the engine's order. */
 var D = JSON.parse(document.getElementById("st-data").textContent);
 var num = function (x) { return typeof x === "string" ? Number(x) : x; };
-var $ = function (id) { return document.getElementById(id); };
 
 // ---- the steps ----
 var nodes = D.nodes.map(function (n) { return { name: n.name, data: num(n.data), leaf: n.leaf, op: n.op }; });

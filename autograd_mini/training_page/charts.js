@@ -2,13 +2,6 @@
 var D = JSON.parse(document.getElementById("tr-data").textContent);
 var frames = D.frames, L = D.layers.length, LAST = frames.length - 1;
 var SVGNS = "http://www.w3.org/2000/svg";
-function $(id) { return document.getElementById(id); }
-function el(tag, cls, text) {
-  var e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 function svg(tag, attrs, text) {
   var e = document.createElementNS(SVGNS, tag);
   for (var k in attrs) e.setAttribute(k, String(attrs[k]));

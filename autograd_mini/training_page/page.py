@@ -1,5 +1,6 @@
 """The training page: one self-contained HTML file (its style, script and data inline) that plays
-the recorded training and can be scrubbed with a slider.
+the recorded training and can be scrubbed with a slider; its frame, its bar of controls and the
+parts of its style and script it shares with the stepper's page are autograd_mini.pages'.
 
 Nothing on the page comes from the network: a Content-Security-Policy allows no source but the
 page's own inline style and script, named by their SHA-256, so a browser refuses anything else.
@@ -9,35 +10,26 @@ JSON block and reaches the page as text (``textContent``), never as HTML.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
 import os
-import re
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, Union
 
 from .. import checks
 from ..atomic import write_atomic
-from ..stepper import page as stepper_page
+from ..pages import Button, Controls, Page
 
-_SLOT = re.compile(r"\{\{(\w+)\}\}")
-# the script's parts, in the order they run, joined in one function's scope; numbers are written as
-# Python's format writes them by the stepper's format.js
-SCRIPT_PARTS = ("charts.js", "panels.js", "controls.js")
-
-
-@cache
-def asset(name: str) -> str:
-    """The text of one of this package's page files."""
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-
-
-def script() -> str:
-    body = "\n".join([stepper_page.asset("format.js"), *(asset(part) for part in SCRIPT_PARTS)])
-    return f'(function () {{\n"use strict";\n{body}}})();\n'
+PAGE = Page(
+    package="autograd_mini.training_page", prefix="tr", generator="training page", body="training.html",
+    css="training.css", script=("charts.js", "panels.js", "controls.js"),
+    controls=Controls(
+        label="Recorded steps",
+        first=Button("tr-first", "|◀", "First recorded step"),
+        prev=Button("tr-prev", "◀", "Previous recorded step"),
+        next=Button("tr-next", "▶", "Next recorded step"),
+        last=Button("tr-last", "▶|", "Last recorded step"),
+        slider="Recorded step", speed="Frames per second while playing",
+        speeds=((1000, "1 frame/s"), (400, "2.5 frames/s"), (150, "fast")),
+        default=400))
 
 
 def training_html(data: Dict[str, Any]) -> str:
@@ -47,15 +39,7 @@ def training_html(data: Dict[str, Any]) -> str:
     if not data["frames"]:
         raise ValueError("training_html: nothing was recorded (no frames): call recorder.observe() in "
                          "the loop")
-    css, js = asset("training.css"), script()
-    slots = {
-        "title": html.escape(str(data.get("title", "")), quote=True),
-        "csp": f"default-src 'none'; style-src '{_sha(css)}'; script-src '{_sha(js)}'",
-        "css": css,
-        "js": js,
-        "data": stepper_page.script_json(data),
-    }
-    return _SLOT.sub(lambda m: slots[m.group(1)], asset("training.html"))
+    return PAGE.html(title=str(data.get("title", "")), heading="", data=data)
 
 
 def write_training_page(data: Dict[str, Any], path: Union[str, os.PathLike]) -> Path:
@@ -67,6 +51,3 @@ def write_training_page(data: Dict[str, Any], path: Union[str, os.PathLike]) -> 
     write_atomic(target, page)
     return target
 
-
-def _sha(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")

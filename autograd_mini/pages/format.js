@@ -1,4 +1,4 @@
-/* Part of the stepper page's script (page.py joins the parts in one function): numbers. */
+/* Shared by the pages (autograd_mini/pages joins it into each page's script): numbers. */
 // ---- numbers as Python's f"{x:.{p}g}" writes them (ties to even, as Python rounds) ----
 function fmt(x, p) {
   if (x !== x) return "nan";
