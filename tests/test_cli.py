@@ -10,10 +10,11 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 from needs import needs_dot
+from one_process import run_each
 
 import autograd_mini
 from autograd_mini.cli import main, one_line
@@ -27,14 +28,47 @@ def run(*args: str, cwd: Path, env: Dict[str, str] = None) -> subprocess.Complet
                           cwd=cwd, env=env, timeout=60)
 
 
+# The runs that only read what the command prints (most are one-line errors) are made together: each
+# in a new folder of its own, all in one Python (one_process.py), the first time a test asks for one.
+BATCH: Dict[Tuple[str, ...], Optional[Callable[[Path], None]]] = {}
+Ran = Dict[Tuple[str, ...], Tuple[subprocess.CompletedProcess, Path]]
+
+
+def batched(argvs: List[List[str]], prepare: Optional[Callable[[Path], None]] = None) -> List[List[str]]:
+    """Add `argvs` to BATCH (`prepare` puts into a run's folder what it needs first); returns them."""
+    for argv in argvs:
+        if BATCH.setdefault(tuple(argv), prepare) is not prepare:
+            raise ValueError(f"batched: {argv} is in BATCH already, with another prepare")
+    return argvs
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """{argv: (what `run` of it gives, its folder)} for every argv of BATCH."""
+    folders = [tmp_path_factory.mktemp("cli") for _ in BATCH]
+    for folder, prepare in zip(folders, BATCH.values()):
+        if prepare is not None:
+            prepare(folder)
+    results = run_each(list(zip(BATCH, folders)), module="autograd_mini")
+    return {argv: (r, folder) for argv, r, folder in zip(BATCH, results, folders)}
+
+
 def gradients(stdout: str) -> Dict[str, float]:
     """{name: gradient} from lines like 'x = 0.5   d(result)/dx = -2.35'."""
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"d\(result\)/d(\w+) = (\S+)", stdout)}
 
 
+NEURON_SVG, SQUARE_DOT, SIN_SVG, TABLE = batched([
+    ["graph", *NEURON, "-o", "n.svg"],
+    ["graph", "x*x", "--set", "x=3", "-o", "sq.dot"],
+    ["graph", "sin(x) * y", "--set", "x=1", "--set", "y=2"],
+    ["explain", "x*y + x", "--set", "x=2", "--set", "y=-3"],
+])
+
+
 @needs_dot
-def test_graph_writes_svg_and_prints_values_and_gradients(tmp_path: Path) -> None:
-    r = run("graph", *NEURON, "-o", "n.svg", cwd=tmp_path)
+def test_graph_writes_svg_and_prints_values_and_gradients(ran: Ran) -> None:
+    r, tmp_path = ran[tuple(NEURON_SVG)]
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     t = math.tanh(-3 * 0.5 + 2)
@@ -49,15 +83,15 @@ def test_graph_writes_svg_and_prints_values_and_gradients(tmp_path: Path) -> Non
     assert "wrote n.svg" in r.stdout
 
 
-def test_graph_default_output_and_dot_source(tmp_path: Path) -> None:
-    r = run("graph", "x*x", "--set", "x=3", "-o", "sq.dot", cwd=tmp_path)
+def test_graph_default_output_and_dot_source(ran: Ran) -> None:
+    r, tmp_path = ran[tuple(SQUARE_DOT)]
     assert r.returncode == 0 and gradients(r.stdout) == {"x": 6.0}
     assert (tmp_path / "sq.dot").read_text("utf-8").startswith("digraph")
 
 
 @needs_dot
-def test_graph_default_output_is_graph_svg(tmp_path: Path) -> None:
-    r = run("graph", "sin(x) * y", "--set", "x=1", "--set", "y=2", cwd=tmp_path)
+def test_graph_default_output_is_graph_svg(ran: Ran) -> None:
+    r, tmp_path = ran[tuple(SIN_SVG)]
     assert r.returncode == 0, r.stderr
     g = gradients(r.stdout)
     assert g["x"] == pytest.approx(2 * math.cos(1.0), rel=1e-5)
@@ -65,8 +99,8 @@ def test_graph_default_output_is_graph_svg(tmp_path: Path) -> None:
     assert ET.parse(tmp_path / "graph.svg").getroot().tag.endswith("svg")
 
 
-def test_explain_prints_the_table(tmp_path: Path) -> None:
-    r = run("explain", "x*y + x", "--set", "x=2", "--set", "y=-3", cwd=tmp_path)
+def test_explain_prints_the_table(ran: Ran) -> None:
+    r, tmp_path = ran[tuple(TABLE)]
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     head = ["step", "node", "op", "upstream", "parent", "local", "contribution", "formula"]
@@ -77,17 +111,20 @@ def test_explain_prints_the_table(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # explain draws nothing
 
 
-def test_version_and_help(tmp_path: Path) -> None:
-    r = run("--version", cwd=tmp_path)
+HELP = batched([["--help"], ["graph", "--help"], ["explain", "--help"], ["--version"]])
+
+
+def test_version_and_help(ran: Ran) -> None:
+    r, _ = ran["--version",]
     assert r.returncode == 0 and r.stdout.strip() == f"autograd-mini {autograd_mini.__version__}"
-    for args in (["--help"], ["graph", "--help"], ["explain", "--help"]):
-        r = run(*args, cwd=tmp_path)
+    for args in HELP[:3]:
+        r, _ = ran[tuple(args)]
         assert r.returncode == 0 and r.stdout.startswith("usage: autograd-mini"), args
-    assert "--output" in run("graph", "--help", cwd=tmp_path).stdout
-    assert "--set NAME=VALUE" in run("explain", "--help", cwd=tmp_path).stdout
+    assert "--output" in ran["graph", "--help"][0].stdout
+    assert "--set NAME=VALUE" in ran["explain", "--help"][0].stdout
 
 
-BAD: List[List[str]] = [
+BAD: List[List[str]] = batched([
     ["graph", "x.real", "--set", "x=1"],  # attribute access
     ["graph", "(lambda: 1)()", "--set", "x=1"],
     ["graph", "__import__('os').system('touch pwned')"],
@@ -113,12 +150,12 @@ BAD: List[List[str]] = [
     ["graph"],  # missing expression
     ["frobnicate", "x"],  # unknown command
     [],  # no command
-]
+])
 
 
 @pytest.mark.parametrize("args", BAD, ids=[" ".join(a) or "(none)" for a in BAD])
-def test_bad_input_is_one_line_and_status_2(tmp_path: Path, args: List[str]) -> None:
-    r = run(*args, cwd=tmp_path)
+def test_bad_input_is_one_line_and_status_2(ran: Ran, args: List[str]) -> None:
+    r, tmp_path = ran[tuple(args)]
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     lines = r.stderr.splitlines()
@@ -160,12 +197,16 @@ def test_missing_dot_is_one_line_with_install_hints_and_keeps_the_source(tmp_pat
     assert "d(result)/dx" in r.stdout  # the numbers are still printed
 
 
-def test_too_big_graph_says_how_to_raise_the_limit(tmp_path: Path) -> None:
-    expr = " + ".join(f"x*{i}" for i in range(1, 80))  # x, 79 products, 78 sums: 158 values, 157 ops
-    r = run("graph", expr, "--set", "x=1", "-o", "big.dot", cwd=tmp_path)
+BIG = " + ".join(f"x*{i}" for i in range(1, 80))  # x, 79 products, 78 sums: 158 values, 157 ops
+TOO_BIG, RAISED = batched([["graph", BIG, "--set", "x=1", "-o", "big.dot"],
+                           ["graph", BIG, "--set", "x=1", "-o", "big.dot", "--max-nodes", "315"]])
+
+
+def test_too_big_graph_says_how_to_raise_the_limit(ran: Ran) -> None:
+    r, _ = ran[tuple(TOO_BIG)]
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
     assert "315 nodes" in r.stderr and "--max-nodes 315" in r.stderr
-    r = run("graph", expr, "--set", "x=1", "-o", "big.dot", "--max-nodes", "315", cwd=tmp_path)
+    r, _ = ran[tuple(RAISED)]
     assert r.returncode == 0 and gradients(r.stdout) == {"x": float(sum(range(1, 80)))}
 
 
@@ -196,11 +237,18 @@ def test_parse_expression_in_process() -> None:
         parse_expression("-" * 100_000 + "x", {"x": 1.0})
 
 
-@pytest.mark.parametrize("output", ["no/such/dir/g.dot", "/nonexistent/g.svg", "a_file/g.svg", "a_dir.svg"])
-def test_unwritable_output_is_one_line_naming_it_and_status_2(tmp_path: Path, output: str) -> None:
-    (tmp_path / "a_file").write_text("not a folder")
-    (tmp_path / "a_dir.svg").mkdir()
-    r = run("graph", "x*x", "--set", "x=3", "-o", output, cwd=tmp_path)
+def a_file_and_a_folder(folder: Path) -> None:
+    (folder / "a_file").write_text("not a folder")
+    (folder / "a_dir.svg").mkdir()
+
+
+UNWRITABLE = ["no/such/dir/g.dot", "/nonexistent/g.svg", "a_file/g.svg", "a_dir.svg"]
+batched([["graph", "x*x", "--set", "x=3", "-o", output] for output in UNWRITABLE], a_file_and_a_folder)
+
+
+@pytest.mark.parametrize("output", UNWRITABLE)
+def test_unwritable_output_is_one_line_naming_it_and_status_2(ran: Ran, output: str) -> None:
+    r, tmp_path = ran["graph", "x*x", "--set", "x=3", "-o", output]
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("autograd-mini: error: ")
     assert repr(output) in r.stderr and ".tmp" not in r.stderr
@@ -211,12 +259,13 @@ def test_unwritable_output_is_one_line_naming_it_and_status_2(tmp_path: Path, ou
 # ---- names as Python reads them (NFKC) ----
 
 
-@pytest.mark.parametrize(
-    "formula, setting",
-    [("ｘ*3", "ｘ=2"), ("x*3", "ｘ=2"), ("ｘ*3", "x=2"), ("𝐱*3", "x=2"), ("x*3", "ｘ = 2")],
-)
-def test_set_names_are_read_as_python_reads_names(tmp_path: Path, formula: str, setting: str) -> None:
-    r = run("explain", formula, "--set", setting, cwd=tmp_path)
+SET_NAMES = [("ｘ*3", "ｘ=2"), ("x*3", "ｘ=2"), ("ｘ*3", "x=2"), ("𝐱*3", "x=2"), ("x*3", "ｘ = 2")]
+batched([["explain", formula, "--set", setting] for formula, setting in SET_NAMES])
+
+
+@pytest.mark.parametrize("formula, setting", SET_NAMES)
+def test_set_names_are_read_as_python_reads_names(ran: Ran, formula: str, setting: str) -> None:
+    r, _ = ran["explain", formula, "--set", setting]
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""  # no 'set but not used'
     tail = r.stdout.splitlines()[-1].split()
@@ -249,11 +298,12 @@ AS_WRITTEN = [
     (["explain", "sqrt(y) + sqrt(x) * 0", "--set", "x=0", "--set", "y=0"], "derivative of 'sqrt(y)'"),
     (["explain", "sqrt(x) * 0 + sqrt(y)", "--set", "x=0", "--set", "y=0"], "derivative of 'sqrt(y)'"),
 ]
+batched([argv for argv, _ in AS_WRITTEN])
 
 
 @pytest.mark.parametrize("argv, expected", AS_WRITTEN, ids=[" ".join(a[:2]) for a, _ in AS_WRITTEN])
-def test_domain_errors_name_the_operation_as_written(tmp_path: Path, argv: List[str], expected: str) -> None:
-    r = run(*argv, cwd=tmp_path)
+def test_domain_errors_name_the_operation_as_written(ran: Ran, argv: List[str], expected: str) -> None:
+    r, tmp_path = ran[tuple(argv)]
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and expected in lines[0], r.stderr
@@ -280,17 +330,17 @@ def test_no_error_line_joins_sentences_with_a_stop_and_a_semicolon(tmp_path: Pat
 
 @pytest.mark.parametrize(
     "args",
-    [
+    batched([
         ["graph", "0x" + "f" * 1200 + " * x", "--set", "x=1"],
         ["graph", "9" * 1200 + " * x", "--set", "x=1"],
         ["explain", "x", "--set", "x=" + "9" * 1200],
         ["explain", "x", "--set", "x=0x" + "f" * 1200],
         ["explain", "x +", "--set", "x=1" + "0" * 1200],
-    ],
+    ]),
     ids=["hex-literal", "decimal-literal", "decimal-set", "hex-set", "syntax"],
 )
-def test_huge_numbers_give_a_short_line(tmp_path: Path, args: List[str]) -> None:
-    r = run(*args, cwd=tmp_path)
+def test_huge_numbers_give_a_short_line(ran: Ran, args: List[str]) -> None:
+    r, _ = ran[tuple(args)]
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.splitlines()) == 1 and len(r.stderr) < 200, r.stderr
 
@@ -323,8 +373,11 @@ def test_flat_sums_as_long_as_python_parses_them(terms) -> None:
     assert deep.result.data == -2.0
 
 
-def test_the_command_explains_a_sum_of_1000_terms(tmp_path: Path) -> None:
-    r = run("explain", " + ".join(f"x*{i % 7}" for i in range(1000)), "--set", "x=1", cwd=tmp_path)
+SUM_OF_1000 = batched([["explain", " + ".join(f"x*{i % 7}" for i in range(1000)), "--set", "x=1"]])[0]
+
+
+def test_the_command_explains_a_sum_of_1000_terms(ran: Ran) -> None:
+    r, _ = ran[tuple(SUM_OF_1000)]
     assert r.returncode == 0, r.stderr
     tail = r.stdout.splitlines()[-1].split()
     assert tail[0] == "x" and float(tail[-1]) == sum(i % 7 for i in range(1000))
@@ -381,35 +434,34 @@ def test_compile_in_c_and_its_errors(capsys) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [
+    batched([
         ["explain", "-x*x", "--set", "x=3"],
         ["explain", "--set", "x=3", "-x*x"],
         ["explain", "--set", "x=3", "--", "-x*x"],  # as the help says
         ["graph", "-x*x", "--set", "x=3", "-o", "g.dot"],
-    ],
+    ]),
     ids=["first", "last", "after --", "graph"],
 )
-def test_a_formula_that_starts_with_minus_is_read_as_the_formula(tmp_path: Path, argv: List[str]) -> None:
-    r = run(*argv, cwd=tmp_path)
+def test_a_formula_that_starts_with_minus_is_read_as_the_formula(ran: Ran, argv: List[str]) -> None:
+    r, _ = ran[tuple(argv)]
     assert r.returncode == 0, r.stderr
     last = r.stdout.splitlines()[-1].split()  # explain's table ends with "x  data 3  grad -6"
     grad = gradients(r.stdout)["x"] if argv[0] == "graph" else float(last[-1])
     assert grad == -6.0  # d(-x²)/dx at 3
 
 
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["explain", "x", "--bogus"], "unrecognized arguments: --bogus"),
-        (["graph", "x", "--set", "x=1", "-o"], "argument -o/--output: expected one argument"),
-        (["explain", "-x*x", "-y*y", "--set", "x=1"], "unrecognized arguments"),
-        (["explain", "-x", "--set", "x=1"], "goes last, after --: autograd-mini explain -- '-x'"),
-    ],
-)
-def test_options_that_are_not_formulas_are_still_errors(
-    tmp_path: Path, argv: List[str], message: str
-) -> None:
-    r = run(*argv, cwd=tmp_path)
+NOT_FORMULAS = [
+    (["explain", "x", "--bogus"], "unrecognized arguments: --bogus"),
+    (["graph", "x", "--set", "x=1", "-o"], "argument -o/--output: expected one argument"),
+    (["explain", "-x*x", "-y*y", "--set", "x=1"], "unrecognized arguments"),
+    (["explain", "-x", "--set", "x=1"], "goes last, after --: autograd-mini explain -- '-x'"),
+]
+batched([argv for argv, _ in NOT_FORMULAS])
+
+
+@pytest.mark.parametrize("argv, message", NOT_FORMULAS)
+def test_options_that_are_not_formulas_are_still_errors(ran: Ran, argv: List[str], message: str) -> None:
+    r, tmp_path = ran[tuple(argv)]
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and message in r.stderr, r.stderr
     assert r.stdout == "" and list(tmp_path.iterdir()) == []
 

@@ -1,0 +1,86 @@
+"""Many runs of a command-line program in one fresh Python, for the tests that run a program again and
+again to read its exit status and what it prints (a bad option, a one-line error): starting Python and
+importing the library is nearly all of such a run's time (0.3 s), and here it is paid once.
+
+Each run is as the program's own process would be: its own argv and working folder, its output on file
+descriptors 1 and 2 (what a program it starts writes goes there too), read back as `subprocess.run(...,
+text=True)` reads it, and the exit status the interpreter gives: 0 when it ends, SystemExit's code, 1 and
+a traceback on stderr for an uncaught exception.
+
+    results = run_each([(["graph", "x +"], folder)], module="autograd_mini")  # python -m autograd_mini ...
+    assert results[0].returncode == 2
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+CHILD = r"""
+import json, os, runpy, sys, traceback
+
+job = json.loads(open(sys.argv[1], encoding="utf-8").read())
+codes = []
+saved = os.dup(1), os.dup(2)
+for run in job["runs"]:
+    os.chdir(run["cwd"])
+    sys.argv = [job["script"] or "-m", *run["args"]]
+    with open(run["out"], "wb") as out, open(run["err"], "wb") as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            if job["script"]:
+                runpy.run_path(job["script"], run_name="__main__")
+            else:
+                runpy.run_module(job["module"], run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as stop:  # as the interpreter reads it
+            if stop.code is None or isinstance(stop.code, int):
+                code = stop.code or 0
+            else:
+                print(stop.code, file=sys.stderr)
+                code = 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    codes.append(code)
+os.dup2(saved[0], 1)  # (what Python may print as it ends is not the last run's)
+os.dup2(saved[1], 2)
+with open(job["codes"], "w", encoding="utf-8") as f:
+    json.dump(codes, f)
+"""
+
+
+def run_each(
+    runs: Sequence[Tuple[Sequence[str], Path]],
+    module: str = "",
+    script: Optional[Path] = None,
+    timeout: float = 120.0,
+) -> List[subprocess.CompletedProcess]:
+    """`python -m module ARGS` (or `python script ARGS`) for each (ARGS, working folder) of `runs`, in
+    that order, all in one new Python; the results in the same order."""
+    if bool(module) == (script is not None):
+        raise ValueError("run_each: give either module or script")
+    with tempfile.TemporaryDirectory() as folder:
+        where = Path(folder)
+        each = [{"args": list(args), "cwd": str(cwd), "out": str(where / f"{i}.out"),
+                 "err": str(where / f"{i}.err")} for i, (args, cwd) in enumerate(runs)]
+        job = {"module": module, "script": str(script or ""), "codes": str(where / "codes.json"),
+               "runs": each}
+        (where / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-c", CHILD, str(where / "job.json")], capture_output=True,
+                              text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"run_each: the Python running the runs failed:\n{done.stderr}")
+        codes = json.loads((where / "codes.json").read_text(encoding="utf-8"))
+        return [
+            subprocess.CompletedProcess(run["args"], code, Path(str(run["out"])).read_text(),
+                                        Path(str(run["err"])).read_text())
+            for run, code in zip(each, codes)
+        ]
