@@ -180,21 +180,13 @@ def _not_argument(where: str) -> int:
 def argument_rows(graph: Graph, rows: Sequence[Sequence[int]]) -> Optional[str]:
     """`X` if `rows` are exactly the rows of the argument X, in order (`X[2]` if they are the rows
     of X[2]); None otherwise."""
-    nodes = graph.nodes
-    first = [v for row in rows for v in row[:1]]
-    if not first or nodes[first[0]].kind != ARG or len(nodes[first[0]].path[1]) < 2:
+    found = [argument_row(graph, row) for row in rows]
+    if not found or found[0] is None or not found[0].endswith("[0]"):
         return None
-    name, path = nodes[first[0]].path
-    prefix = path[:-2]
-    if graph.extent.get((name, prefix)) != len(rows):
-        return None
-    for i, row in enumerate(rows):
-        want = [(name, (*prefix, i, k)) for k in range(len(row))]
-        if graph.extent.get((name, (*prefix, i))) != len(row):
-            return None
-        if [nodes[v].path if nodes[v].kind == ARG else None for v in row] != want:
-            return None
-    return name + "".join(f"[{i}]" for i in prefix)
+    whole = found[0][: -len("[0]")]
+    name, path = graph.nodes[rows[0][0]].path
+    every = found == [f"{whole}[{i}]" for i in range(len(rows))]
+    return whole if every and graph.extent.get((name, path[:-2])) == len(rows) else None
 
 
 def argument_row(graph: Graph, vs: Sequence[int]) -> Optional[str]:
