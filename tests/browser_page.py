@@ -1,19 +1,33 @@
-"""A stepper page in a real headless Chromium (Debian's `chromium`, driven by Playwright): opening it,
-and measuring what a reader sees (text sizes, boxes in view, table cells cut short).
+"""The pages in a real headless Chromium (Debian's `chromium`, driven by Playwright): opening a
+stepper page and measuring what a reader sees (text sizes, boxes in view, table cells cut short),
+and what the page tests share once a session (a plugin: ``pytest_plugins = ["browser_page"]``):
+the browser, and the moons demo's default run.
 
-Without a browser, Graphviz or Playwright the tests that use `chromium` skip, except under CI
-(CI=true), where they fail (see needs.py).
+Without a browser or Playwright the tests that use `browser` skip, except under CI (CI=true), where
+they fail (see needs.py); the stepper's modules also need Graphviz (``needs_dot``).
+
+(PYTEST_DONT_REWRITE: the test modules import this before pytest_plugins makes it a plugin, so
+pytest could not rewrite its asserts; they say what failed themselves.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import shutil
+import sys
 import time
+import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
 
 import needs
+import pytest
 
+from autograd_mini.diagnose import TrainingWarning
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -27,10 +41,9 @@ def chromium_path() -> str:
     return ""
 
 
-def chromium() -> Iterator[Any]:
-    """A headless Chromium for a module's tests (its `browser` fixture yields from this)."""
-    if shutil.which("dot") is None:
-        needs.missing("Graphviz's dot program is not installed")
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for every page test of the session (each opens its own pages)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -42,6 +55,37 @@ def chromium() -> Iterator[Any]:
         b.close()
 
 
+class Demo(NamedTuple):
+    status: int
+    printed: str
+    out: Path
+
+
+def run_demo(name: str, argv: List[str]) -> Demo:
+    """The demo's main() in this process: what it returned and printed, and its --out folder. The
+    demos print the diagnostics' lines themselves (warn=say): no TrainingWarning may be raised."""
+    sys.path.insert(0, str(DEMOS))
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DEMOS))
+    printed = io.StringIO()
+    with warnings.catch_warnings(record=True) as seen, contextlib.redirect_stdout(printed), \
+            contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        status = module.main(argv)
+    raised = [str(w.message) for w in seen if issubclass(w.category, TrainingWarning)]
+    assert raised == [], f"{name} raised TrainingWarnings: {raised}"
+    return Demo(status, printed.getvalue(), Path(argv[argv.index("--out") + 1]))
+
+
+@pytest.fixture(scope="session")
+def moons_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The moons demo's default run (100 steps), once a session: its training page, its stepper
+    page (backprop_stepper.html), model.json."""
+    return run_demo("moons_classifier", ["--out", str(tmp_path_factory.mktemp("moons_demo"))])
+
+
 # Where a rectangle sits: inside the graph panel's visible area (its client box, on screen).
 _IN_VIEW = """(r, b) => r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.top >= b.top - 0.5
     && r.bottom <= b.bottom + 0.5"""
@@ -49,6 +93,10 @@ _PANEL = """() => { const g = document.getElementById('st-graph'), r = g.getBoun
     const left = r.left + g.clientLeft, top = r.top + g.clientTop;
     return {left: Math.max(left, 0), top: Math.max(top, 0), right: Math.min(left + g.clientWidth, innerWidth),
             bottom: Math.min(top + g.clientHeight, innerHeight)}; }"""
+
+CURRENT_IN_VIEW = f"""() => {{ const g = document.querySelector('#st-graph g.st-current');
+    return g !== null && ({_IN_VIEW})(g.getBoundingClientRect(), ({_PANEL})()); }}"""
+"""Whether the box of the step's node lies inside the graph panel's visible area (a JS function)."""
 
 
 class Opened:
@@ -69,6 +117,17 @@ class Opened:
 
     def js(self, expression: str, arg: Any = None) -> Any:
         return self.page.evaluate(expression, arg)
+
+    def press(self, key: str, times: int, state: str) -> List[Any]:
+        """Press `key` `times` times on the keyboard and give what the JS expression `state` was
+        after each press: read in the page as the key comes back up (the page has acted on its
+        keydown by then), so the whole walk costs the key presses and one more round trip."""
+        self.js(f"""() => {{ const seen = [], after = () => seen.push({state});
+            window.__pressed = () => {{ document.removeEventListener('keyup', after); return seen; }};
+            document.addEventListener('keyup', after); }}""")
+        for _ in range(times):
+            self.page.keyboard.press(key)
+        return self.js("window.__pressed()")  # type: ignore[no-any-return]
 
     def wait_for(self, expression: str, timeout: float = 10.0) -> None:
         """Poll from here: the page's policy forbids the eval that Playwright's own waiting uses."""
@@ -97,11 +156,6 @@ class Opened:
             return Object.fromEntries([...document.querySelectorAll('#st-graph g[data-node]')].map(g =>
                 [g.getAttribute('data-node'), inside(g.getBoundingClientRect(), b)])); }}""")
 
-    def current_in_view(self) -> bool:
-        """Whether the box of the step's node lies inside the graph panel's visible area."""
-        return self.js(f"""() => {{ const g = document.querySelector('#st-graph g.st-current');
-            return g !== null && ({_IN_VIEW})(g.getBoundingClientRect(), ({_PANEL})()); }}""")
-
     def cut_cells(self) -> List[str]:
         """The table cells (backward table, step card, matrices) whose text does not fit: wider than
         the cell, or ending in an ellipsis the style adds."""
@@ -117,6 +171,6 @@ class Opened:
             .filter(e => e.scrollWidth > e.clientWidth + 0.5).map(e => e.id || e.className || e.tagName)""")
 
     def clean(self) -> None:
-        assert self.errors == []
-        assert set(self.requests) == {self.url}
+        assert self.errors == [], f"the page logged {self.errors}"
+        assert set(self.requests) == {self.url}, f"the page asked for {self.requests}"
         self.page.close()

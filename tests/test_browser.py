@@ -17,21 +17,19 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
-from browser_page import Opened, chromium
+from browser_page import Opened
+from needs import needs_dot
 
 from autograd_mini import Value, explain, losses, nn, topological_order, total
 from autograd_mini.names import node_names
 from autograd_mini.stepper import write_stepper
 
 PICTURES = Path(__file__).resolve().parent.parent / "demos" / "pictures"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
+pytest_plugins = ["browser_page"]  # the session's browser
+pytestmark = needs_dot
 
 
 def names(root: Value) -> Dict[Value, str]:
@@ -62,6 +60,9 @@ def engine_grads(root: Value) -> Dict[str, float]:
     return {name[v]: v.grad for v in order}
 
 
+STATE = "[autogradStepper.index, autogradStepper.phase(), autogradStepper.grads()]"
+
+
 def walk_and_check(opened: Opened, root: Value) -> List[Dict[str, float]]:
     """Press → through every step, checking each against explain; return what grads() gave."""
     forward, states = expected_states(root)
@@ -69,15 +70,13 @@ def walk_and_check(opened: Opened, root: Value) -> List[Dict[str, float]]:
     assert total_steps == forward + len(states)
     seen = [opened.js("autogradStepper.grads()")]
     assert all(g == 0.0 for g in seen[0].values()) and opened.js("autogradStepper.phase()") == "forward"
-    for i in range(1, total_steps + 1):
-        opened.page.keyboard.press("ArrowRight")
-        assert opened.js("autogradStepper.index") == i
-        grads = opened.js("autogradStepper.grads()")
+    for i, (index, phase, grads) in enumerate(opened.press("ArrowRight", total_steps, STATE), start=1):
+        assert index == i
         seen.append(grads)
         if i <= forward:
-            assert opened.js("autogradStepper.phase()") == "forward" and set(grads.values()) == {0}
+            assert phase == "forward" and set(grads.values()) == {0}
         else:
-            assert opened.js("autogradStepper.phase()") == "backward"
+            assert phase == "backward"
             assert grads == states[i - forward - 1]  # the same additions in the same order: equal bits
     return seen
 
@@ -128,10 +127,8 @@ def test_every_step_is_explains_the_last_is_the_engines_and_left_undoes_it(
     assert {k: v[1] for k, v in shown.items()} == {k: f"grad {g:.4g}" for k, g in final.items()}
     assert {k: v[0] for k, v in shown.items()} == {
         name: f"data {v.data:.4g}" for v, name in names(root).items()}
-    for i in range(len(seen) - 2, -1, -1):
-        opened.page.keyboard.press("ArrowLeft")
-        assert opened.js("autogradStepper.index") == i
-        assert opened.js("autogradStepper.grads()") == seen[i]
+    back = opened.press("ArrowLeft", len(seen) - 1, STATE)
+    assert [(index, grads) for index, _, grads in back] == list(enumerate(seen))[-2::-1]
     assert opened.js("autogradStepper.phase()") == "forward"
     opened.clean()
 
@@ -182,7 +179,8 @@ def test_the_forward_pass_shows_each_value_as_it_is_computed(browser: Any, tmp_p
 
 
 def test_controls_buttons_keys_slider_and_play(browser: Any, tmp_path: Path) -> None:
-    root = layer_on_batch()
+    x = Value(3.0, label="x")
+    root = ((x * x + x) * 2.0 - x).tanh()  # 11 steps: enough to pause in, quick to play through
     opened = Opened(browser, write_stepper(root, tmp_path / "c.html"))
     last = opened.js("autogradStepper.total")
     page = opened.page
@@ -210,7 +208,7 @@ def test_controls_buttons_keys_slider_and_play(browser: Any, tmp_path: Path) -> 
     assert opened.js("autogradStepper.index") == stopped
     page.click("#st-play")
     opened.wait_for(f"autogradStepper.index === {last}")
-    assert page.text_content("#st-play") == "▶ Play"  # it stops at the end
+    assert last == 11 and page.text_content("#st-play") == "▶ Play"  # it stops at the end
     assert opened.js("autogradStepper.goTo(-5)") == 0 and opened.js("autogradStepper.goTo(10**6)") == last
     assert opened.js("autogradStepper.reset()") == 0
     opened.clean()
@@ -315,12 +313,11 @@ def test_screenshots_start_middle_end(browser: Any, tmp_path: Path) -> None:
     folder = PICTURES if os.environ.get("STEPPER_PICTURES") == "1" else tmp_path
     for name, index in (("start", 0), ("middle", forward + 1 + z_step), ("end", last)):
         opened.js(f"autogradStepper.goTo({index})")
-        opened.page.wait_for_timeout(400)  # the colours fade in over 0.15 s
         shots = [(folder / f"stepper_{name}.png", opened.page)]
         if name == "middle":
             shots.append((folder / "stepper_matrices.png", opened.page.locator("#st-matrices")))
         for path, what in shots:
-            what.screenshot(path=str(path))
+            what.screenshot(path=str(path), animations="disabled")  # the colours as they end, at once
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
     opened.clean()
 

@@ -20,41 +20,30 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-from browser_page import Opened, chromium
+from browser_page import CURRENT_IN_VIEW, DEMOS, Demo, Opened, run_demo
+from needs import needs_dot
 
-DEMOS = Path(__file__).resolve().parent.parent / "demos"
+pytest_plugins = ["browser_page"]  # the session's browser and moons demo run
+pytestmark = needs_dot
 SIZES = [(1024, 768), (1400, 900)]
 PAGES = ["formula", "moons", "layer"]
 FITS = {"formula": True, "layer": False}  # the moons page may go either way
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
-
-
-def _run_demo(name: str, out: Path, *args: str) -> None:
-    done = subprocess.run([sys.executable, str(DEMOS / name), "--out", str(out), *args],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.fixture(scope="module")
-def pages(browser: Any, tmp_path_factory: Any) -> Dict[str, Path]:
+def pages(moons_demo: Demo, tmp_path_factory: Any) -> Dict[str, Path]:
     from autograd_mini.cli import main
 
     folder = tmp_path_factory.mktemp("pages")
     assert main(["graph", "tanh(w*x + b)", "--set", "x=0.5", "--set", "w=-3", "--set", "b=2",
                  "-o", str(folder / "backprop.html")]) == 0
-    _run_demo("moons_classifier.py", folder / "moons", "--steps", "5")
-    _run_demo("backprop_by_hand.py", folder / "layer")
-    return {"formula": folder / "backprop.html", "moons": folder / "moons" / "backprop_stepper.html",
+    assert moons_demo.status == 0
+    assert run_demo("backprop_by_hand", ["--out", str(folder / "layer")]).status == 0
+    return {"formula": folder / "backprop.html", "moons": moons_demo.out / "backprop_stepper.html",
             "layer": folder / "layer" / "layer_stepper.html"}
 
 
@@ -93,10 +82,12 @@ def test_every_steps_node_is_in_view_and_no_cell_is_cut(page: Tuple[str, Any, Op
     name, size, opened = page
     total = opened.js("autogradStepper.total")
     assert opened.cut_cells() == []
-    for i in range(1, total + 1):
-        opened.page.keyboard.press("ArrowRight")
-        assert opened.current_in_view(), f"step {i}"
-    assert opened.js("autogradStepper.index") == total
+    # step by step to the end (in one round trip: test_browser.py presses the keys), the step's
+    # node in view after each
+    seen = opened.js(f"""() => {{ const inView = {CURRENT_IN_VIEW}, seen = [];
+        while (autogradStepper.index < autogradStepper.total) seen.push([autogradStepper.next(), inView()]);
+        return seen; }}""")
+    assert seen == [[i, True] for i in range(1, total + 1)]
     assert min(opened.text_pixels()) >= 12.0
     shown = list(opened.boxes_in_view().values())
     if opened.js("autogradStepper.whole()"):
@@ -108,12 +99,11 @@ def test_every_steps_node_is_in_view_and_no_cell_is_cut(page: Tuple[str, Any, Op
 
 
 def _screenshot(opened: Opened, name: str) -> None:
-    opened.page.wait_for_timeout(300)  # the colours fade in over 0.15 s
     folder = os.environ.get("STEPPER_SCREENS")
-    if folder:
-        opened.page.screenshot(path=str(Path(folder) / name))
+    if folder:  # (animations disabled: the colours as they end, not as they fade in)
+        opened.page.screenshot(path=str(Path(folder) / name), animations="disabled")
     if os.environ.get("STEPPER_PICTURES") == "1" and name in README_PICTURES:
-        opened.page.screenshot(path=str(DEMOS / "pictures" / README_PICTURES[name]))
+        opened.page.screenshot(path=str(DEMOS / "pictures" / README_PICTURES[name]), animations="disabled")
 
 
 README_PICTURES = {"moons_1400x900.png": "demo_moons_stepper.png",

@@ -18,9 +18,9 @@ import pytest
 from needs import needs_dot
 
 from autograd_mini import Value, explain, losses, nn, topological_order, total
+from autograd_mini.pages import script_json
 from autograd_mini.stepper import stepper_html, write_stepper
 from autograd_mini.stepper.data import page_data, shown_gradients, widest
-from autograd_mini.pages import script_json
 from autograd_mini.stepper.formulas import expression
 from autograd_mini.viz import GraphvizMissing
 

@@ -15,45 +15,28 @@ diverging one prints why in short lines and keeps its page.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import json
 import math
 import os
 import random
 import re
-import sys
-import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, List
 
 import browser_page
 import needs
 import pytest
+from browser_page import Demo, run_demo
 
 from autograd_mini import datasets, losses, nn, no_grad, optim
-from autograd_mini.diagnose import TrainingWarning
 from autograd_mini.training_page import Boundary, Confusion, TrainingRecorder, training_html
 
+pytest_plugins = ["browser_page"]  # the session's browser and moons demo run
 ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ROOT / "demos" / "pictures"
 PROBE = [[-1.0, 0.5], [0.0, 0.0], [0.5, -0.25], [1.5, 1.0], [2.0, -0.5]]
 HOSTILE = ['</script><script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned = 2">',
            "it's \"quoted\" & <b>bold</b>"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Chromium (the page needs no Graphviz, unlike the stepper's)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        needs.missing("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=browser_page.chromium_path(), args=browser_page.ARGS)
-        yield b
-        b.close()
 
 
 class Opened(browser_page.Opened):
@@ -276,46 +259,34 @@ def test_nothing_recorded_is_refused_and_bad_options_named() -> None:
 
 # ---- the demos: healthy runs find nothing, a diverging one says why ----
 
-def run_demo(name: str, argv: List[str]) -> Tuple[int, str, Dict[str, Any]]:
-    """The demo's main() in this process: (its status, what it printed, its training page's data)."""
-    sys.path.insert(0, str(ROOT / "demos"))
-    try:
-        module = importlib.import_module(name)
-    finally:
-        sys.path.remove(str(ROOT / "demos"))
-    printed = io.StringIO()
-    with warnings.catch_warnings(record=True) as seen, contextlib.redirect_stdout(printed), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("always")
-        status = module.main(argv)
-    # the demos print the diagnostics' lines themselves (warn=say): no warning is raised
-    assert [w for w in seen if issubclass(w.category, TrainingWarning)] == []
-    out = Path(argv[argv.index("--out") + 1])
-    page = (out / "training.html").read_text(encoding="utf-8")
+def page_data(demo: Demo) -> Dict[str, Any]:
+    """The data of the demo's training page."""
+    page = (demo.out / "training.html").read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="tr-data">(.*?)</script>', page, re.S)
     assert found is not None
-    data = json.loads(found[1])
-    return status, printed.getvalue(), data
+    return json.loads(found[1])  # type: ignore[no-any-return]
 
 
-def test_a_healthy_moons_run_finds_nothing(tmp_path: Path) -> None:
-    status, printed, data = run_demo("moons_classifier", ["--steps", "30", "--out", str(tmp_path)])
-    assert status == 0 and data["findings"] == [] and "diagnose:" not in printed
-    assert [f["step"] for f in data["frames"]] == [1, 10, 20, 30]
+def test_a_healthy_moons_run_finds_nothing(moons_demo: Demo) -> None:
+    data = page_data(moons_demo)  # the default run: 100 steps
+    assert moons_demo.status == 0 and data["findings"] == [] and "diagnose:" not in moons_demo.printed
+    assert [f["step"] for f in data["frames"]] == [1, *range(10, 101, 10)]
 
 
 def test_a_healthy_digits_run_finds_nothing(tmp_path: Path) -> None:
     needs.module("sklearn", "pip install -e '.[demo]'")
     argv = ["--limit", "160", "--epochs", "2", "--hidden", "16", "--compile", "off", "--out", str(tmp_path)]
-    status, printed, data = run_demo("digits_classifier", argv)
-    assert status == 0 and data["findings"] == [] and "diagnose:" not in printed
+    demo = run_demo("digits_classifier", argv)
+    data = page_data(demo)
+    assert demo.status == 0 and data["findings"] == [] and "diagnose:" not in demo.printed
     assert len(data["frames"]) >= 5 and data["neuron"]["image"] == [8, 8]
 
 
 def test_a_diverging_moons_run_prints_why_in_short_lines_and_keeps_its_page(tmp_path: Path) -> None:
-    status, printed, data = run_demo("moons_classifier", ["--lr", "100", "--out", str(tmp_path)])
+    demo = run_demo("moons_classifier", ["--lr", "100", "--out", str(tmp_path)])
+    printed, data = demo.printed, page_data(demo)
     said = [line for line in printed.splitlines() if line.startswith("diagnose: ")]
-    assert status == 1 and said[0].startswith("diagnose: step 2: the loss ")
+    assert demo.status == 1 and said[0].startswith("diagnose: step 2: the loss ")
     assert "lower it (it is 100; try 10)" in printed.replace("\n    ", " ")
     assert all(len(line) <= 100 for line in printed.splitlines() if line.startswith(("diagnose", "    ")))
     assert data["findings"][0]["kind"] == "divergence" and data["findings"][0]["step"] == 2
@@ -323,16 +294,11 @@ def test_a_diverging_moons_run_prints_why_in_short_lines_and_keeps_its_page(tmp_
 
 # ---- the demo's page: size, and the README's screenshots ----
 
-def test_the_moons_demos_page_is_small_and_its_first_and_last_frames(browser: Any, tmp_path: Path,
+def test_the_moons_demos_page_is_small_and_its_first_and_last_frames(browser: Any, moons_demo: Demo,
+                                                                     tmp_path: Path,
                                                                      record_property: Any) -> None:
-    sys.path.insert(0, str(ROOT / "demos"))
-    try:
-        moons_classifier = importlib.import_module("moons_classifier")
-    finally:
-        sys.path.remove(str(ROOT / "demos"))
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert moons_classifier.main(["--out", str(tmp_path)]) == 0  # the default run: 100 steps
-    path = tmp_path / "training.html"
+    assert moons_demo.status == 0  # the default run: 100 steps
+    path = moons_demo.out / "training.html"
     size = path.stat().st_size
     record_property("moons_training_page_bytes", size)
     assert size < 2_000_000
