@@ -36,6 +36,7 @@ WIRE_MIN_DEPTHS = 3  # a Value used at this many depths or more reaches its uses
 
 # MLP nodes from autograd_mini.nn are labelled L{layer}.N{neuron}.{w1|b|z|a...}, 1-based.
 _NN_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.")
+_PARAMETER = re.compile(r"^L\d+\.N\d+\.(?:w(\d+)|b)$")  # a neuron's weight w<k> or its bias
 _TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
 
 Group = Optional[Tuple[int, int]]  # (layer, neuron) of a cluster, None for the top level
@@ -162,11 +163,20 @@ def body(
         raise TypeError(f"{where}: tangents must be a dict of node -> tangent (see func.tangents), "
                         f"got {checks.shown(tangents)}")
     groups = _node_lines(order, name, shown, wires, show_grad, largest, group, tangents)
+    for key, params in _parameters(order, group).items():
+        # a neuron's w1, w2, ..., b in the order of its row of W, from the top (from the left in a
+        # TB picture): inside a cluster Graphviz lays such a chain from the bottom in LR and RL
+        flip = rankdir in ("LR", "RL")
+        chain = " -> ".join(name[v] for v in (params[::-1] if flip else params))
+        groups[key].append(f'{{rank="same" {chain} [style="invis"]}}\n')
     groups.setdefault(None, []).extend(_observation_chains(order, name, shown, depth))
     # nslimit: Graphviz places the nodes of a rank with at most one network-simplex pass per node.
     # Long edges cost a hidden node per rank they cross, and with no cap the placement can take
     # minutes when many cross many ranks; ordinary graphs come out the same either way.
-    graph = f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" ranksep="{ranksep:g}" nodesep="0.15"]\n'
+    # remincross: no second ordering pass over the whole graph, which would undo the order kept
+    # inside each neuron's cluster (its crossings: the same or fewer on the demos' graphs).
+    graph = (f'\tgraph [rankdir={_quote(rankdir)} nslimit="1" remincross="false" ranksep="{ranksep:g}" '
+             'nodesep="0.15"]\n')
     lines = [graph, '\tnode [fontsize="11"]\n']
     lines += ["\t" + line for line in groups.pop(None, [])]
     lines += _clusters(groups)
@@ -217,6 +227,18 @@ def _wires(order: List[Value], depth: Dict[Value, int]) -> Dict[Value, Dict[int,
 def _group_of(v: Value, group: bool) -> Group:
     m = _NN_LABEL.match(v.label) if group and v.label else None
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _parameters(order: List[Value], group: bool) -> Dict[Group, List[Value]]:
+    """The parameters of each neuron's cluster in the order of the row of W (w1, w2, ..., then b),
+    where it has two or more."""
+    found: Dict[Group, List[Tuple[int, Value]]] = {}
+    for v in order:
+        m = _PARAMETER.match(v.label) if v.is_leaf() and v.label else None
+        key = _group_of(v, group)
+        if m is not None and key is not None:
+            found.setdefault(key, []).append((int(m.group(1) or 1 << 30), v))
+    return {key: [v for _, v in sorted(ps, key=lambda kv: kv[0])] for key, ps in found.items() if len(ps) > 1}
 
 
 def _node_lines(

@@ -384,3 +384,34 @@ def test_a_real_mlp_is_clustered_by_layer_and_neuron() -> None:
     from_table = explain(loss).layer(layer)
     assert from_table.dW == [[w.grad for w in row] for row in layer.weight]
     assert from_table.dB == [b.grad for b in layer.bias]
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+@pytest.mark.parametrize("case", ["moons page", "layer"])
+def test_a_neurons_weights_stand_in_the_order_of_its_row_of_w_then_its_bias(case: str, rankdir: str) -> None:
+    """The moons page's output neuron (16 inputs, a batch of 3), and a layer of three neurons of 4
+    inputs: each neuron's boxes read w1, w2, ..., b from the top (from the left in a TB or BT
+    picture), as its row of W does. Graphviz left alone put w14, w15, w16, b, w1, ... in the first."""
+    import random
+
+    from autograd_mini import losses, nn
+
+    rng = random.Random(0)
+    m = 16 if case == "moons page" else 4
+    net = nn.MLP(m, [1 if case == "moons page" else 3], activation=None, rng=random.Random(1))
+    X = [[rng.uniform(-1, 1) for _ in range(m)] for _ in range(3 if case == "moons page" else 1)]
+    out = net.layers[0](X)
+    loss = losses.hinge_loss([row[0] for row in out], [1, -1, 1]) if m == 16 else total(out[0]).tanh()
+    loss.backward()
+    svg = parse_svg(subprocess.run(["dot", "-Tsvg"], input=dot_source(loss, rankdir=rankdir), text=True,
+                                   capture_output=True, check=True).stdout)
+    across = {"LR": "y", "RL": "y", "TB": "x", "BT": "x"}[rankdir]
+    at: Dict[str, float] = {}
+    for g in groups(svg, "node"):
+        first = next(g.iter(SVG + "text"), None)
+        if first is not None and re.fullmatch(r"L1\.N\d\.(w\d+|b)", "".join(first.itertext())):
+            at["".join(first.itertext())] = float(first.get(across, "nan"))
+    for j in range(1, len(net.layers[0].neurons) + 1):
+        boxes = [f"L1.N{j}.w{k}" for k in range(1, m + 1)] + [f"L1.N{j}.b"]
+        assert sorted(boxes, key=at.__getitem__) == boxes
