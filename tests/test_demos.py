@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import needs
 import pytest
+from one_process import run_each
 
 from autograd_mini import datasets, nn, no_grad
 
@@ -42,6 +43,41 @@ def python_only_path(tmp_path: Path) -> Dict[str, str]:
 
 
 NO_GRAPHVIZ_PACKAGE = "import sys; sys.modules['graphviz'] = None"
+Ran = Dict[Any, Tuple[subprocess.CompletedProcess, Path]]
+
+
+def in_one_python(script: Path, cases: Dict[Any, List[str]], factory: pytest.TempPathFactory) -> Ran:
+    """`run(script, *argv)` for each case's argv, "{tmp}" in it a new folder of its own that holds a_file
+    (a file: no folder can be made below it), all in one Python (one_process.py), for the runs that
+    need no environment of their own: {case: (result, its folder)}. Python and the library (and for
+    some, matplotlib) are imported once instead of once a run."""
+    folders = [factory.mktemp("demo") for _ in cases]
+    for folder in folders:
+        (folder / "a_file").write_text("not a folder")
+    argvs = [[a.replace("{tmp}", str(folder)) for a in argv] for argv, folder in zip(cases.values(), folders)]
+    results = run_each([(argv, ROOT) for argv in argvs], script=script)
+    return {case: (r, folder) for case, r, folder in zip(cases, results, folders)}
+
+
+@pytest.fixture(scope="module")
+def moons_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """The moons demo refusing each bad option, and trained briefly on the other datasets."""
+    cases: Dict[Any, List[str]] = {tuple(args): [*args, "--out", "{tmp}/out"] for args, _ in BAD_OPTIONS}
+    cases.update({tuple(args): [*args, "--steps", "5", "--samples", "60", "--out", "{tmp}"]
+                  for args in OTHER_OPTIONS})
+    cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
+    cases["compile"] = ["--compile", "fast"]
+    return in_one_python(CLASSIFIER, cases, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def by_hand_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """backprop_by_hand refusing each bad option, and run with each activation."""
+    cases: Dict[Any, List[str]] = {tuple(args): [*args, "--out", "{tmp}"] for args in BY_HAND_BAD}
+    cases["file"] = ["--out", "{tmp}/a_file"]
+    cases["below a file"] = ["--out", "{tmp}/a_file/sub"]
+    cases.update({activation: ["--activation", activation, "--out", "{tmp}"] for activation in ACTIVATIONS})
+    return in_one_python(BY_HAND, cases, tmp_path_factory)
 
 
 def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:
@@ -70,45 +106,45 @@ def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:
     assert acc == m["test_accuracy"]
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--dataset", "circles", "--optimizer", "adam", "--loss", "bce", "--hidden", "8"],
-        ["--dataset", "spirals", "--hidden", "8,8,8"],
-        ["--dataset", "blobs", "--optimizer", "adam"],
-    ],
-)
-def test_other_options_run(tmp_path: Path, args: List[str]) -> None:
-    r = run(CLASSIFIER, *args, "--steps", "5", "--samples", "60", "--out", str(tmp_path))
+OTHER_OPTIONS = [
+    ["--dataset", "circles", "--optimizer", "adam", "--loss", "bce", "--hidden", "8"],
+    ["--dataset", "spirals", "--hidden", "8,8,8"],
+    ["--dataset", "blobs", "--optimizer", "adam"],
+]
+
+
+@pytest.mark.parametrize("args", OTHER_OPTIONS)
+def test_other_options_run(moons_runs: Ran, args: List[str]) -> None:
+    r, tmp_path = moons_runs[tuple(args)]
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path / "metrics.json").read_text())
     assert m["steps"] == 5 and 0.0 <= m["test_accuracy"] <= 1.0
     assert m["options"]["dataset"] == args[1]
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--steps", "-3"], "--steps"),
-        (["--steps", "0"], "--steps"),
-        (["--dataset", "mnist"], "--dataset"),
-        (["--hidden", "16,0"], "--hidden"),
-        (["--hidden", "a,b"], "--hidden"),
-        (["--lr", "-1"], "--lr"),
-        (["--lr", "0"], "--lr"),
-        (["--lr", "inf"], "--lr"),
-        (["--lr", "nan"], "--lr"),
-        (["--lr=-inf"], "--lr"),
-        (["--lr", "fast"], "--lr"),
-        (["--steps", "1.5"], "--steps"),
-        (["--noise", "nan"], "--noise"),
-        (["--optimizer", "rmsprop"], "--optimizer"),
-        (["--loss", "mse"], "--loss"),
-    ],
-)
-def test_bad_options_fail_before_training(tmp_path: Path, args: List[str], message: str) -> None:
+BAD_OPTIONS = [
+    (["--steps", "-3"], "--steps"),
+    (["--steps", "0"], "--steps"),
+    (["--dataset", "mnist"], "--dataset"),
+    (["--hidden", "16,0"], "--hidden"),
+    (["--hidden", "a,b"], "--hidden"),
+    (["--lr", "-1"], "--lr"),
+    (["--lr", "0"], "--lr"),
+    (["--lr", "inf"], "--lr"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr=-inf"], "--lr"),
+    (["--lr", "fast"], "--lr"),
+    (["--steps", "1.5"], "--steps"),
+    (["--noise", "nan"], "--noise"),
+    (["--optimizer", "rmsprop"], "--optimizer"),
+    (["--loss", "mse"], "--loss"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_OPTIONS)
+def test_bad_options_fail_before_training(moons_runs: Ran, args: List[str], message: str) -> None:
+    r, tmp_path = moons_runs[tuple(args)]
     out = tmp_path / "out"
-    r = run(CLASSIFIER, *args, "--out", str(out))
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in r.stderr
@@ -116,10 +152,8 @@ def test_bad_options_fail_before_training(tmp_path: Path, args: List[str], messa
     assert not (out / "metrics.json").exists()
 
 
-def test_unwritable_out_fails_before_training(tmp_path: Path) -> None:
-    blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
-    r = run(CLASSIFIER, "--out", str(blocker / "sub"))
+def test_unwritable_out_fails_before_training(moons_runs: Ran) -> None:
+    r, _ = moons_runs["unwritable"]
     assert r.returncode != 0
     assert "--out" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "step" not in r.stdout
@@ -179,9 +213,12 @@ def test_without_matplotlib_it_still_trains(tmp_path: Path) -> None:
     assert not (tmp_path / "decision_boundary.png").exists()
 
 
-@pytest.mark.parametrize("activation", ["none", "relu", "tanh", "sigmoid"])
-def test_backprop_by_hand_agrees_with_the_engine(tmp_path: Path, activation: str, dot_program) -> None:
-    r = run(BY_HAND, "--activation", activation, "--out", str(tmp_path))
+ACTIVATIONS = ["none", "relu", "tanh", "sigmoid"]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_backprop_by_hand_agrees_with_the_engine(by_hand_runs: Ran, activation: str, dot_program) -> None:
+    r, tmp_path = by_hand_runs[activation]
     assert r.returncode == 0, r.stdout + r.stderr
     diffs = [
         float(line.rsplit(":", 1)[1])
@@ -205,12 +242,14 @@ def test_backprop_by_hand_skips_a_picture_too_big_to_draw(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+BY_HAND_BAD = [["--inputs", "0"], ["--batch", "many"], ["--activation", "swish"]]
+
+
 @pytest.mark.parametrize("kind", ["file", "below a file"])
-def test_backprop_by_hand_out_must_be_a_folder(tmp_path: Path, kind: str) -> None:
+def test_backprop_by_hand_out_must_be_a_folder(by_hand_runs: Ran, kind: str) -> None:
+    r, tmp_path = by_hand_runs[kind]
     blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
     out = blocker if kind == "file" else blocker / "sub"
-    r = run(BY_HAND, "--out", str(out))
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"backprop_by_hand.py: error: --out {str(out)!r}")
@@ -241,9 +280,9 @@ def test_backprop_by_hand_sigmoid_formulas_never_overflow() -> None:
         assert abs(g(z) - s) < 1e-15 and abs(g_prime(z) - s * (1 - s)) < 1e-15
 
 
-@pytest.mark.parametrize("args", [["--inputs", "0"], ["--batch", "many"], ["--activation", "swish"]])
-def test_backprop_by_hand_bad_options_are_one_line(tmp_path: Path, args: List[str]) -> None:
-    r = run(BY_HAND, *args, "--out", str(tmp_path))
+@pytest.mark.parametrize("args", BY_HAND_BAD)
+def test_backprop_by_hand_bad_options_are_one_line(by_hand_runs: Ran, args: List[str]) -> None:
+    r, _ = by_hand_runs[tuple(args)]
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("backprop_by_hand.py: error: ") and args[0] in lines[0]
@@ -272,25 +311,36 @@ def test_ctrl_c_while_training_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == "moons_classifier.py: interrupted"
 
 
+def trained_weights(out: Path, mode: str, cache: Path) -> List[float]:
+    """Run the moons demo for 15 steps with --compile `mode` into `out`: every weight it saves, in order."""
+    r = run(CLASSIFIER, "--steps", "15", "--out", str(out), "--compile", mode,
+            env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    assert r.returncode == 0, r.stderr
+    assert "one training step (forward, backward, update) took" in r.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["step_ms"] > 0.0 and metrics["options"]["compile"] == mode
+    state = json.loads((out / "model.json").read_text())["state_dict"]
+    return [x for tensor in state.values() for row in tensor
+            for x in (row if isinstance(row, list) else [row])]
+
+
+@pytest.fixture(scope="module")
+def engine_weights(tmp_path_factory: pytest.TempPathFactory) -> List[float]:
+    """The weights of the run with --compile off (the engine), which each backend is held to."""
+    tmp = tmp_path_factory.mktemp("moons_off")
+    return trained_weights(tmp / "off", "off", tmp / "cache")
+
+
 @pytest.mark.parametrize("backend", ["python", "c"])
-def test_moons_compiled_trains_to_the_same_weights_as_the_engine(tmp_path: Path, backend: str) -> None:
+def test_moons_compiled_trains_to_the_same_weights_as_the_engine(
+    tmp_path: Path, backend: str, engine_weights: List[float]
+) -> None:
     if backend == "c":
         needs.c_compiler()
-    models = {}
-    for mode in ("off", backend):
-        out = tmp_path / mode
-        r = run(CLASSIFIER, "--steps", "15", "--out", str(out), "--compile", mode,
-                env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
-        assert r.returncode == 0, r.stderr
-        assert "one training step (forward, backward, update) took" in r.stdout
-        metrics = json.loads((out / "metrics.json").read_text())
-        assert metrics["step_ms"] > 0.0 and metrics["options"]["compile"] == mode
-        models[mode] = json.loads((out / "model.json").read_text())["state_dict"]
-    flat = {mode: [x for tensor in state.values() for row in tensor
-                   for x in (row if isinstance(row, list) else [row])] for mode, state in models.items()}
-    assert flat[backend] == pytest.approx(flat["off"], rel=1e-12, abs=1e-15)
+    compiled = trained_weights(tmp_path / backend, backend, tmp_path / "cache")
+    assert compiled == pytest.approx(engine_weights, rel=1e-12, abs=1e-15)
 
 
-def test_moons_compile_option_is_checked() -> None:
-    r = run(CLASSIFIER, "--compile", "fast")
+def test_moons_compile_option_is_checked(moons_runs: Ran) -> None:
+    r, _ = moons_runs["compile"]
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--compile" in r.stderr
