@@ -58,7 +58,7 @@ def hidden_sizes(text: str) -> List[int]:
     """The --hidden layer sizes, e.g. ``"16,16"``: whole numbers from 1 to MAX_WIDTH, at most
     MAX_LAYERS of them; OptionError naming the problem."""
     try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
+        sizes = [int(part) for part in text.split(",")]  # (an empty part, as in "16,,16", is refused)
     except ValueError:
         raise OptionError(f"--hidden must be comma-separated whole numbers, got {text[:40]!r}") from None
     if not sizes or any(h < 1 for h in sizes):

@@ -26,9 +26,13 @@ from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple
 from autograd_mini import Value, func, total
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_options import OneLineParser  # noqa: E402  (beside this file)
+from demo_options import OneLineParser, OptionError, bounded  # noqa: E402  (beside this file)
 
 DEFAULT_SIZES = "1x50,5x46,10x41,20x31,25x26,26x25,31x20,41x10,46x5,50x1"
+MAX_SIDE, MAX_PAIRS, MAX_HIDDEN, MAX_REPEATS = 1000, 20, 1024, 100
+# A pass walks a graph of about hidden·(n + m) nodes and each transform makes n or m of them: the
+# run takes about Σ (n + m)²·hidden·repeats node visits; 4,000,000 of them took 3.5 s of CPU here.
+MAX_VISITS = 6_000_000
 
 
 def network(n: int, m: int, hidden: int, seed: int = 0) -> Callable[..., List[Value]]:
@@ -97,27 +101,43 @@ def table(rows: List[Row], hidden: int) -> str:
 
 
 def sizes(text: str) -> List[Tuple[int, int]]:
+    """The --sizes pairs, e.g. ``"1x50,50x1"``; OptionError naming the problem."""
     pairs = []
     for part in text.split(","):
         n, sep, m = part.strip().partition("x")
-        if not (sep and n.isdigit() and m.isdigit() and int(n) > 0 and int(m) > 0):
-            raise ValueError(f"--sizes: expected pairs like 1x50,50x1 (n inputs x m outputs), got {part!r}")
-        pairs.append((int(n), int(m)))
+        if not (sep and n.isdigit() and m.isdigit()):
+            raise OptionError(f"--sizes: expected pairs like 1x50,50x1 (n inputs x m outputs), got {part!r}")
+        pairs.append((bounded(int(n), "--sizes: n", 1, MAX_SIDE), bounded(int(m), "--sizes: m", 1, MAX_SIDE)))
+    bounded(len(pairs), "--sizes: the number of pairs", 1, MAX_PAIRS)
     return pairs
+
+
+def check_work(pairs: Sequence[Tuple[int, int]], hidden: int, repeats: int) -> None:
+    """Refuse (OptionError) a run that would take more than a few seconds, before any work."""
+    visits = sum((n + m) ** 2 * hidden * repeats for n, m in pairs)
+    if visits > MAX_VISITS:
+        raise OptionError(f"these sizes would take about {visits:,} node visits, more than the "
+                          f"{MAX_VISITS:,} this demo allows (a few seconds); use smaller --sizes, --hidden "
+                          "or --repeats")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = OneLineParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="n x m pairs, comma-separated")
-    parser.add_argument("--hidden", type=int, default=20, help="hidden units (default 20)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per transform, best kept")
+    parser.add_argument("--sizes", default=DEFAULT_SIZES,
+                        help=f"n x m pairs, comma-separated, each side 1 to {MAX_SIDE} "
+                        f"(default {DEFAULT_SIZES})")
+    parser.add_argument("--hidden", type=int, default=20,
+                        help=f"hidden units, 1 to {MAX_HIDDEN} (default 20)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help=f"timed runs per transform, the best kept, 1 to {MAX_REPEATS} (default 3)")
     args = parser.parse_args(argv)
     try:
         pairs = sizes(args.sizes)
-    except ValueError as e:
+        bounded(args.hidden, "--hidden", 1, MAX_HIDDEN)
+        bounded(args.repeats, "--repeats", 1, MAX_REPEATS)
+        check_work(pairs, args.hidden, args.repeats)
+    except OptionError as e:
         parser.error(str(e))
-    if args.hidden < 1 or args.repeats < 1:
-        parser.error("--hidden and --repeats must be at least 1")
     rows = [measure(n, m, args.hidden, args.repeats) for n, m in pairs]
     print(table(rows, args.hidden))
     print("\njacfwd made n forward passes and jacrev m reverse passes, counted as they ran. A pass of")

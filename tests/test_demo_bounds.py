@@ -41,3 +41,30 @@ def test_a_size_beyond_its_bound_is_one_line_and_exit_2(
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"{demo}: error: ") and message in lines[0], r.stderr
     assert r.stdout == "" and not out.exists()
+
+
+REVERSE = [
+    (["--sizes", "100000x100000"], "--sizes: n must be at most 1,000"),
+    (["--sizes", "0x5"], "--sizes: n must be at least 1, got 0"),
+    (["--sizes", "300x300"], "node visits, more than the 6,000,000"),
+    (["--hidden", "100000000", "--sizes", "1x1"], "--hidden must be at most 1,024"),
+    (["--repeats", "100000000"], "--repeats must be at most 100"),
+    (["--sizes", ",".join(["1x1"] * 21)], "the number of pairs must be at most 20"),
+]
+
+
+@pytest.mark.parametrize("args, message", REVERSE, ids=[" ".join(a)[:30] for a, _ in REVERSE])
+def test_forward_or_reverse_refuses_a_size_beyond_its_bound(args: List[str], message: str) -> None:
+    """(It writes no file: no --out.) `--sizes 100000x100000` ran for ten minutes before its bounds."""
+    r = subprocess.run([sys.executable, str(DEMOS / "forward_or_reverse.py"), *args], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("forward_or_reverse.py: error: ") and message in lines[0]
+
+
+def test_an_empty_hidden_size_is_refused(tmp_path: Path) -> None:
+    """`--hidden 16,,16` was read as 16,16 without a word."""
+    r = subprocess.run([sys.executable, str(DEMOS / "moons_classifier.py"), "--hidden", "16,,16", "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--hidden must be comma-separated whole numbers" in r.stderr, r.stderr
