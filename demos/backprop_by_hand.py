@@ -207,7 +207,9 @@ def print_report(
         diff = largest_difference(f[key], e[key])
         worst = max(worst, diff)
         print(show(f"{key} = {formula}, by the formula", f[key]))
-        print(show(f"{key}, from the engine's .grad", e[key]))
+        # the cost is a mean: an input's .grad is 1/N of the per-observation dA_prev = Wᵀ·dZ
+        read = "N × the inputs' .grad" if key == "dA_prev" else "the engine's .grad"
+        print(show(f"{key}, from {read}", e[key]))
         print(f"largest difference: {diff:.2e}\n")
     print(f"Largest difference over dW, dB and dA_prev: {worst:.2e}")
     return worst
