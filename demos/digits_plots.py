@@ -63,7 +63,7 @@ def confusion_matrix(plt: Any, matrix: List[List[int]], acc: float, path: Path) 
     ax.set_yticks(range(k))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    ax.set_title(f"Test set confusion matrix (accuracy {acc:.1%}; numbers: images)")
+    ax.set_title(f"Test set confusion matrix\n(accuracy {acc:.1%}; numbers: images)")  # (one line was cut)
     fig.tight_layout()
     _save(plt, fig, path)
 
