@@ -258,7 +258,8 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
     a step at a time: their loss, back through the layer, the matrices filling in.
 
     The points are the first ones the network still gets wrong or too close to the boundary (their
-    loss is not 0, so gradient flows); the layers below give the output layer its inputs as numbers
+    hinge loss is not 0, so gradient flows), then, if it gets fewer wrong, the others nearest the
+    boundary; the layers below give the output layer its inputs as numbers
     (computed without a graph), so the page holds that one layer and the loss, small enough to read.
     """
     from autograd_mini.stepper import write_stepper
@@ -270,15 +271,19 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
             hidden = [[a.data for a in row] for row in layer(hidden)]
         scores = [row[0].data for row in last(hidden)]
     signs = targets(y, "hinge")
-    hard = [k for k, (s, t) in enumerate(zip(scores, signs)) if s * t < 1.0]  # inside the margin
-    picked = (hard + [k for k in range(len(X)) if k not in hard])[:count]
+    margins = [s * t for s, t in zip(scores, signs)]  # below 1: inside the margin, a hinge loss not 0
+    picked = sorted(range(len(X)), key=lambda k: (margins[k] >= 1.0, k if margins[k] < 1.0 else margins[k]))
+    picked = picked[:count]
+    inside = sum(margins[k] < 1.0 for k in picked)
     t = targets([y[k] for k in picked], loss)
     scores_in = [row[0] for row in last([hidden[k] for k in picked])]
     root = losses.hinge_loss(scores_in, t) if loss == "hinge" else losses.bce_with_logits(scores_in, t)
     root.label = "loss"
     i = len(model.layers)
+    which = "it still gets wrong or too near the boundary" if inside == count else \
+        f"nearest the boundary ({inside} inside the margin, where the hinge loss is not 0)"
     title = (f"The output layer L{i} of the trained MLP ({last.nout} neuron × {last.nin} inputs) on {count} "
-             f"training points: their {loss} loss = {root.data:.6g}")
+             f"training points {which}: their {loss} loss = {root.data:.6g}")
     try:
         write_stepper(root, out / "backprop_stepper.html", title=title)
     except (RuntimeError, OSError) as e:  # no Graphviz, dot too slow or failing, an unwritable folder
@@ -373,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "y_test": y_test,
         "test_accuracy": accuracy(model, X_test, y_test, outputs),
     }
+    options = {k: v for k, v in vars(args).items() if k != "step_seconds"}  # (a time, not an option)
     metrics = {
         "train_accuracy": accuracy(model, X_train, y_train, outputs),
         "test_accuracy": data["test_accuracy"],
@@ -380,20 +386,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "steps": args.steps,
         "seconds": round(seconds, 3),
         "step_ms": round(1000 * args.step_seconds / args.steps, 3),
-        "options": {**vars(args), "hidden": hidden, "lr": lr},
+        "options": {**options, "hidden": hidden, "lr": lr},
     }
+    print(
+        f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
+        f"loss after the last update {final_loss:.4f}, {seconds:.1f}s"
+    )
+    engine = "the engine" if args.compile == "off" else f"the traced program (--compile {args.compile})"
+    print(f"one training step (forward, backward, update) took {metrics['step_ms']:.2f} ms with {engine}")
+    print(f"drawing the pictures and pages into {out}/ ...", flush=True)  # (a few seconds, silent otherwise)
     model.save(out / "model.json")
     write_atomic(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     written = ["metrics.json", "model.json", *plot(model, data, history, out, outputs)]
     written += training_record.write(recorder, out)
     written += neuron_graph(model, X_train, out)
     written += layer_page(model, X_train, y_train, args.loss, out)
-    print(
-        f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
-        f"final loss {final_loss:.4f}, {seconds:.1f}s"
-    )
-    engine = "the engine" if args.compile == "off" else f"the traced program (--compile {args.compile})"
-    print(f"one training step (forward, backward, update) took {metrics['step_ms']:.2f} ms with {engine}")
     print(f"wrote {', '.join(written)} to {out}/")
     return 0
 
