@@ -9,6 +9,8 @@ a traceback on stderr for an uncaught exception.
 
     results = run_each([(["graph", "x +"], folder)], module="autograd_mini")  # python -m autograd_mini ...
     assert results[0].returncode == 2
+
+`run_cases` gives each run a new folder of its own, for the tests that read what a run left there.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+
+import pytest
 
 CHILD = r"""
 import json, os, runpy, sys, traceback
@@ -84,3 +88,33 @@ def run_each(
                                         Path(str(run["err"])).read_text())
             for run, code in zip(each, codes)
         ]
+
+
+Case = TypeVar("Case")
+
+
+def run_cases(
+    cases: Mapping[Case, Sequence[str]],
+    factory: pytest.TempPathFactory,
+    prepare: Optional[Callable[[Case, Path], None]] = None,
+    cwd: Optional[Path] = None,
+    module: str = "",
+    script: Optional[Path] = None,
+) -> Dict[Case, Tuple[subprocess.CompletedProcess, Path]]:
+    """`run_each` of every case's argv, each with a new folder of its own (made by `factory`, then given
+    what it needs by `prepare(case, folder)`) for "{tmp}" in its argv, working in `cwd` or else in its
+    folder: {case: (result, its folder)}."""
+    folders = [factory.mktemp("run") for _ in cases]
+    if prepare is not None:
+        for case, folder in zip(cases, folders):
+            prepare(case, folder)
+    runs = [([a.replace("{tmp}", str(folder)) for a in argv], cwd or folder)
+            for argv, folder in zip(cases.values(), folders)]
+    results = run_each(runs, module=module, script=script)
+    return {case: (r, folder) for case, r, folder in zip(cases, results, folders)}
+
+
+def a_file(case: object, folder: Path) -> None:
+    """A `prepare` for `run_cases`: a file named a_file in the folder, so that no folder can be made
+    below {tmp}/a_file."""
+    (folder / "a_file").write_text("not a folder")

@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 from needs import needs_dot
-from one_process import run_each
+from one_process import run_cases
 
 import autograd_mini
 from autograd_mini.cli import main, one_line
@@ -45,12 +45,12 @@ def batched(argvs: List[List[str]], prepare: Optional[Callable[[Path], None]] = 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     """{argv: (what `run` of it gives, its folder)} for every argv of BATCH."""
-    folders = [tmp_path_factory.mktemp("cli") for _ in BATCH]
-    for folder, prepare in zip(folders, BATCH.values()):
-        if prepare is not None:
-            prepare(folder)
-    results = run_each(list(zip(BATCH, folders)), module="autograd_mini")
-    return {argv: (r, folder) for argv, r, folder in zip(BATCH, results, folders)}
+    def prepare(argv: Tuple[str, ...], folder: Path) -> None:
+        made_ready = BATCH[argv]
+        if made_ready is not None:
+            made_ready(folder)
+
+    return run_cases({argv: argv for argv in BATCH}, tmp_path_factory, prepare, module="autograd_mini")
 
 
 def gradients(stdout: str) -> Dict[str, float]:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import needs
 import pytest
-from one_process import run_each
+from one_process import a_file, run_cases
 
 from autograd_mini import datasets, nn, no_grad
 
@@ -46,17 +46,9 @@ NO_GRAPHVIZ_PACKAGE = "import sys; sys.modules['graphviz'] = None"
 Ran = Dict[Any, Tuple[subprocess.CompletedProcess, Path]]
 
 
-def in_one_python(script: Path, cases: Dict[Any, List[str]], factory: pytest.TempPathFactory) -> Ran:
-    """`run(script, *argv)` for each case's argv, "{tmp}" in it a new folder of its own that holds a_file
-    (a file: no folder can be made below it), all in one Python (one_process.py), for the runs that
-    need no environment of their own: {case: (result, its folder)}. Python and the library (and for
-    some, matplotlib) are imported once instead of once a run."""
-    folders = [factory.mktemp("demo") for _ in cases]
-    for folder in folders:
-        (folder / "a_file").write_text("not a folder")
-    argvs = [[a.replace("{tmp}", str(folder)) for a in argv] for argv, folder in zip(cases.values(), folders)]
-    results = run_each([(argv, ROOT) for argv in argvs], script=script)
-    return {case: (r, folder) for case, r, folder in zip(cases, results, folders)}
+# The runs that need no environment of their own are made together, in one Python per demo
+# (one_process.py), each with a new folder of its own ({tmp}, holding a_file): Python, the library
+# and matplotlib are imported once, not once a run.
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +59,7 @@ def moons_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
                   for args in OTHER_OPTIONS})
     cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
     cases["compile"] = ["--compile", "fast"]
-    return in_one_python(CLASSIFIER, cases, tmp_path_factory)
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=CLASSIFIER)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +69,7 @@ def by_hand_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     cases["file"] = ["--out", "{tmp}/a_file"]
     cases["below a file"] = ["--out", "{tmp}/a_file/sub"]
     cases.update({activation: ["--activation", activation, "--out", "{tmp}"] for activation in ACTIVATIONS})
-    return in_one_python(BY_HAND, cases, tmp_path_factory)
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=BY_HAND)
 
 
 def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:

@@ -6,10 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import needs
 import pytest
+from one_process import a_file, run_cases
 
 from autograd_mini import nn
 
@@ -136,38 +137,47 @@ def test_without_scikit_learn_one_line_names_the_extra(tmp_path: Path) -> None:
     assert len(lines) == 1 and "scikit-learn" in lines[0] and ".[demo]" in lines[0]
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--epochs", "0"], "--epochs must be at least 1"),
-        (["--epochs", "x"], "argument --epochs: invalid int value: 'x'"),
-        (["--lr", "0"], "--lr must be a finite number > 0"),
-        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
-        (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
-        (["--weight-decay", "-1"], "--weight-decay must be"),
-        (["--batch-size", "0"], "--batch-size must be at least 1"),
-        (["--hidden", "16,0"], "--hidden sizes must be at least 1"),
-        (["--hidden", "a"], "--hidden must be comma-separated whole numbers"),
-        (["--limit", "10"], "--limit must be between 40 and 1797"),
-        (["--seed", "-1"], "--seed must be >= 0"),
-        (["--bogus"], "unrecognized arguments: --bogus"),
-    ],
-)
-def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: List[str], message: str) -> None:
+BAD_OPTIONS = [
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--epochs", "x"], "argument --epochs: invalid int value: 'x'"),
+    (["--lr", "0"], "--lr must be a finite number > 0"),
+    (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (["--lr", "inf"], "--lr must be a finite number > 0, got inf"),
+    (["--weight-decay", "-1"], "--weight-decay must be"),
+    (["--batch-size", "0"], "--batch-size must be at least 1"),
+    (["--hidden", "16,0"], "--hidden sizes must be at least 1"),
+    (["--hidden", "a"], "--hidden must be comma-separated whole numbers"),
+    (["--limit", "10"], "--limit must be between 40 and 1797"),
+    (["--seed", "-1"], "--seed must be >= 0"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+]
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[Any, Tuple[subprocess.CompletedProcess, Path]]:
+    """The demo refusing each of BAD_OPTIONS (--out a folder not made yet), an --out below a file, and
+    --help: all in one Python (one_process.py), as nothing here gets past the options. {case: (result,
+    its folder)}"""
+    cases: Dict[Any, List[str]] = {tuple(args): [*args, "--out", "{tmp}/out"] for args, _ in BAD_OPTIONS}
+    cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
+    cases["help"] = ["--help"]
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=DEMO)
+
+
+@pytest.mark.parametrize("args, message", BAD_OPTIONS)
+def test_bad_options_exit_2_with_one_line(refusals: Dict[Any, Any], args: List[str], message: str) -> None:
+    r, tmp_path = refusals[tuple(args)]
     out = tmp_path / "out"
-    r = run(*args, "--out", str(out))
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("digits_classifier.py: error: ") and message in lines[0]
     assert "epoch" not in r.stdout and not (out / "metrics.json").exists()
 
 
-def test_unwritable_out_and_help(tmp_path: Path) -> None:
-    blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
-    r = run("--out", str(blocker / "sub"))
+def test_unwritable_out_and_help(refusals: Dict[Any, Any]) -> None:
+    r, _ = refusals["unwritable"]
     assert r.returncode == 2 and "--out" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    r = run("--help")
+    r, _ = refusals["help"]
     assert r.returncode == 0
     for option in ("--hidden", "--epochs", "--lr", "--batch-size", "--seed", "--out", "--limit"):
         assert option in r.stdout
