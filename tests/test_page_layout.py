@@ -74,7 +74,7 @@ def test_on_open_every_text_is_12px_and_a_graph_that_fits_is_whole(page: Tuple[s
         opened.page.click("#st-zoom-read")
         assert min(opened.text_pixels()) >= 12.0
     opened.page.set_viewport_size({"width": size[0] - 200, "height": size[1]})  # a resize fits again
-    opened.page.wait_for_timeout(100)
+    opened.js("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # resized
     assert min(opened.text_pixels()) >= 12.0
 
 
