@@ -132,7 +132,13 @@ class Optimizer:
         """Change each parameter's `.data` from its `.grad` by the rule of `step_rule()`, and
         count the step."""
         rule, numbers = self.step_rule()
-        rule.run(self, numbers)
+        try:
+            rule.run(self, numbers)
+        except KeyError as e:  # (raised before any parameter changes: the numbers are read first)
+            raise ValueError(
+                f"{type(self).__name__}.step_rule: no number {e.args[0]!r} for the rule {rule.name}, "
+                f"which reads {rule.scalars}"
+            ) from None
         self.steps += 1
 
     def step_rule(self) -> Tuple[Rule, Dict[str, float]]:

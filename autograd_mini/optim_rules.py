@@ -25,13 +25,14 @@ def sgd_plain(opt, numbers):
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 from typing import Any, Callable, Dict, List, Tuple
 
 from .engine.expr import PYTHON, Expr, names_in, parse
 
 FUNCTIONS = ("sqrt",)  # what a rule may call (the C program's pairs have sqrt2 alone)
-RESERVED = {"k", "param", "opt", "numbers", *FUNCTIONS}  # the names of the printed function
+RESERVED = {"k", "n", "pair", "param", "opt", "numbers", *FUNCTIONS}  # the printed functions' own
 
 
 class Rule:
@@ -51,6 +52,10 @@ class Rule:
 
     def __init__(self, name: str, buffers: Dict[str, str], **steps: str) -> None:
         where = f"optimizer rule {name}"
+        for n in (name, *buffers.values()):  # (they are names in the source)
+            if not isinstance(n, str) or not n.isidentifier() or keyword.iskeyword(n) or n in RESERVED:
+                why = f"an identifier, not {sorted(RESERVED)}"
+                raise ValueError(f"{where}: {n!r} cannot name a rule or an attribute ({why})")
         settable = {"p", "g", *buffers}
         self.name, self.buffers, self.steps = name, dict(buffers), []
         for target, text in steps.items():

@@ -273,3 +273,19 @@ def test_an_optimizer_written_as_formulas_alone_matches_torch() -> None:
 def test_a_bad_rule_is_refused_naming_the_part(steps: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Rule("bad", {}, **steps)
+    for name, buffers in (("sqrt", {}), ("two words", {}), ("ok", {"v": "velocity.x"})):
+        with pytest.raises(ValueError, match="cannot name a rule or an attribute"):
+            Rule(name, buffers, p="p - lr * g")
+
+
+def test_a_rule_missing_a_number_is_the_optimizers_error_and_changes_nothing() -> None:
+    class Forgetful(optim.SGD):
+        def step_rule(self) -> tuple:
+            return NESTEROV, {"lr": self.current_lr()}  # no mu
+
+    w = Value(1.0)
+    w.grad = 1.0
+    opt = Forgetful([w], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"Forgetful.step_rule: no number 'mu' for the rule nesterov"):
+        opt.step()
+    assert w.data == 1.0 and opt.velocity == [0.0] and opt.steps == 0
