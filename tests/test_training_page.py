@@ -283,7 +283,7 @@ def test_a_healthy_digits_run_finds_nothing(tmp_path: Path) -> None:
 
 
 def test_a_diverging_moons_run_prints_why_in_short_lines_and_keeps_its_page(tmp_path: Path) -> None:
-    demo = run_demo("moons_classifier", ["--lr", "100", "--out", str(tmp_path)])
+    demo = run_demo("moons_classifier", ["--lr", "100", "--samples", "60", "--out", str(tmp_path)])
     printed, data = demo.printed, page_data(demo)
     said = [line for line in printed.splitlines() if line.startswith("diagnose: ")]
     assert demo.status == 1 and said[0].startswith("diagnose: step 2: the loss ")
