@@ -265,8 +265,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum and L2 weight decay, as torch.optim.SGD
     (dampening 0, no Nesterov).
 
-    For each parameter p with gradient g: ``g += weight_decay·p``; with momentum,
-    ``v = momentum·v + g`` and ``p -= lr·v``; without, ``p -= lr·g``.
+    Its rule is `RULE`, with mu = momentum and wd = weight_decay (the decay enters the gradient,
+    then the momentum); without momentum and decay, `PLAIN`.
 
     >>> w = Value(1.0)
     >>> opt = SGD([w], lr=0.5, momentum=0.9)
@@ -306,9 +306,9 @@ class Adam(Optimizer):
     decay passes through m and v. (Earlier versions of autograd_mini applied it to p directly, as
     `AdamW` does: use `AdamW` for that.)
 
-    With g the gradient (plus the decay term) and t the step counted from 1:
-    ``m = b1·m + (1-b1)·g``, ``v = b2·v + (1-b2)·g²``, then
-    ``p -= lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps)``.
+    Its rule is `RULE`, with (b1, b2) = betas, c1 = 1 - b1, c2 = 1 - b2 and, for the step t counted
+    from 1, step_size = lr / (1 - b1^t) and root_c2 = sqrt(1 - b2^t); l2 = weight_decay and
+    shrink = 1 (in `AdamW`: l2 = 0 and shrink = 1 - lr·weight_decay).
 
     >>> w = Value(1.0)
     >>> opt = Adam([w], lr=0.1)
@@ -319,7 +319,7 @@ class Adam(Optimizer):
 
     HYPERPARAMETERS = {"lr": check_lr, "betas": check_betas, "eps": positive, "weight_decay": check_decay}
     BUFFERS = ("m", "v")
-    RULE = Rule(  # l2 = weight_decay, shrink = 1 (Adam); l2 = 0, shrink = 1 - lr·weight_decay (AdamW)
+    RULE = Rule(
         "adam", {"m": "m", "v": "v"}, g="g + l2 * p", m="b1 * m + c1 * g", v="b2 * v + c2 * g * g",
         p="p * shrink - step_size * (m / (sqrt(v) / root_c2 + eps))",
     )
