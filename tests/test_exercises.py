@@ -202,17 +202,34 @@ def test_a_hint_gives_the_learners_number_and_the_engines() -> None:
     assert right == pytest.approx(mine / 4, rel=1e-5)
 
 
-@pytest.mark.parametrize("mistake, words", [
+ANSWERS = {"neuron": neuron_backward, "layer": layer_backward, "mlp": mlp_backward}
+NAMED_MISTAKES = [("layer", mistake, "", words) for mistake, words in [
     ("no g'", "You forgot g'(Z)"), ("g' at A", "You evaluated g' at A"), ("1 - Z**2", "You computed 1 − Z²"),
     ("dW transposed", "dW must be 3×2 (n×m), got 2×3. You transposed dW"),
     ("W for Wᵀ", "You used W instead of Wᵀ"), ("sign of dW", "A sign error"),
     ("dB over neurons", "dB must be a list of 3 numbers (n), got a list of 1 number. You summed dB over"),
     ("flat dZ", "dZ must be 3×1 (n×N), got a list of 3 numbers"),
     ("dB as a column", "dB must be a list of 3 numbers (n), got 3×1. Your numbers are right, but dB"),
-])
-def test_each_layer_mistake_is_named(mistake: str, words: str) -> None:
-    report = exercises.check("layer", partial(layer_backward, mistake=mistake), seed=SEED)
-    assert not report.passed and words in report.hint
+]] + [("neuron", mistake, "", words) for mistake, words in [
+    ("no g'", "dz is"), ("swapped", "You used the weights: dw_j = dz·a_j"), ("sign", "A sign error"),
+    ("always tanh", "You used the derivative of tanh, but the activation here is sigmoid."),
+    ("g' at a", "You evaluated g' at a = g(z) instead of at z."),
+    ("1 - z**2", "You computed 1 − z²: that is tanh' written for the output, 1 − a² with a = tanh(z)"),
+]] + [("mlp", mistake, where, words) for mistake, where, words in [
+    ("no 1/N", "dW2[0][0] is", "You forgot the 1/N in layer 2"),
+    ("dA_prev / N", "dW1[0][0] is", "Your dW1 is N = 3 times too small: you divided dA_prev by N"),
+    ("last layer first", "", "you returned the layers last first"),
+    ("no g' below", "case 1 of 2 (widths 2-3-2, tanh, sigmoid, N=3): dW1[0][0] is", "Use dW1 = (1/N)·dZ1·A0ᵀ "
+     "(A0 = X), with dZ1 = dA1 ⊙ g1'(Z1) and dA1 = W2ᵀ·dZ2, the dA_prev of layer 2"),
+]]
+
+
+@pytest.mark.parametrize("exercise, mistake, where, words", NAMED_MISTAKES,
+                         ids=[f"{exercise}: {mistake}" for exercise, mistake, _, _ in NAMED_MISTAKES])
+def test_each_layer_neuron_and_network_mistake_is_named(exercise: str, mistake: str, where: str,
+                                                        words: str) -> None:
+    report = exercises.check(exercise, partial(ANSWERS[exercise], mistake=mistake), seed=SEED)
+    assert not report.passed and where in report.hint and words in report.hint
 
 
 def test_the_mistakes_of_one_observation_that_a_batch_makes_visible_are_right_for_one() -> None:
@@ -220,37 +237,17 @@ def test_the_mistakes_of_one_observation_that_a_batch_makes_visible_are_right_fo
         assert exercises.check("layer", partial(layer_backward, mistake=mistake), seed=SEED).passed
 
 
-@pytest.mark.parametrize("mistake, words", [
-    ("no g'", "dz is"), ("swapped", "You used the weights: dw_j = dz·a_j"), ("sign", "A sign error"),
-    ("always tanh", "You used the derivative of tanh, but the activation here is sigmoid."),
-    ("g' at a", "You evaluated g' at a = g(z) instead of at z."),
-    ("1 - z**2", "You computed 1 − z²: that is tanh' written for the output, 1 − a² with a = tanh(z)"),
-])
-def test_each_neuron_mistake_is_named(mistake: str, words: str) -> None:
-    report = exercises.check("neuron", partial(neuron_backward, mistake=mistake), seed=SEED)
-    assert not report.passed and words in report.hint
-    if mistake == "always tanh":  # case 2 is the first with another activation: its numbers, by hand
-        w, a_prev, z, da, activation = layers.neuron_cases(random.Random(SEED))[1].args
-        s = 1 / (1 + math.exp(-z))
-        assert activation == "sigmoid"
-        mine, right = da * (1 - math.tanh(z) ** 2), da * s * (1 - s)
-        said = f"case 2 of 3 (m=2, sigmoid): dz is {mine:.6g}, the right value is {right:.6g}. "
-        assert report.hint.startswith(said)
-    if mistake == "no g'":
-        assert "You forgot g'(z): your dz is da. Use dz = da · g'(z), with g'(z) = 1 − tanh(z)²" \
-            in report.hint
-
-
-@pytest.mark.parametrize("mistake, where, words", [
-    ("no 1/N", "dW2[0][0] is", "You forgot the 1/N in layer 2"),
-    ("dA_prev / N", "dW1[0][0] is", "Your dW1 is N = 3 times too small: you divided dA_prev by N"),
-    ("last layer first", "", "you returned the layers last first"),
-    ("no g' below", "case 1 of 2 (widths 2-3-2, tanh, sigmoid, N=3): dW1[0][0] is", "Use dW1 = (1/N)·dZ1·A0ᵀ "
-     "(A0 = X), with dZ1 = dA1 ⊙ g1'(Z1) and dA1 = W2ᵀ·dZ2, the dA_prev of layer 2"),
-])
-def test_each_network_mistake_is_named(mistake: str, where: str, words: str) -> None:
-    report = exercises.check("mlp", partial(mlp_backward, mistake=mistake), seed=SEED)
-    assert not report.passed and where in report.hint and words in report.hint
+def test_a_neuron_hint_gives_the_numbers_and_the_rule() -> None:
+    report = exercises.check("neuron", partial(neuron_backward, mistake="always tanh"), seed=SEED)
+    # case 2 is the first with another activation: its numbers, by hand
+    w, a_prev, z, da, activation = layers.neuron_cases(random.Random(SEED))[1].args
+    s = 1 / (1 + math.exp(-z))
+    assert activation == "sigmoid"
+    mine, right = da * (1 - math.tanh(z) ** 2), da * s * (1 - s)
+    said = f"case 2 of 3 (m=2, sigmoid): dz is {mine:.6g}, the right value is {right:.6g}. "
+    assert report.hint.startswith(said)
+    report = exercises.check("neuron", partial(neuron_backward, mistake="no g'"), seed=SEED)
+    assert "You forgot g'(z): your dz is da. Use dz = da · g'(z), with g'(z) = 1 − tanh(z)²" in report.hint
 
 
 @pytest.mark.parametrize("op, wrong, words", [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import needs
 import pytest
@@ -46,6 +46,19 @@ def compare_grads(model: nn.MLP, tmodel) -> None:  # type: ignore[no-untyped-def
         assert torch.allclose(gb, tl.bias.grad, rtol=1e-10, atol=1e-12)
 
 
+def assert_matches_torch(model: nn.MLP, activation: str, X: List[List[float]], ours: Callable[[Any], Value],
+                         theirs: Callable[[Any, Any], Any], batch: bool = False) -> None:
+    """`ours` of the model's outputs on X (the batch in one call, or a sample at a time) and `theirs` of
+    the outputs of its torch copy (and the copy): the same loss, to 1e-12, and the same gradients."""
+    tmodel = torch_copy(model, activation)
+    loss = ours(model(X) if batch else [model(x) for x in X])
+    loss.backward()
+    tloss = theirs(tmodel(torch.tensor(X, dtype=torch.float64)), tmodel)
+    tloss.backward()
+    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
+    compare_grads(model, tmodel)
+
+
 @pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
 def test_mlp_hinge_l2_matches_torch(activation: str, fused: bool) -> None:
@@ -54,50 +67,34 @@ def test_mlp_hinge_l2_matches_torch(activation: str, fused: bool) -> None:
     for layer in model.layers:  # non-zero biases too
         for b in layer.bias:
             b.data = rng.uniform(-0.5, 0.5)
-    tmodel = torch_copy(model, activation)
     X = data(30, 2, 1)
     y = [1 if a * b > 0 else -1 for a, b in X]
-
-    scores = model(X) if fused else [model(x) for x in X]  # a batch in one call, or one at a time
-    loss = losses.hinge_loss(scores, y) + losses.l2_regularization(model.parameters(), 1e-3)
-    loss.backward()
-
-    scores = tmodel(torch.tensor(X, dtype=torch.float64))[:, 0]
     ty = torch.tensor(y, dtype=torch.float64)
-    tloss = F.relu(1 - ty * scores).mean() + 1e-3 * sum((p * p).sum() for p in tmodel.parameters())
-    tloss.backward()
-    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
-    compare_grads(model, tmodel)
+    assert_matches_torch(
+        model, activation, X,
+        lambda scores: losses.hinge_loss(scores, y) + losses.l2_regularization(model.parameters(), 1e-3),
+        lambda out, tmodel: F.relu(1 - ty * out[:, 0]).mean()
+        + 1e-3 * sum((p * p).sum() for p in tmodel.parameters()),
+        batch=fused,  # fused: the batch in one call; else one sample at a time
+    )
 
 
 def test_mlp_softmax_cross_entropy_matches_torch() -> None:
     model = nn.MLP(3, [8, 4], activation="tanh", rng=random.Random(3))
-    tmodel = torch_copy(model, "tanh")
-    X = data(12, 3, 2)
     y = [i % 4 for i in range(12)]
-    loss = losses.softmax_cross_entropy([model(x) for x in X], y)
-    loss.backward()
-    tloss = F.cross_entropy(tmodel(torch.tensor(X, dtype=torch.float64)), torch.tensor(y))
-    tloss.backward()
-    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
-    compare_grads(model, tmodel)
+    assert_matches_torch(model, "tanh", data(12, 3, 2), lambda out: losses.softmax_cross_entropy(out, y),
+                         lambda out, _: F.cross_entropy(out, torch.tensor(y)))
 
 
 def test_mlp_bce_and_mse_match_torch() -> None:
     model = nn.MLP(2, [6, 1], activation="sigmoid", rng=random.Random(4))
-    tmodel = torch_copy(model, "sigmoid")
-    X = data(10, 2, 3)
     y01 = [i % 2 for i in range(10)]
-    t = torch.tensor(X, dtype=torch.float64)
-    out = [model(x) for x in X]
-    loss = losses.bce_with_logits(out, y01) + losses.mse_loss(out, [0.5 * v for v in y01])
-    loss.backward()
-    tout = tmodel(t)[:, 0]
     ty = torch.tensor(y01, dtype=torch.float64)
-    tloss = F.binary_cross_entropy_with_logits(tout, ty) + F.mse_loss(tout, 0.5 * ty)
-    tloss.backward()
-    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
-    compare_grads(model, tmodel)
+    assert_matches_torch(
+        model, "sigmoid", data(10, 2, 3),
+        lambda out: losses.bce_with_logits(out, y01) + losses.mse_loss(out, [0.5 * v for v in y01]),
+        lambda out, _: F.binary_cross_entropy_with_logits(out[:, 0], ty) + F.mse_loss(out[:, 0], 0.5 * ty),
+    )
 
 
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
