@@ -358,6 +358,7 @@ def test_a_rule_gives_the_same_step_in_the_optimizer_and_in_both_programs(
     """The optimizer's compiled step (`rule.run`), the Python program's function and the C
     program's, all printed from the one rule, give the same parameters and buffers to the bit."""
     import ctypes
+    import math
     import random
     import struct
     from types import SimpleNamespace
@@ -382,7 +383,7 @@ def test_a_rule_gives_the_same_step_in_the_optimizer_and_in_both_programs(
     rule.run(opt, numbers)
     own = [p.data for p in params], [getattr(opt, a) for a in rule.buffers.values()]
 
-    functions: dict = {"sqrt": __import__("math").sqrt}
+    functions: dict = {"sqrt": math.sqrt}
     exec(update.python_source(rule), functions)  # noqa: S102
     py = list(P), [list(b) for b in B]
     functions[f"update_{rule.name}"](py[0], G, S, py[1])
@@ -419,7 +420,7 @@ def test_an_optimizer_of_another_rule_takes_its_own_step(backend: str) -> None:
     """A subclass that keeps its class's rule is taken by the program; one with a rule of its own
     (not one the programs hold) takes its own step after the program's gradients: both as the loop."""
 
-    class Adam2(optim.Adam):  # another default, the same rule
+    class Adam2(optim.Adam):  # its own class, Adam's rule
         pass
 
     for make in (lambda ps: Adam2(ps, lr=0.01), lambda ps: NesterovSGD(ps, lr=0.05, momentum=0.9)):
