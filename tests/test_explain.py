@@ -253,3 +253,15 @@ def test_ipython_shows_the_table() -> None:
     p = Printer()
     table._repr_pretty_(p, False)
     assert p.out == str(table) and "contribution" in p.out
+
+
+def test_a_power_by_a_number_shows_the_rule_with_that_number_in() -> None:
+    """x ** c is defined by where(c != 0, c * x ** (c - 1), 0); with c known, its row reads as a
+    teacher writes it, and the number it shows is the local derivative it reports."""
+    x = Value(1.5, label="x")
+    cases = {2: "2 * x = 2 * 1.5", 3: "3 * x ** 2 = 3 * 1.5 ** 2", 0.5: "0.5 * x ** -0.5 = 0.5 * 1.5 ** -0.5",
+             0: "0"}
+    for c, text in cases.items():
+        (step,) = explain(x**c).steps
+        assert step.derivatives == (text,)
+        assert step.local[0] == (c * 1.5 ** (c - 1) if c else 0.0)

@@ -280,6 +280,52 @@ def calls_in(e: Expr) -> set:
     return found.union(*map(calls_in, children(e)))
 
 
+_FOLD_ARITH = {"+": float.__add__, "-": float.__sub__, "*": float.__mul__, "/": float.__truediv__}
+_FOLD_COMPARE = {
+    "<": float.__lt__,
+    "<=": float.__le__,
+    ">": float.__gt__,
+    ">=": float.__ge__,
+    "==": float.__eq__,
+    "!=": float.__ne__,
+}
+
+
+def fold(e: Expr, names: Dict[str, Expr], predicates: Dict[str, Callable[[float], bool]]) -> Expr:
+    """`e` with each Name in `names` replaced, then + - * /, comparisons, where() and the
+    `predicates` of numbers computed (one IEEE operation each: the value a program would compute,
+    and where() the branch the interpreter takes)."""
+    if isinstance(e, Name):
+        return names.get(e.id, e)
+    if isinstance(e, Num):
+        return e
+    if isinstance(e, Call):
+        args = tuple(fold(a, names, predicates) for a in e.args)
+        if e.fn in predicates and all(isinstance(a, Num) for a in args):
+            return Num(float(predicates[e.fn](*[a.value for a in args])))  # type: ignore[union-attr]
+        return Call(e.fn, args)
+    if isinstance(e, Neg):
+        x = fold(e.operand, names, predicates)
+        return Num(-x.value) if isinstance(x, Num) else Neg(x)
+    if isinstance(e, Where):
+        c = fold(e.cond, names, predicates)
+        if isinstance(c, Num):
+            return fold(e.then if c.value else e.other, names, predicates)
+        return Where(c, fold(e.then, names, predicates), fold(e.other, names, predicates))
+    a, b = fold(e.left, names, predicates), fold(e.right, names, predicates)
+    if isinstance(e, Logic):  # (only ever read for its truth)
+        for x, y in ((a, b), (b, a)):
+            if isinstance(x, Num):
+                return y if bool(x.value) == (e.op == "and") else x
+        return Logic(e.op, a, b)
+    if isinstance(a, Num) and isinstance(b, Num):
+        if isinstance(e, Compare):
+            return Num(float(_FOLD_COMPARE[e.op](a.value, b.value)))
+        if e.op in _FOLD_ARITH and not (e.op == "/" and b.value == 0.0):
+            return Num(_FOLD_ARITH[e.op](a.value, b.value))
+    return type(e)(e.op, a, b)  # type: ignore[call-arg]
+
+
 def times(g: Expr, d: Expr) -> Expr:
     """g · d, with g carried into d as a teacher writes it: g·1 is g, g·(p/q) is g·p/q, g·(-p) is
     -(g·p), and into each branch of a where. It is the term the node sends back to one parent."""

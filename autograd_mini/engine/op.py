@@ -34,7 +34,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import checks
-from .expr import PYTHON, SHOWN, Call, Expr, Name, calls_in, parse, times
+from .expr import PYTHON, SHOWN, BinOp, Call, Expr, Name, Num, calls_in, fold, parse, times
 from .rules import Rule
 from .value import Value, overflow, record
 
@@ -164,6 +164,8 @@ class Op(Rule):
             named[self.const] = numbers[self.const] = _short(const)
         texts = []
         for d in self.grads:
+            if self.const:  # its number known: where() on it decided, the arithmetic on numbers done
+                d = _power_one(fold(d, {self.const: Num(float(const))}, PREDICATES))
             formula, filled = SHOWN.print(d, named, plain=True), SHOWN.print(d, numbers, plain=True)
             texts.append(formula if formula == filled else f"{formula} = {filled}")
         return tuple(texts)
@@ -180,6 +182,17 @@ class Op(Rule):
         xs = [p.data for p in parents]
         const = self.default if self.const else None
         return record(compute(self, xs, const), parents, self, const)
+
+
+def _power_one(e: Expr) -> Expr:
+    """`e` with each ``a ** 1`` written ``a``, as a person writes it (for explain's text only)."""
+    if isinstance(e, BinOp) and e.op == "**" and e.right == Num(1.0):
+        return _power_one(e.left)
+    if isinstance(e, Call):
+        return Call(e.fn, tuple(map(_power_one, e.args)))
+    if isinstance(e, (Num, Name)):
+        return e
+    return type(e)(*[_power_one(x) if isinstance(x, tuple) else x for x in e])  # type: ignore[arg-type]
 
 
 def _short(x: float) -> str:

@@ -11,53 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Set, Tuple
 
-from ..engine import OPS, Op
-from ..engine.expr import BinOp, Call, Compare, Expr, Logic, Name, Neg, Num, Where, calls_in, children, times
+from ..engine import OPS, Op, expr
+from ..engine.expr import BinOp, Call, Expr, Name, Num, calls_in, children, times
 from ..engine.op import PREDICATES, PRIMITIVES
-
-_ARITH = {"+": float.__add__, "-": float.__sub__, "*": float.__mul__, "/": float.__truediv__}
-_COMPARE = {
-    "<": float.__lt__,
-    "<=": float.__le__,
-    ">": float.__gt__,
-    ">=": float.__ge__,
-    "==": float.__eq__,
-    "!=": float.__ne__,
-}
 
 
 def fold(e: Expr, names: Dict[str, Expr]) -> Expr:
-    """`e` with each Name in `names` replaced, then + - * /, comparisons and where() of numbers
-    computed (one IEEE operation each: the value the program would compute)."""
-    if isinstance(e, Name):
-        return names.get(e.id, e)
-    if isinstance(e, Num):
-        return e
-    if isinstance(e, Call):
-        args = tuple(fold(a, names) for a in e.args)
-        if e.fn in PREDICATES and all(isinstance(a, Num) for a in args):
-            return Num(float(PREDICATES[e.fn](*[a.value for a in args])))  # type: ignore[union-attr]
-        return Call(e.fn, args)
-    if isinstance(e, Neg):
-        x = fold(e.operand, names)
-        return Num(-x.value) if isinstance(x, Num) else Neg(x)
-    if isinstance(e, Where):
-        c = fold(e.cond, names)
-        if isinstance(c, Num):
-            return fold(e.then if c.value else e.other, names)
-        return Where(c, fold(e.then, names), fold(e.other, names))
-    a, b = fold(e.left, names), fold(e.right, names)
-    if isinstance(e, Logic):  # (only ever read for its truth)
-        for x, y in ((a, b), (b, a)):
-            if isinstance(x, Num):
-                return y if bool(x.value) == (e.op == "and") else x
-        return Logic(e.op, a, b)
-    if isinstance(a, Num) and isinstance(b, Num):
-        if isinstance(e, Compare):
-            return Num(float(_COMPARE[e.op](a.value, b.value)))
-        if e.op in _ARITH and not (e.op == "/" and b.value == 0.0):
-            return Num(_ARITH[e.op](a.value, b.value))
-    return type(e)(e.op, a, b)  # type: ignore[call-arg]
+    """`e` with `names` put in and the operations on numbers computed (`expr.fold`)."""
+    return expr.fold(e, names, PREDICATES)
 
 
 def scope(op: Op, parents: List[Expr], const: Any) -> Dict[str, Expr]:
