@@ -1,4 +1,5 @@
-"""The player's bar of controls, as a page words it: its buttons' texts, the speeds it offers."""
+"""The player's bar of controls, as a page words it: what it steps through, its buttons' texts, the
+speeds it offers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Dict, Tuple
 
 @dataclass(frozen=True)
 class Button:
-    """One of the bar's four moving buttons: its id, its text, and what it does (its title; the
-    key that does the same is added)."""
+    """The bar's first or last button: its id, its text, and what it does (its title; the key that
+    does the same is added)."""
 
     id: str
     text: str
@@ -19,30 +20,30 @@ class Button:
 
 @dataclass(frozen=True)
 class Controls:
-    """The bar's words: `label` names what it steps through (for a screen reader), `slider` and
-    `speed` label the slider and the speed menu, `speeds` are (milliseconds per frame, its name) with
-    `default` selected. Play, the slider, the speed menu and the counter have the ids
-    ``<prefix>-play``, ``<prefix>-slider``, ``<prefix>-speed`` and ``<prefix>-counter``."""
+    """The bar's words. `label` names what it steps through (for a screen reader), `unit` is one of
+    them ("step": the slider is "Step", ◀ is "Previous step"); `prev` and `next` are those buttons'
+    texts, `speed` labels the speed menu, whose `speeds` are (milliseconds per frame, its name) with
+    `default` selected. The bar's other ids are ``<prefix>-prev``, ``-play``, ``-next``, ``-slider``,
+    ``-speed`` and ``-counter``."""
 
     label: str
+    unit: str
     first: Button
-    prev: Button
-    next: Button
+    prev: str
+    next: str
     last: Button
-    slider: str
     speed: str
     speeds: Tuple[Tuple[int, str], ...]
     default: int
 
     def slots(self) -> Dict[str, str]:
         """The bar's slots in page.html, escaped."""
-        out = {key: html.escape(value, quote=True) for key, value in
-               (("label", self.label), ("slider", self.slider), ("speed", self.speed))}
-        for role in ("first", "prev", "next", "last"):
-            button: Button = getattr(self, role)
-            out[f"{role}_id"] = html.escape(button.id, quote=True)
-            out[role] = html.escape(button.text)
-            out[f"{role}_title"] = html.escape(button.title, quote=True)
+        words = {"label": self.label, "slider": self.unit.capitalize(), "speed": self.speed,
+                 "prev": self.prev, "prev_title": f"Previous {self.unit}",
+                 "next": self.next, "next_title": f"Next {self.unit}"}
+        for role, button in (("first", self.first), ("last", self.last)):
+            words.update({f"{role}_id": button.id, role: button.text, f"{role}_title": button.title})
+        out = {key: html.escape(text, quote=True) for key, text in words.items()}
         out["speeds"] = "\n".join(
             f'      <option value="{ms}"{" selected" * (ms == self.default)}>{html.escape(name)}</option>'
             for ms, name in self.speeds)

@@ -28,15 +28,12 @@ PAGE = Page(
     # its own parts of the script, in the order they run (after the shared ones)
     script=("steps.js", "graph.js", "panel.js", "matrices.js", "controls.js"),
     controls=Controls(
-        label="Steps",
+        label="Steps", unit="step", prev="◀ Prev", next="Next ▶",
         first=Button("st-reset", "|◀ Reset", "Back to the start"),
-        prev=Button("st-prev", "◀ Prev", "Previous step"),
-        next=Button("st-next", "Next ▶", "Next step"),
         last=Button("st-end", "End ▶|", "Jump to the end"),
-        slider="Step", speed="Seconds per step while playing",
+        speed="Seconds per step while playing", default=1000,
         speeds=((2000, "0.5 step/s"), (1000, "1 step/s"), (500, "2 steps/s"), (200, "5 steps/s"),
-                (60, "fast")),
-        default=1000),
+                (60, "fast"))),
     csp="img-src data:")
 
 

@@ -22,14 +22,11 @@ PAGE = Page(
     package="autograd_mini.training_page", prefix="tr", generator="training page", body="training.html",
     css="training.css", script=("charts.js", "panels.js", "controls.js"),
     controls=Controls(
-        label="Recorded steps",
+        label="Recorded steps", unit="recorded step", prev="◀", next="▶",
         first=Button("tr-first", "|◀", "First recorded step"),
-        prev=Button("tr-prev", "◀", "Previous recorded step"),
-        next=Button("tr-next", "▶", "Next recorded step"),
         last=Button("tr-last", "▶|", "Last recorded step"),
-        slider="Recorded step", speed="Frames per second while playing",
-        speeds=((1000, "1 frame/s"), (400, "2.5 frames/s"), (150, "fast")),
-        default=400))
+        speed="Frames per second while playing", default=400,
+        speeds=((1000, "1 frame/s"), (400, "2.5 frames/s"), (150, "fast"))))
 
 
 def training_html(data: Dict[str, Any]) -> str:
