@@ -72,8 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Draw or explain the gradient of a formula, node by node.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    g = sub.add_parser("graph", help="draw the formula's graph with its gradients", epilog=EPILOG)
-    _add_formula_arguments(g)
+
+    def command(name: str, said: str) -> argparse.ArgumentParser:  # (its --help says what it does too)
+        described = said[0].upper() + said[1:] + "."
+        p: argparse.ArgumentParser = sub.add_parser(name, help=said, description=described, epilog=EPILOG)
+        _add_formula_arguments(p)
+        return p
+
+    g = command("graph", "draw the formula's graph with its gradients")
     g.add_argument("-o", "--output", default="graph.svg",
                    help="picture to write: .svg, .png or .pdf, .dot for the source, or .html for a page "
                         "that steps through the backward pass (default: graph.svg)")
@@ -81,12 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="direction of the data flow (default: LR, left to right)")
     g.add_argument("--max-nodes", type=int, default=MAX_NODES,
                    help=f"refuse larger graphs (default: {MAX_NODES})")
-    e = sub.add_parser("explain", help="print the backward pass as a table of chain-rule steps",
-                       epilog=EPILOG)
-    _add_formula_arguments(e)
-    c = sub.add_parser("compile", help="print the program autodiff writes for the formula: its forward "
-                       "and backward pass as straight-line Python (or C with --c)", epilog=EPILOG)
-    _add_formula_arguments(c)
+    command("explain", "print the backward pass as a table of chain-rule steps")
+    c = command("compile", "print the program autodiff writes for the formula: its forward and backward "
+                "pass as straight-line Python (or C with --c)")
     c.add_argument("--c", action="store_true", help="write the program in C instead of Python")
     add_exercises_parser(sub)
     return parser

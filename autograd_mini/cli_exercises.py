@@ -20,17 +20,21 @@ from .exercises.course import TIMEOUT
 
 def add_exercises_parser(sub: Any) -> None:
     """The `exercises` subcommand, added to the command's subparsers `sub`."""
-    e = sub.add_parser("exercises", help="learn back-propagation by doing it: write exercises, check them")
+    def said(text: str) -> dict:  # (a command's --help says what it does, as the list of commands does)
+        return {"help": text, "description": text[0].upper() + text[1:] + "."}
+
+    e = sub.add_parser("exercises", **said("learn back-propagation by doing it: write exercises, check them"))
     actions = e.add_subparsers(dest="action", metavar="ACTION", parser_class=type(e))
-    s = actions.add_parser("start", help="write one stub file per exercise into DIR (never over a file)")
-    s.add_argument("folder", metavar="DIR")
-    c = actions.add_parser("check", help="grade the exercises in DIR, one line each; exit 0 when all pass")
-    c.add_argument("folder", metavar="DIR")
-    c.add_argument("names", nargs="*", metavar="NAME", help=f"only these: {', '.join(exercises.names())}")
+    s = actions.add_parser("start", **said("write one stub file per exercise into DIR (never over a file)"))
+    s.add_argument("folder", metavar="DIR", help="the folder for your exercise files (made if missing)")
+    c = actions.add_parser("check", **said("grade the exercises in DIR, one line each; exit 0 when all pass"))
+    c.add_argument("folder", metavar="DIR", help="the folder `start` wrote, with your answers in its files")
+    c.add_argument("names", nargs="*", default=[], metavar="NAME",
+                   help=f"only these (default: all): {', '.join(exercises.names())}")
     c.add_argument("--seed", type=int, help="draw the cases of an earlier check again")
     c.add_argument("--timeout", type=float, default=TIMEOUT,
                    help=f"seconds each exercise may run (default: {TIMEOUT:g})")
-    actions.add_parser("list", help="the exercises, in the order to do them")
+    actions.add_parser("list", **said("the exercises, in the order to do them"))
 
 
 def run_exercises(args: argparse.Namespace) -> None:

@@ -87,7 +87,9 @@ class Formula:
         except ValueError as e:  # a NUL character, on Pythons that do not call it a SyntaxError
             raise ExprError(f"invalid formula {short(self.text)}: {e}") from None
         except (RecursionError, MemoryError):  # Python's own parser gave up
-            raise ExprError("the expression is nested too deeply for Python's parser") from None
+            raise ExprError("the expression is nested too deeply for Python's parser: many nested "
+                            "parentheses or signs, or a long chain of operators (x + x + ... parses as "
+                            "nested sums: use fewer terms)") from None
         result = self._run(tree.body)
         if not isinstance(result, Value):
             raise ExprError(f"{short(self.text)} uses no variable, so there is nothing to differentiate")
@@ -131,11 +133,19 @@ class Formula:
         f, known = node.func, ", ".join(functions())
         if not isinstance(f, ast.Name):
             raise ExprError(f"unsupported call of {short(self.segment(f))}: call one of {known}")
+        if f.id == "where":
+            raise ExprError("where() belongs to the formulas that define an operation (defop), where a "
+                            "derivative may take a branch; a formula here is one value of its variables")
         if f.id not in known.split(", "):
             raise ExprError(f"unknown function {short(self.segment(f))}: use one of {known}")
-        n = len(OPS[f.id].args)
-        if node.keywords or len(node.args) != n or any(isinstance(a, ast.Starred) for a in node.args):
-            raise ExprError(f"{f.id}() takes exactly {'one argument' if n == 1 else f'{n} arguments'}")
+        op = OPS[f.id]
+        n = len(op.args)
+        given = len(node.args) - n  # 1: the op's own number too, as in f(x, 0.1)
+        if node.keywords or given not in ((0, 1) if op.const else (0,)) or \
+                any(isinstance(a, ast.Starred) for a in node.args):
+            takes = "one argument" if n == 1 else f"{n} arguments"
+            also = f", and its {op.const} if not {op.default:g}" if op.const else ""
+            raise ExprError(f"{f.id}() takes {takes}{also}")
         return list(node.args)
 
     def _compute(self, node: ast.AST, args: List[Number]) -> Number:
@@ -167,6 +177,8 @@ class Formula:
         typed = self.segment(node)
         if name in functions():
             raise ExprError(f"{typed} is a function: call it, as in {typed}(x)")
+        if name == "pi" and name not in self.values:  # the number, as in the operations' formulas
+            return math.pi  # type: ignore[return-value]
         if name not in self.values:
             raise ExprError(f"variable {short(typed)} is not set: add --set {typed}=VALUE")
         v = self.leaves[name] = Value(self.values[name], label=name)
@@ -228,6 +240,12 @@ def _operation(node: ast.AST, args: List[Number]) -> Number:
     if isinstance(node, ast.UnaryOp):
         return -args[0] if isinstance(node.op, ast.USub) else args[0]
     op = OPS[node.func.id]  # type: ignore[attr-defined]
+    if len(args) > len(op.args):  # its own number given (a slope): through its method
+        x, c = args
+        if isinstance(c, Value):
+            raise ExprError(f"{op.name}(): its {op.const} must be a number, not a formula of the variables")
+        out = getattr(x if isinstance(x, Value) else Value(x), op.name)(c)
+        return out if isinstance(x, Value) else out.data
     if any(isinstance(x, Value) for x in args):
         return op(*args)
     return op(*args).data  # constants: computed by the engine too, for the same checks and messages
