@@ -7,7 +7,7 @@ descriptors 1 and 2 (what a program it starts writes goes there too), read back 
 text=True)` reads it, and the exit status the interpreter gives: 0 when it ends, SystemExit's code, 1 and
 a traceback on stderr for an uncaught exception.
 
-    results = run_each([(["graph", "x +"], folder)], module="autograd_mini")  # python -m autograd_mini ...
+    results = run_each([(["-m", "autograd_mini", "graph", "x +"], folder)])  # what follows `python`
     assert results[0].returncode == 2
 
 `run_cases` gives each run a new folder of its own, for the tests that read what a run left there.
@@ -32,15 +32,17 @@ codes = []
 saved = os.dup(1), os.dup(2)
 for run in job["runs"]:
     os.chdir(run["cwd"])
-    sys.argv = [job["script"] or "-m", *run["args"]]
+    argv = run["argv"]
+    module = argv[0] == "-m"
+    sys.argv = argv[1:] if module else argv  # (run_module puts the module's file in sys.argv[0])
     with open(run["out"], "wb") as out, open(run["err"], "wb") as err:
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
         try:
-            if job["script"]:
-                runpy.run_path(job["script"], run_name="__main__")
+            if module:
+                runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
             else:
-                runpy.run_module(job["module"], run_name="__main__", alter_sys=True)
+                runpy.run_path(argv[0], run_name="__main__")
             code = 0
         except SystemExit as stop:  # as the interpreter reads it
             if stop.code is None or isinstance(stop.code, int):
@@ -62,32 +64,28 @@ with open(job["codes"], "w", encoding="utf-8") as f:
 
 
 def run_each(
-    runs: Sequence[Tuple[Sequence[str], Path]],
-    module: str = "",
-    script: Optional[Path] = None,
-    timeout: float = 120.0,
+    runs: Sequence[Tuple[Sequence[str], Path]], timeout: float = 120.0
 ) -> List[subprocess.CompletedProcess]:
-    """`python -m module ARGS` (or `python script ARGS`) for each (ARGS, working folder) of `runs`, in
-    that order, all in one new Python; the results in the same order."""
-    if bool(module) == (script is not None):
-        raise ValueError("run_each: give either module or script")
+    """`python ARGV` for each (ARGV, working folder) of `runs`, ARGV a script and its arguments or -m, a
+    module and its arguments, in that order, all in one new Python; the results in the same order."""
+    argvs = [[str(a) for a in argv] for argv, _ in runs]
+    for argv in argvs:
+        if not argv or (argv[0] == "-m" and len(argv) < 2):
+            raise ValueError(f"run_each: expected a script, or -m and a module, got {argv}")
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
-        each = [{"args": list(args), "cwd": str(cwd), "out": str(where / f"{i}.out"),
-                 "err": str(where / f"{i}.err")} for i, (args, cwd) in enumerate(runs)]
-        job = {"module": module, "script": str(script or ""), "codes": str(where / "codes.json"),
-               "runs": each}
+        outs = [(where / f"{i}.out", where / f"{i}.err") for i in range(len(runs))]
+        each = [{"argv": argv, "cwd": str(cwd), "out": str(out), "err": str(err)}
+                for argv, (_, cwd), (out, err) in zip(argvs, runs, outs)]
+        job = {"codes": str(where / "codes.json"), "runs": each}
         (where / "job.json").write_text(json.dumps(job), encoding="utf-8")
         done = subprocess.run([sys.executable, "-c", CHILD, str(where / "job.json")], capture_output=True,
                               text=True, timeout=timeout)
         if done.returncode != 0:
             raise RuntimeError(f"run_each: the Python running the runs failed:\n{done.stderr}")
         codes = json.loads((where / "codes.json").read_text(encoding="utf-8"))
-        return [
-            subprocess.CompletedProcess(run["args"], code, Path(str(run["out"])).read_text(),
-                                        Path(str(run["err"])).read_text())
-            for run, code in zip(each, codes)
-        ]
+        return [subprocess.CompletedProcess([sys.executable, *argv], code, out.read_text(), err.read_text())
+                for argv, code, (out, err) in zip(argvs, codes, outs)]
 
 
 Case = TypeVar("Case")
@@ -98,19 +96,18 @@ def run_cases(
     factory: pytest.TempPathFactory,
     prepare: Optional[Callable[[Case, Path], None]] = None,
     cwd: Optional[Path] = None,
-    module: str = "",
-    script: Optional[Path] = None,
+    program: Sequence[str] = (),
 ) -> Dict[Case, Tuple[subprocess.CompletedProcess, Path]]:
-    """`run_each` of every case's argv, each with a new folder of its own (made by `factory`, then given
-    what it needs by `prepare(case, folder)`) for "{tmp}" in its argv, working in `cwd` or else in its
-    folder: {case: (result, its folder)}."""
+    """`run_each` of `program` (a script, or -m and a module) and every case's arguments, each with a new
+    folder of its own (made by `factory`, then given what it needs by `prepare(case, folder)`) for
+    "{tmp}" in them, working in `cwd` or else in its folder: {case: (result, its folder)}."""
     folders = [factory.mktemp("run") for _ in cases]
     if prepare is not None:
         for case, folder in zip(cases, folders):
             prepare(case, folder)
-    runs = [([a.replace("{tmp}", str(folder)) for a in argv], cwd or folder)
+    runs = [([*program, *(a.replace("{tmp}", str(folder)) for a in argv)], cwd or folder)
             for argv, folder in zip(cases.values(), folders)]
-    results = run_each(runs, module=module, script=script)
+    results = run_each(runs)
     return {case: (r, folder) for case, r, folder in zip(cases, results, folders)}
 
 

@@ -50,7 +50,8 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
         if made_ready is not None:
             made_ready(folder)
 
-    return run_cases({argv: argv for argv in BATCH}, tmp_path_factory, prepare, module="autograd_mini")
+    cases = {argv: argv for argv in BATCH}
+    return run_cases(cases, tmp_path_factory, prepare, program=["-m", "autograd_mini"])
 
 
 def gradients(stdout: str) -> Dict[str, float]:

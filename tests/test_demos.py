@@ -59,7 +59,7 @@ def moons_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
                   for args in OTHER_OPTIONS})
     cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
     cases["compile"] = ["--compile", "fast"]
-    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=CLASSIFIER)
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(CLASSIFIER)])
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def by_hand_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     cases["file"] = ["--out", "{tmp}/a_file"]
     cases["below a file"] = ["--out", "{tmp}/a_file/sub"]
     cases.update({activation: ["--activation", activation, "--out", "{tmp}"] for activation in ACTIVATIONS})
-    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=BY_HAND)
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(BY_HAND)])
 
 
 def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:

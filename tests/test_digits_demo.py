@@ -161,7 +161,7 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> Dict[Any, Tuple[subpro
     cases: Dict[Any, List[str]] = {tuple(args): [*args, "--out", "{tmp}/out"] for args, _ in BAD_OPTIONS}
     cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
     cases["help"] = ["--help"]
-    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, script=DEMO)
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(DEMO)])
 
 
 @pytest.mark.parametrize("args, message", BAD_OPTIONS)

@@ -7,10 +7,11 @@ import io
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
+from one_process import run_each
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -52,15 +53,27 @@ def test_python_snippets_run_in_order_and_print_what_the_readme_shows(
 
 
 def test_console_commands_run(tmp_path: Path) -> None:
-    """Every `$ command` in a ```console block exits 0 (the installed script run as a module)."""
+    """Every `$ command` in a ```console block exits 0 (the installed script run as a module), in order,
+    in one folder. Those that are Python's are run together in one Python (one_process.py): starting
+    Python is most of each one's time."""
     lines = [line for block in blocks("console") for line in block.splitlines()]
     commands = [line[2:] for line in lines if line.startswith("$ ")]
     assert commands
+    pending: List[Tuple[str, List[str]]] = []  # (command, what follows `python`), not yet run
+
+    def run_pending() -> None:
+        for (command, _), r in zip(pending, run_each([(argv, tmp_path) for _, argv in pending])):
+            assert r.returncode == 0, f"{command}: {r.stderr}"
+        pending.clear()
+
     for command in commands:
         argv = shlex.split(command)
         if argv[0] == "autograd-mini":
-            argv = [sys.executable, "-m", "autograd_mini", *argv[1:]]
-        elif argv[0] == "python":
-            argv = [sys.executable, *argv[1:]]
-        r = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
-        assert r.returncode == 0, f"{command}: {r.stderr}"
+            pending.append((command, ["-m", "autograd_mini", *argv[1:]]))
+        elif argv[0] == "python" and len(argv) > 1 and argv[1] != "-c":
+            pending.append((command, argv[1:]))
+        else:
+            run_pending()
+            r = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+            assert r.returncode == 0, f"{command}: {r.stderr}"
+    run_pending()
