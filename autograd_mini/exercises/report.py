@@ -24,9 +24,9 @@ class Report(NamedTuple):
 
     def line(self) -> str:
         """One line: ✓ or ✗, the exercise, the hint."""
-        if self.passed:
-            cases = f"{self.cases} case{'s' if self.cases != 1 else ''}"
-            return f"✓ {self.name}: {cases} right (seed {self.seed})"
+        if self.passed:  # (the derivatives exercise counts its formulas, each a working op)
+            n, what = (len(self.ops), "formula") if self.ops else (self.cases, "case")
+            return f"✓ {self.name}: {n} {what}{'s' if n != 1 else ''} right (seed {self.seed})"
         return f"✗ {self.name}: {self.hint} (seed {self.seed})"
 
     def __str__(self) -> str:
