@@ -84,12 +84,18 @@ def names_in(text: str) -> List[str]:
 def computed(text: str, op: Op, x: float) -> Computed:
     """The formula `text` at x (with `out`, the value of `op` there), by the formula language; the
     message when it fails there. ExprError when the text is not a formula (syntax, unknown function)."""
+    values = {"x": x, "out": Formula(op.value, {"x": x}).result.data}
     try:
-        return Formula(text, {"x": x, "out": Formula(op.value, {"x": x}).result.data}).result.data
-    except ExprError:
+        return Formula(text, values).result.data
+    except ExprError as error:
         if {"x", "out"} & set(names_in(text)):
             raise
-        return computed(f"0*x + ({text})", op, x)  # a constant: the formula language wants a variable
+        try:  # a constant, perhaps: the formula language wants a variable, so give it one, once
+            return Formula(f"0*x + ({text})", values).result.data
+        except ExprError:
+            raise error from None  # not a constant either: the error of the learner's own text
+        except (ValueError, ArithmeticError) as e:
+            return str(e)
     except (ValueError, ArithmeticError) as e:
         return str(e)
 
@@ -135,6 +141,8 @@ def one(op: Op, text: Any, at: Sequence[float], right: Sequence[float]) -> Optio
     if not isinstance(text, str):
         shown = text.text if isinstance(text, Other) else repr(text)
         return Verdict(f"{where}: write the derivative as text, as in '3*x**2', got {shown}", False)
+    if not text.strip():
+        return Verdict(f"{where}: the formula is empty: write the derivative, as in '3*x**2'", False)
     others = sorted(set(names_in(text)) - {"x", "out", *FUNCTIONS})
     if others:
         return Verdict(f"{where}: {text!r} uses {', '.join(others)}; the variables are x and out (the value "
