@@ -7,8 +7,9 @@
 - A node without a label is named by its position in the topological order, ``v7``, as the
   pictures name their nodes.
 
-A name that would equal another node's (a label that is literally ``x[1]`` next to two nodes
-labelled ``x``, or a label ``v3``) falls back to ``label[v<position>]``, so names never collide.
+A made-up name that would equal another node's label falls back: ``x[1]`` next to a node
+labelled literally ``x[1]`` is ``x[v<position>]``, and ``v3`` next to a node labelled ``v3`` is
+``#3``; the labels the user wrote stay as written, and names never collide.
 
 >>> from autograd_mini import Value, topological_order
 >>> x = Value(2.0, label='x')
@@ -46,8 +47,10 @@ def node_names(order: Sequence[Value]) -> List[str]:
     for name in names:
         taken[name] = taken.get(name, 0) + 1
     for i, (v, name) in enumerate(zip(order, names)):
-        if taken[name] > 1 and name != v.label:  # a made-up name that meets a real label: positional
-            names[i] = f"{v.label}[v{i}]" if v.label else f"v{i}"
+        if taken[name] > 1 and not v.label:  # a position's name that is someone's label ('v3'): #3
+            names[i] = f"#{i}"
+        elif taken[name] > 1 and name != v.label:  # a made-up name that meets a real label: positional
+            names[i] = f"{v.label}[v{i}]"
     return names
 
 

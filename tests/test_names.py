@@ -132,3 +132,16 @@ def test_the_svg_explains_its_gradient_colours_and_the_page_svg_does_not() -> No
     assert {"#ff6969", "#6969ff"} <= fills  # the legend's swatches, the scale's two ends
     plain = run_dot(dot_source(root, color_grad=False), "svg").decode("utf-8")
     assert "grad &gt; 0" not in plain and "grad > 0" not in plain
+
+
+def test_a_label_like_a_positions_name_keeps_its_name_and_the_position_gives_way() -> None:
+    """Leaves labelled v2 and v4 beside the unlabelled nodes 2 and 4: explain named two nodes v2
+    (and the stepper lost a gradient); the labels stay as written, the positions read #2 and #4."""
+    a, b, c = Value(2.0, label="v2"), Value(3.0, label="v4"), Value(4.0, label="v5")
+    y = a * b + c
+    y.backward()
+    order = topological_order(y)
+    names = node_names(order)
+    assert names == ["v2", "v4", "#2", "v5", "#4"] and len(set(names)) == len(names)
+    steps = explain(y)
+    assert [s.name for s in steps] == ["#4", "#2"] and steps.grad(a) == 3.0

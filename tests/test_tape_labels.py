@@ -4,6 +4,7 @@ refusing what the interpreter refuses, with the interpreter's error."""
 from __future__ import annotations
 
 import random
+import re
 from typing import Any, Iterator
 
 import needs
@@ -58,3 +59,31 @@ def test_a_bad_label_in_a_run_is_answered_by_the_interpreter_and_the_run_stops_t
     with pytest.raises(ValueError, match=r"class index must be in 0..3, got 9"):
         step.run(batches)
     assert opt.steps == 2  # the two batches before it were taken
+
+
+@pytest.mark.parametrize("backend", ["python", "c"])
+def test_parameters_labelled_like_the_programs_own_names_keep_their_numbers(backend: str) -> None:
+    """Leaves labelled v2, v4, v5 (as a student may name them) beside nodes the program calls v2
+    and v4: the small program names its parameters by their labels, and those names were taken
+    by the nodes as well, so the C program returned 4.0 for 2·3 + 4 and both gave wrong gradients."""
+    from autograd_mini import Value
+
+    if backend == "c":
+        needs.c_compiler()
+    a, b, c = Value(2.0, label="v2"), Value(3.0, label="v4"), Value(4.0, label="v5")
+    step = trace(lambda: a * b + c, backend=backend)
+    assert step() == 10.0 and [p.grad for p in (a, b, c)] == [3.0, 2.0, 1.0]
+    step.check()
+    names = re.findall(r"^\s*(\w+) = ", step.source, flags=re.M) if backend == "python" else []
+    assert "v2" not in names  # the parameter v2 is read, never written over
+
+
+def test_the_command_lines_program_of_v1_v2_v3_is_right() -> None:
+    from autograd_mini.formula import parse_expression
+    from autograd_mini.tape import source_of
+
+    y, leaves = parse_expression("v1*v2 + v3", {"v1": 2.0, "v2": 3.0, "v3": 4.0})
+    namespace: dict = {}
+    exec(source_of(y), namespace)  # noqa: S102 - the program the library wrote
+    G = [0.0, 0.0, 0.0]
+    assert namespace["program"]([2.0, 3.0, 4.0], G) == 10.0 and G == [3.0, 2.0, 1.0]

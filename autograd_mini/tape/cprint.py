@@ -25,7 +25,7 @@ from .csyntax import FILE, SIGMOID, C, run_time
 from .csyntax import literal as _literal
 from .graph import ARG, CONST, PARAM
 from .maps import ArgArray, Map
-from .names import Names, bind_params
+from .names import Names
 from .plan import Block, Plan
 from .rows import Column, Rows
 from .steps import Refs, Steps, activation, arrays
@@ -40,7 +40,7 @@ class CPrinter:
     def __init__(self, plan: Plan, n_numbers: int, title: str) -> None:
         self.plan, self.graph, self.nodes = plan, plan.graph, plan.graph.nodes
         self.names = Names(plan, plan.graph.starts)
-        self.bound = bind_params(plan, self.names, plan.graph.starts)
+        self.bound = self.names.bound
         self.title, self.np, self.nx = title, len(plan.layout), n_numbers
         self.slot: Dict[int, int] = {}
         self.zslot: Dict[Any, int] = {}  # a block or neuron whose activation reads z: where z is

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Set
 
 from ..engine import OPS
 from ..engine.op import PRIMITIVES
@@ -39,6 +39,9 @@ class Names:
 
     def __init__(self, plan: Plan, taken: Iterable[str] = ()) -> None:
         self.used = set(RESERVED) | set(taken)
+        self.bound = _bound(plan, self.used)  # first: a node is never named as a parameter is (v2)
+        for n in self.bound.values():
+            self.used.update((n, "d_" + n))
         nodes = plan.graph.nodes
         counts: Dict[str, int] = {}
         for v, nd in enumerate(nodes):
@@ -71,17 +74,16 @@ class Names:
         return name
 
 
-def bind_params(plan: Plan, names: Names, args: Iterable[str]) -> Dict[int, str]:
-    """Small programs name their parameters by their labels (w, b) instead of P[k]."""
+def _bound(plan: Plan, used: Set[str]) -> Dict[int, str]:
+    """Each parameter's label as its name (small programs read w and b, not P[k]), where the plan
+    is small (no blocks, at most 8 parameters) and every label is a free identifier of its own."""
     g = plan.graph
     if plan.blocks or not 0 < len(g.params) <= 8:
         return {}
     order = [v for v, _ in sorted(plan.p_pos.items(), key=lambda item: item[1])]
     found = [identifier(g.nodes[v].label) if g.nodes[v].label else "" for v in order]
-    if "" in found or len(set(found)) < len(found) or set(found) & (RESERVED | set(args)):
+    if "" in found or len(set(found)) < len(found) or set(found) & used:
         return {}
-    for n in found:
-        names.used.update((n, "d_" + n))
     return dict(zip(order, found))
 
 

@@ -18,7 +18,7 @@ from ..engine.expr import PYTHON, Expr
 from . import formulas, outputs, update
 from .graph import ARG, CONST, PARAM, argument_row
 from .maps import Map
-from .names import Names, bind_params
+from .names import Names
 from .plan import Block, Plan
 from .pylayers import block_backward, block_forward
 from .steps import Refs, Steps, arrays
@@ -44,7 +44,7 @@ class PythonPrinter:
         self.zs: Dict[int, str] = {}  # scalar neurons whose activation reads z: its variable
         self.xrefs: Dict[int, str] = {}
         self.formulas: Dict[int, str] = {}
-        self.bound = bind_params(plan, self.names, self.args)
+        self.bound = self.names.bound  # small programs: the parameters by their labels (w, b)
 
     # ---- references ----
 
