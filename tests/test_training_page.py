@@ -15,6 +15,8 @@ diverging one prints why in short lines and keeps its page.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import os
@@ -172,6 +174,21 @@ def test_the_slider_buttons_keys_and_goto_move_every_panel(browser: Any, moons_r
     page.wait_for_timeout(400)
     assert opened.js("autogradTraining.index") == stopped and page.text_content("#tr-play") == "▶ Play"
     opened.clean()
+
+
+def test_the_policy_allows_the_pages_own_style_and_script_and_nothing_else(moons_run: Dict[str, Any]) -> None:
+    text = moons_run["path"].read_text(encoding="utf-8")
+    (csp,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+    (style,) = re.findall(r"<style>(.*?)</style>", text, re.S)
+    (script,) = re.findall(r"<script>(.*?)</script>", text, re.S)  # (and the data, typed JSON)
+
+    def sha(part: str) -> str:
+        return base64.b64encode(hashlib.sha256(part.encode("utf-8")).digest()).decode()
+
+    assert csp == f"default-src 'none'; style-src 'sha256-{sha(style)}'; script-src 'sha256-{sha(script)}'"
+    assert not re.search(r"\s(src|href)=", text)
+    for word in ("fetch(", "XMLHttpRequest", "import(", "@import", "url(", "http:", "https:"):
+        assert word not in style + script.replace('"http://www.w3.org/2000/svg"', "")  # (a name, not a fetch)
 
 
 def test_hostile_labels_are_shown_as_text_and_never_run(browser: Any, moons_run: Dict[str, Any]) -> None:
