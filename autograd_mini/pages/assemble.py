@@ -53,7 +53,7 @@ class Page:
         share names and leave only what they put on ``window`` behind."""
         return _script(self)
 
-    def html(self, *, title: str, heading: str, data: Any, **slots: str) -> str:
+    def render(self, *, title: str, heading: str, data: Any, **slots: str) -> str:
         """The page: `title` (the window's), `heading` (the h1's; "" to leave it to the script),
         `data` (as JSON in ``<prefix>-data``) and the body's `slots` (HTML, put in as they are).
         Each template is filled in one pass, so no inserted text is ever read as a slot."""

@@ -101,7 +101,7 @@ def write_stepper(root: Value, path: Union[str, os.PathLike], **options: Any) ->
 def fill(data: Dict[str, Any], svg: str) -> str:
     """The page: the shared frame with this page's style, script, picture and data in place."""
     title = visible(data["title"])
-    return PAGE.html(title=title, heading=title, data=data, svg=svg)
+    return PAGE.render(title=title, heading=title, data=data, svg=svg)
 
 
 def _default_title(name: str, data: float) -> str:

@@ -36,7 +36,7 @@ def training_html(data: Dict[str, Any]) -> str:
     if not data["frames"]:
         raise ValueError("training_html: nothing was recorded (no frames): call recorder.observe() in "
                          "the loop")
-    return PAGE.html(title=str(data.get("title", "")), heading="", data=data)
+    return PAGE.render(title=str(data.get("title", "")), heading="", data=data)
 
 
 def write_training_page(data: Dict[str, Any], path: Union[str, os.PathLike]) -> Path:
