@@ -78,6 +78,19 @@ def test_parameters_labelled_like_the_programs_own_names_keep_their_numbers(back
     assert "v2" not in names  # the parameter v2 is read, never written over
 
 
+@pytest.mark.parametrize("backend", ["python", "c"])
+@pytest.mark.parametrize("labels", [("v2", "v4", "d_v2"), ("w", "d_w", "v1"), ("P", "G", "program")])
+def test_labels_that_are_another_ones_gradient_or_the_programs_words(labels: Any, backend: str) -> None:
+    """(Random labels found ("v2", "d_v2"): the gradient of the first was named as the second.)"""
+    from autograd_mini import Value
+
+    if backend == "c":
+        needs.c_compiler()
+    a, b, c = (Value(x, label=n) for x, n in zip((2.0, 3.0, 4.0), labels))
+    step = trace(lambda: (a * b + c) * a, backend=backend)
+    assert step() == 20.0 and [p.grad for p in (a, b, c)] == [16.0, 4.0, 2.0]  # 2ab + c, a², a
+
+
 def test_the_command_lines_program_of_v1_v2_v3_is_right() -> None:
     from autograd_mini.formula import parse_expression
     from autograd_mini.tape import source_of

@@ -82,7 +82,8 @@ def _bound(plan: Plan, used: Set[str]) -> Dict[int, str]:
         return {}
     order = [v for v, _ in sorted(plan.p_pos.items(), key=lambda item: item[1])]
     found = [identifier(g.nodes[v].label) if g.nodes[v].label else "" for v in order]
-    if "" in found or len(set(found)) < len(found) or set(found) & used:
+    taken = {*found, *("d_" + n for n in found)}  # each one's name and its gradient's, all free
+    if "" in found or len(taken) < 2 * len(found) or taken & used:
         return {}
     return dict(zip(order, found))
 
