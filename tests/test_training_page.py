@@ -256,6 +256,15 @@ def test_the_confusion_matrix_is_the_engines_and_warnings_are_on_the_timeline(br
     assert opened.js("document.querySelectorAll('path.tr-warn').length") >= 2  # on both timelines
     image = opened.js("[...document.querySelectorAll('#tr-neuron canvas')].map(c => [c.width, c.height])")
     assert image == [[2, 1]]
+    # red where a weight is positive, blue where negative: as weights.png and the graph pictures
+    w = opened.js("autogradTraining.state().neuron")
+    pixels = opened.js("(() => { const c = document.querySelector('#tr-neuron canvas');"
+                       " return [...c.getContext('2d').getImageData(0, 0, 2, 1).data]; })()")
+    for k, wk in enumerate(w):
+        red, blue = pixels[4 * k], pixels[4 * k + 2]
+        assert (red > blue) == (wk > 0) and wk != 0, (w, pixels)
+    assert "red where a bright pixel raises the neuron's output" in opened.js(
+        "document.querySelector('#tr-neuron .tr-key').textContent")
     opened.clean()
 
 

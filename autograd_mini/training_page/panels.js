@@ -165,7 +165,7 @@ function buildNeuron() {
     neuronCanvas = el("canvas"); neuronCanvas.width = N.image[1]; neuronCanvas.height = N.image[0]; neuronCanvas.id = "tr-neuron-image";
     neuronCanvas.style.width = (28 * N.image[1]) + "px"; neuronCanvas.style.height = (28 * N.image[0]) + "px";
     wrap.appendChild(neuronCanvas);
-    wrap.appendChild(el("p", "tr-key", "One pixel per input: blue where a bright pixel raises the neuron's output, red where it lowers it (scaled to the largest weight of this step)."));
+    wrap.appendChild(el("p", "tr-key", "One pixel per input: red where a bright pixel raises the neuron's output, blue where it lowers it (scaled to the largest weight of this step)."));
   } else {
     neuronSvg = svg("svg", { viewBox: "0 0 560 170", width: "100%", role: "img", id: "tr-neuron-bars" });
     box.appendChild(neuronSvg);
@@ -181,7 +181,7 @@ function drawNeuron(f) {
     var c = neuronCanvas.getContext("2d"), cols = D.neuron.image[1];
     w.forEach(function (v, k) {
       var a = v === null ? 0 : v / most;
-      c.fillStyle = tint(a < 0 ? [201, 42, 42] : [31, 78, 153], Math.abs(a));
+      c.fillStyle = tint(a < 0 ? [31, 78, 153] : [201, 42, 42], Math.abs(a));  // red > 0, blue < 0
       c.fillRect(k % cols, Math.floor(k / cols), 1, 1);
     });
     return;
