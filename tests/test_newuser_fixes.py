@@ -4,13 +4,18 @@ and option order, save's error, the contributor tools' --help, the package's nam
 
 from __future__ import annotations
 
+import math
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograd_mini import exercises
+from autograd_mini import Value, defop, exercises
 from autograd_mini.cli import main
+from autograd_mini.engine.op import BUILT_IN, OPS, BuiltinNameWarning, functions
+from autograd_mini.formula import Formula
 
 RIGHT_DERIVATIVES = {
     "tanh(x)": "1 - tanh(x)**2", "sigmoid(x)": "sigmoid(x) * (1 - sigmoid(x))", "x**3": "3*x**2",
@@ -58,3 +63,88 @@ def test_the_command_grades_an_unbalanced_formula_in_one_line(tmp_path: Path, ca
     assert status == 1 and err == ""
     assert out.splitlines()[0] == ("✗ derivatives: d/dx exp(x): 'exp(x' is not a formula: invalid syntax in "
                                    "'exp(x': '(' was never closed (seed 1)")
+
+
+# ---- 2. defop: a function a formula cannot call is a ValueError naming it and what may be called ----
+
+def test_a_math_function_in_a_derivative_is_refused_naming_it_and_the_operations() -> None:
+    with pytest.raises(ValueError) as e:
+        defop("ch(x)", value="cosh(x)", grads=["sinh(x)"])
+    message = str(e.value)
+    assert message.startswith("defop ch: grads[0] (dch/dx) calls sinh, which is no operation:")
+    ops = re.search(r"where\(cond, a, b\), ch and the operations ([\w, ]+);", message)
+    assert ops is not None and ops.group(1).split(", ") == sorted(functions())
+    assert "ch" not in OPS  # nothing half-defined
+
+
+@pytest.mark.parametrize("fn", ["factorial", "gcd", "isclose", "frexp", "gamma", "sinhh"])
+def test_an_unusable_or_unknown_function_in_a_value_is_refused(fn: str) -> None:
+    with pytest.raises(ValueError, match=rf"^defop f: value: unknown function '{fn}' \(known: where, "):
+        defop("f(x)", value=f"{fn}(x)", grads=["1"])
+
+
+def test_every_function_the_message_offers_computes_what_math_does(recwarn: Any) -> None:
+    """The "known" list of an unknown function is what a value may call: each one defined as an op
+    gives math's number (or the op's, for the library's own), and its derivative runs on Values."""
+    with pytest.raises(ValueError) as e:
+        defop("f(x)", value="factorial(x)", grads=["1"])
+    known = re.search(r"\(known: where, ([\w, ]+)\)", str(e.value))
+    assert known is not None
+    offered = known.group(1).split(", ")
+    assert {"sinh", "cosh", "tan", "log2", "sigmoid", "tanh", "gelu"} <= set(offered)
+    assert not {"factorial", "gcd", "isclose", "f", "comb", "prod"} & set(offered)
+    for fn in offered:
+        x = 1.5 if fn == "acosh" else 0.25
+        mine = defop(f"mine_{fn}(x)", value=f"{fn}(x)", grads=["2 * out"])(Value(x))
+        want = BUILT_IN[fn](Value(x)).data if fn in BUILT_IN else getattr(math, fn)(x)
+        assert mine.data == want, fn
+        mine.backward()
+        assert mine.parents[0].grad == 2 * want, fn
+
+
+# ---- 3. defop under a built-in's name: allowed, with one warning that says what it means ----
+
+def test_taking_a_builtin_name_warns_once_and_says_what_keeps_the_librarys() -> None:
+    x = Value(0.5)
+    with pytest.warns(BuiltinNameWarning) as caught:
+        mine = defop("tanh(x)", value="x", grads=["1"])
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "defop tanh: tanh is a built-in operation's name: the formulas read in this process now call yours, "
+        "while x.tanh(), the layers and the built-ins' own derivatives keep the library's (choose another "
+        "name to keep both apart)")
+    assert Formula("tanh(x)", {"x": 0.5}).result.data == 0.5  # what the warning says: formulas call mine
+    assert x.tanh().data == math.tanh(0.5) and mine(x).data == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        defop("tanh(x)", value="2 * x", grads=["2"])  # my own op again: no second warning
+        defop("hypot2(a, b)", value="sqrt(a*a + b*b)", grads=["a / out", "b / out"])  # a new name: none
+
+
+def test_abs_a_builtin_without_a_method_is_named_as_called() -> None:
+    with pytest.warns(BuiltinNameWarning, match=r"while abs\(x\) of a Value and the built-ins' own"):
+        defop("abs(x)", value="x", grads=["1"])
+
+
+@pytest.mark.parametrize("value, grads, message", [
+    ("exp(x, 2)", ["1"], "defop f: value: exp() takes 1 argument, got 2 in 'exp(x, 2)'"),
+    ("x", ["tanh(x, 2)"], "defop f: grads[0]: tanh() takes 1 argument, got 2 in 'tanh(x, 2)'"),
+    ("elu(x, 2)", ["1"], "defop f: value: elu() takes 1 argument (alpha is 1 in a formula), got 2 in 'elu(x, 2)'"),
+    ("x", ["f(x, x)"], "defop f: grads[0]: f() takes 1 argument, got 2 in 'f(x, x)'"),
+])
+def test_a_call_with_the_wrong_number_of_arguments_is_refused_at_once(value: str, grads: list,
+                                                                      message: str) -> None:
+    with pytest.raises(ValueError) as e:
+        defop("f(x)", value=value, grads=grads)
+    assert str(e.value) == message
+
+
+def test_an_op_that_keeps_a_number_is_called_with_its_default_in_a_value() -> None:
+    """elu(x) in a user's value is elu with alpha = 1, on floats as on Values (it was a TypeError)."""
+    mine = defop("my_elu2(x)", value="2 * elu(x)", grads=["2 * where(x > 0, 1, exp(x))"])
+    for x in (-1.5, 0.5):
+        v = Value(x)
+        y = mine(v)
+        y.backward()
+        assert y.data == 2 * Value(x).elu().data == 2 * (x if x > 0 else math.expm1(x))
+        assert v.grad == pytest.approx((mine(x + 1e-6).data - mine(x - 1e-6).data) / 2e-6, rel=1e-8)

@@ -15,7 +15,8 @@ else is derived from the two formulas:
 
 In a derivative, ``out`` is the op's own value. A formula may call the library's functions, the
 ops defined before it, and ``where(cond, a, b)`` (comparisons ``< <= > >= == !=``, ``and``,
-``or``), which computes only the branch it takes.
+``or``), which computes only the branch it takes; a value may also call the math functions of
+`calls.MATH_FUNCTIONS` (sinh, atan...). What a user's formulas call is checked at once (calls.py).
 
 >>> hypot = defop("hypot(a, b)", value="sqrt(a*a + b*b)", grads=["a / out", "b / out"])
 >>> from autograd_mini import Value
@@ -31,9 +32,11 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .. import checks
+from .calls import MATH_FUNCTIONS, check_arities, derivatives_call_ops, parse_value
 from .expr import PYTHON, SHOWN, BinOp, Call, Expr, Name, Num, calls_in, fold, parse, times
 from .rules import Rule
 from .value import Value, overflow, record
@@ -54,6 +57,10 @@ PRIMITIVES: Dict[str, Callable[..., float]] = {
     **{n: f for n in dir(math) if not n.startswith("_") and callable(f := getattr(math, n))},
     "sigmoid": sigmoid, "abs": abs,
 }
+
+
+class BuiltinNameWarning(UserWarning):
+    """A user's op took a built-in operation's name (`defop`): formulas now call the user's."""
 
 
 def library(name: str) -> Optional[Callable[..., float]]:
@@ -91,9 +98,11 @@ class Op(Rule):
         self.value_text = value
         self.builtin = where == "ops"
         table = BUILT_IN if self.builtin else OPS
-        known = {n for n, o in table.items() if o.named} | {name} | set(PRIMITIVES)
+        ops = {n for n, o in table.items() if o.named}
+        primitives = set(PRIMITIVES) if self.builtin else user_primitives()
+        known = ops | {name} | primitives
         scope = {*args, *([const] if const else [])}
-        self.value = parse(value, scope, known, f"{where} {name}: value")
+        self.value = parse_value(value, scope, ops | primitives, name, where)
         if isinstance(grads, str) or not isinstance(grads, (list, tuple)):
             raise TypeError(f"{where} {name}: grads must be a list of formulas, one per argument")
         if len(grads) != len(args):
@@ -105,7 +114,9 @@ class Op(Rule):
         tests = known | set(PREDICATES)
         self.raises = tuple((parse(c, scope, tests, f"{where} {name}: raises"), error, message)
                             for c, error, message in raises)
-        if name in calls_in(self.value) and library(name) is None:
+        if not self.builtin:
+            self._check_calls(table, ops)
+        if name in calls_in(self.value) and name not in primitives:
             raise ValueError(f"{where} {name}: the value calls {name} itself: write it with other functions")
         self.forward = self._compile_forward()
         self.terms = self._compile_terms()
@@ -113,6 +124,16 @@ class Op(Rule):
 
     def __repr__(self) -> str:
         return f"Op({self.name}({', '.join(self.args)}) = {self.value_text})"
+
+    def _check_calls(self, table: Dict[str, Op], ops: Set[str]) -> None:
+        """A user's formulas: the derivatives call ops only, each call has the arguments it takes."""
+        derivatives_call_ops(self.name, self.args, self.grads, ops)
+        arities = {n: (len(o.args), f" ({o.const} is {o.default:g} in a formula)" if o.const else "")
+                   for n, o in table.items() if n in ops}
+        arities[self.name] = (len(self.args), "")
+        parts = [("value", self.value), *((f"grads[{k}]", d) for k, d in enumerate(self.grads)),
+                 *(("raises", c) for c, _, _ in self.raises)]
+        check_arities(self.name, parts, arities)
 
     def primitive(self) -> bool:
         """Whether the value is a function of the library itself (exp(x)), not made of others."""
@@ -241,9 +262,17 @@ def float_functions(*exprs: Expr, table: Optional[Dict[str, Op]] = None) -> Dict
     ops = OPS if table is None else table
     out: Dict[str, Callable[..., float]] = {}
     for fn in set().union(*map(calls_in, exprs)):
-        found = PREDICATES.get(fn) or (ops[fn].forward if fn in ops else library(fn))
+        found = PREDICATES.get(fn) or (_on_floats(ops[fn]) if fn in ops else library(fn))
         out[fn] = found  # type: ignore[assignment]
     return out
+
+
+def _on_floats(op: Op) -> Callable[..., float]:
+    """`op` as a formula calls it on floats: its arguments alone, its number at its default."""
+    if not op.const:
+        return op.forward
+    forward, fixed = op.forward, op.default
+    return lambda *xs: forward(*xs, fixed)
 
 
 def any_functions(exprs: Sequence[Expr], self_op: Op) -> Dict[str, Callable[..., Any]]:
@@ -289,6 +318,12 @@ def compile_function(name: str, params: List[str], body: str, scope: Dict[str, A
     return f  # type: ignore[no-any-return]
 
 
+def user_primitives() -> Set[str]:
+    """The library functions a user's op may call in its value (or be, if it takes their name):
+    the built-in primitives (exp, log...) and `MATH_FUNCTIONS` (see calls.py)."""
+    return {n for n, op in BUILT_IN.items() if op.primitive()} | MATH_FUNCTIONS
+
+
 def _signature(signature: str, where: str) -> Tuple[str, Tuple[str, ...]]:
     if not isinstance(signature, str):
         got = checks.shown(signature)
@@ -320,13 +355,17 @@ def defop(signature: str, value: str, grads: Sequence[str]) -> Op:
     or Values to make a node. Defining a name again (a notebook cell run twice) replaces your
     earlier op for the formulas read from then on. A built-in's name may be taken too (to compare
     your own definition with ours): formulas then call yours, while the `Value` methods, the
-    layers and the built-ins' own derivatives keep the library's.
+    layers and the built-ins' own derivatives keep the library's; a `BuiltinNameWarning` says so.
     """
     op = Op(signature, value, grads)
     name = op.name
-    for fn in set().union(*map(calls_in, op.grads)) - set(OPS) - {name}:  # on Values they must be ops
-        raise ValueError(f"defop {name}: its derivative calls {fn}, which is no operation: define it "
-                         f"with defop first, so that the derivative can be differentiated again")
+    if name in BUILT_IN and OPS.get(name) is BUILT_IN[name]:
+        method = f"x.{name}()" if hasattr(Value, name) else f"{name}(x) of a Value"
+        layers = ", the layers" if BUILT_IN[name].for_layers else ""
+        warnings.warn(BuiltinNameWarning(
+            f"defop {name}: {name} is a built-in operation's name: the formulas read in this process now "
+            f"call yours, while {method}{layers} and the built-ins' own derivatives keep the library's "
+            "(choose another name to keep both apart)"), stacklevel=2)
     OPS[name] = op
     return op
 
