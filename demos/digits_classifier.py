@@ -159,7 +159,19 @@ def train(
         )
         history["test_accuracy"].append(accuracy(predict(model, data["X_test"], outputs), data["y_test"]))
         progress(epoch, a.epochs, history, time.perf_counter() - t0)
+        if epoch == 1 and a.compile in ("c", "auto"):
+            _compiled(compiled, outputs)
     return history
+
+
+def _compiled(training: Any, outputs: Outputs) -> None:
+    """Say what of the first epoch's time was compiling the programs (a network of a new shape;
+    the C compiler's libraries are cached, so the next run of the same shape starts at once)."""
+    steps = [s for s in (training, outputs.step) if s is not None]
+    took = sum(p.compile_seconds for s in steps for p in s.programs.values())
+    if took >= 0.3:
+        print(f"  (epoch 1 included {took:.1f}s compiling the training step and the evaluation to C, "
+              "cached for the next run)", flush=True)
 
 
 def _engine_epoch(step: Step, opt: Any, batches: List[Tuple[Rows, List[int]]],
@@ -270,6 +282,7 @@ def finish(model: nn.MLP, data: Dict[str, Any], args: argparse.Namespace, hidden
         f"({len(test_pred) - sum(matrix[c][c] for c in range(10))} of {len(test_pred)} test images wrong), "
         f"trained in {seconds:.1f}s on {metrics['backend']}"
     )
+    print(f"drawing the pictures and the training page into {out}/ ...", flush=True)
     drawing = (model, data, test_pred, matrix, history, metrics, out)
     helper.draw(*drawing[1:], ["misclassified.png", "weights.png"])  # two pictures there, two here
     pictures = digits_plots.draw_all(*drawing, ["confusion_matrix.png", "loss_curve.png"])
