@@ -4,6 +4,7 @@ and option order, save's error, the contributor tools' --help, the package's nam
 
 from __future__ import annotations
 
+import errno
 import math
 import re
 import warnings
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mini import Value, defop, exercises
+from autograd_mini import Value, defop, exercises, nn
 from autograd_mini.cli import main
 from autograd_mini.engine.op import BUILT_IN, OPS, BuiltinNameWarning, functions
 from autograd_mini.formula import Formula
@@ -129,7 +130,8 @@ def test_abs_a_builtin_without_a_method_is_named_as_called() -> None:
 @pytest.mark.parametrize("value, grads, message", [
     ("exp(x, 2)", ["1"], "defop f: value: exp() takes 1 argument, got 2 in 'exp(x, 2)'"),
     ("x", ["tanh(x, 2)"], "defop f: grads[0]: tanh() takes 1 argument, got 2 in 'tanh(x, 2)'"),
-    ("elu(x, 2)", ["1"], "defop f: value: elu() takes 1 argument (alpha is 1 in a formula), got 2 in 'elu(x, 2)'"),
+    ("elu(x, 2)", ["1"],
+     "defop f: value: elu() takes 1 argument (alpha is 1 in a formula), got 2 in 'elu(x, 2)'"),
     ("x", ["f(x, x)"], "defop f: grads[0]: f() takes 1 argument, got 2 in 'f(x, x)'"),
 ])
 def test_a_call_with_the_wrong_number_of_arguments_is_refused_at_once(value: str, grads: list,
@@ -148,3 +150,21 @@ def test_an_op_that_keeps_a_number_is_called_with_its_default_in_a_value() -> No
         y.backward()
         assert y.data == 2 * Value(x).elu().data == 2 * (x if x > 0 else math.expm1(x))
         assert v.grad == pytest.approx((mine(x + 1e-6).data - mine(x - 1e-6).data) / 2e-6, rel=1e-8)
+
+
+# ---- 6. save names the user's path and what is wrong, never the temporary file ----
+
+def test_save_into_a_missing_folder_names_the_path_and_the_folder(tmp_path: Path) -> None:
+    model = nn.MLP(2, [1])
+    missing = tmp_path / "nope" / "model.json"
+    with pytest.raises(FileNotFoundError) as e:
+        model.save(missing)
+    assert str(e.value) == f"save: cannot write {str(missing)!r}: there is no folder {str(missing.parent)!r}"
+    assert e.value.errno == errno.ENOENT
+    (tmp_path / "afile").write_text("")
+    afile = r"^save: cannot write '.*afile/m\.json': '.*afile' is a file, not a folder$"
+    with pytest.raises(NotADirectoryError, match=afile):
+        model.save(tmp_path / "afile" / "m.json")
+    with pytest.raises(IsADirectoryError, match=r"^save: cannot write '.*': it is a folder$"):
+        model.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # no temporary file left behind

@@ -171,7 +171,7 @@ class Module:
             {"format": _FORMAT, "version": _VERSION, "model": repr(self), "state_dict": state},
             allow_nan=False,
         )
-        write_atomic(path, text + "\n")
+        write_atomic(path, text + "\n", "save")
 
     def load(self, path: Union[str, os.PathLike[str]]) -> None:
         """Read parameters saved by `save`. A file that is not such a save (a directory, empty,
