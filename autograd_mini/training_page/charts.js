@@ -39,6 +39,9 @@ function LogChart(box, width, height, ys) {
   this.top = m.t; this.bottom = height - m.b; this.svg = s;
   box.appendChild(s);
 }
+function layerColour(i) {  // one hue per layer (the table's names wear them too)
+  return ["#0b7285", "#862e9c", "#5c940d", "#c2255c", "#e67700", "#364fc7", "#495057", "#087f5b"][i % 8];
+}
 LogChart.prototype.line = function (points, cls) {
   var self = this, d = "", pen = "M";
   points.forEach(function (p) {
@@ -79,13 +82,16 @@ function buildCharts() {
   var norms = [];
   frames.forEach(function (f) { norms = norms.concat(f.grad_norms); });
   flowChart = new LogChart($("tr-flow"), 560, 150, norms);
+  var key = el("p", "tr-key", "‖dW‖ of each layer at the recorded steps, one line per layer:");
   for (var i = 0; i < L; i++) {
     var path = frames.map(function (f) { return [f.step, f.grad_norms[i]]; });
     flowChart.line(path, "tr-train");
-    flowChart.svg.lastChild.setAttribute("stroke-opacity", String(0.35 + 0.65 * (i + 1) / L));
+    flowChart.svg.lastChild.style.stroke = layerColour(i);
+    var name = el("b", "", " ■ " + D.layers[i]);
+    name.style.color = layerColour(i);
+    key.appendChild(name);
   }
-  $("tr-flow").appendChild(el("p", "tr-key", "‖dW‖ of each layer at the recorded steps: one line per layer, " +
-    "the palest layer 1, the darkest layer " + L + "."));
+  $("tr-flow").appendChild(key);
   flowChart.warnings();
   flowMarker = flowChart.marker();
 }

@@ -132,6 +132,7 @@ function buildLayers() {
   t.appendChild(head);
   D.layers.forEach(function (name) {
     var row = el("tr"), cells = [el("td", "", name), el("td"), el("td", "tr-barcell"), el("td"), el("td"), el("td")];
+    cells[0].style.color = layerColour(layerRows.length);  // as its line in the chart below
     cells[2].appendChild(el("div", "tr-meter"));
     cells.forEach(function (c) { row.appendChild(c); });
     t.appendChild(row); layerRows.push(cells);
