@@ -48,7 +48,7 @@ def write_atomic(path: PathLike, data: Union[str, bytes], where: str = "") -> No
 
 
 def _named(e: OSError, path: PathLike, where: str) -> OSError:
-    """`e` (of its own class and errno) said of `path`: the folder it is missing, or why it failed."""
+    """`e` (of its own class) said of `path`: the folder it is missing, or why it failed."""
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     if os.path.isdir(os.fspath(path)):
         why = "it is a folder"
@@ -59,5 +59,7 @@ def _named(e: OSError, path: PathLike, where: str) -> OSError:
     else:
         why = (e.strerror or str(e)).lower()
     named = type(e)(f"{where + ': ' if where else ''}cannot write {os.fspath(path)!r}: {why}")
-    named.errno = e.errno
+    # the system's words, for a caller that words the error again; errno stays unset, or str()
+    # would read '[Errno n] strerror' instead of the message
+    named.strerror = e.strerror
     return named

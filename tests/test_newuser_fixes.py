@@ -4,7 +4,6 @@ and option order, save's error, the contributor tools' --help, the package's nam
 
 from __future__ import annotations
 
-import errno
 import math
 import re
 import warnings
@@ -160,7 +159,7 @@ def test_save_into_a_missing_folder_names_the_path_and_the_folder(tmp_path: Path
     with pytest.raises(FileNotFoundError) as e:
         model.save(missing)
     assert str(e.value) == f"save: cannot write {str(missing)!r}: there is no folder {str(missing.parent)!r}"
-    assert e.value.errno == errno.ENOENT
+    assert e.value.strerror == "No such file or directory"
     (tmp_path / "afile").write_text("")
     afile = r"^save: cannot write '.*afile/m\.json': '.*afile' is a file, not a folder$"
     with pytest.raises(NotADirectoryError, match=afile):
