@@ -9,31 +9,25 @@ import multiprocessing
 import random
 import re
 import subprocess
-import sys
 import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List, Tuple
 
 import pytest
 from needs import module
+from one_process import run_each
 
 from autograd_mini import Value, exercises, grad
-from autograd_mini.engine import op as engine_op
 from autograd_mini.exercises import layers, reference, running
 from autograd_mini.formula import Formula
 
 SEED = 3
 
 
-@pytest.fixture(autouse=True)
-def no_learner_ops_left_behind() -> Any:
-    """An accepted derivative becomes an op in the engine's table: take them out again after each test."""
-    before = dict(engine_op.OPS)
-    yield
-    engine_op.OPS.clear()
-    engine_op.OPS.update(before)
+# An accepted derivative becomes an op in the engine's table: conftest's _ops_as_they_were takes them
+# out again after each test.
 
 
 # ---- a learner's answers: right, and with each known mistake ----
@@ -397,11 +391,6 @@ def test_bad_arguments_are_refused() -> None:
 
 # ---- the command: start writes stubs, check grades the folder ----
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograd_mini", "exercises", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
-
-
 def source(*functions: Any, head: str = "") -> str:
     """A learner's file holding these functions of this module."""
     import inspect
@@ -410,14 +399,57 @@ def source(*functions: Any, head: str = "") -> str:
     return f"import math\nfrom typing import Any\n{head}\n\n{body}"
 
 
-def test_start_writes_stubs_that_check_as_not_done_yet(tmp_path: Path) -> None:
-    r = run("start", "work", cwd=tmp_path)
+def right_answers(work: Path) -> None:
+    exercises.start(work)
+    (work / "ex1_derivatives.py").write_text(f"def local_derivatives():\n    return {RIGHT_DERIVATIVES!r}\n")
+    (work / "ex2_neuron.py").write_text(source(g, g_prime, neuron_backward))
+    for name in ("ex3_layer.py", "ex4_batch.py"):
+        (work / name).write_text(source(g, g_prime, layer_backward))
+    (work / "ex5_mlp.py").write_text(source(mlp_backward, head="from ex4_batch import g, layer_backward"))
+
+
+def broken_answers(work: Path) -> None:
+    exercises.start(work)
+    (work / "ex3_layer.py").write_text("def layer_backward(W, A_prev, Z, dA, activation)\n    pass\n")
+    (work / "ex4_batch.py").write_text("def layer_backward(*args):\n    while True:\n        pass\n")
+    (work / "ex2_neuron.py").write_text("def neuron_backward(*args):\n    print('trying')\n    return None\n")
+
+
+COMMANDS = {  # name: (what the folder holds first, then the commands run in it, in order)
+    "stubs": (None, [["start", "work"], ["check", "work", "--seed", "5"]]),
+    "right": (right_answers, [["check", "work"]]),
+    "broken": (broken_answers,
+               [["check", "work", "layer", "batch", "neuron", "--timeout", "1", "--seed", "2"]]),
+    "missing": (None, [["check", "nowhere"]]),
+}
+
+
+Ran = Dict[str, Tuple[List[subprocess.CompletedProcess], Path]]
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """{name: (what `autograd-mini exercises` printed for each of its COMMANDS, its folder)}: every
+    command in one Python (one_process.py), each name in a new folder of its own."""
+    runs, folders = [], {}
+    for name, (prepare, commands) in COMMANDS.items():
+        folders[name] = tmp_path_factory.mktemp(name)
+        if prepare is not None:
+            prepare(folders[name] / "work")
+        runs += [(["-m", "autograd_mini", "exercises", *args], folders[name]) for args in commands]
+    results = iter(run_each(runs))
+    return {name: ([next(results) for _ in commands], folders[name])
+            for name, (_, commands) in COMMANDS.items()}
+
+
+def test_start_writes_stubs_that_check_as_not_done_yet(ran: Ran) -> None:
+    (r, checked), tmp_path = ran["stubs"]
     assert r.returncode == 0, r.stderr
     files = sorted(p.name for p in (tmp_path / "work").iterdir())
     assert files == ["ex1_derivatives.py", "ex2_neuron.py", "ex3_layer.py", "ex4_batch.py", "ex5_mlp.py"]
     batch = (tmp_path / "work" / "ex4_batch.py").read_text()
     assert "dW = (1/N) · dZ · A_prevᵀ" in batch and "raise NotImplementedError" in batch
-    r = run("check", "work", "--seed", "5", cwd=tmp_path)
+    r = checked
     assert r.returncode == 1
     lines = r.stdout.splitlines()
     assert lines[0].startswith("✗ derivatives: not done yet: tanh(x), sigmoid(x)")
@@ -427,29 +459,20 @@ def test_start_writes_stubs_that_check_as_not_done_yet(tmp_path: Path) -> None:
     assert "Traceback" not in r.stdout + r.stderr
 
 
-def test_check_passes_a_folder_of_right_answers_and_start_keeps_the_learners_work(tmp_path: Path) -> None:
-    work = tmp_path / "work"
-    exercises.start(work)
-    (work / "ex1_derivatives.py").write_text(f"def local_derivatives():\n    return {RIGHT_DERIVATIVES!r}\n")
-    (work / "ex2_neuron.py").write_text(source(g, g_prime, neuron_backward))
-    for name in ("ex3_layer.py", "ex4_batch.py"):
-        (work / name).write_text(source(g, g_prime, layer_backward))
-    (work / "ex5_mlp.py").write_text(source(mlp_backward, head="from ex4_batch import g, layer_backward"))
-    written, kept = exercises.start(work)
-    assert written == [] and len(kept) == 5  # nothing overwritten
-    r = run("check", "work", cwd=tmp_path)
+def test_check_passes_a_folder_of_right_answers_and_start_keeps_the_learners_work(ran: Ran) -> None:
+    (r,), tmp_path = ran["right"]
     assert r.returncode == 0, r.stdout + r.stderr
     assert [line[:1] for line in r.stdout.splitlines()[:5]] == ["✓"] * 5
     assert r.stdout.splitlines()[5].startswith("5 of 5 passed")
-
-
-def test_check_reports_a_broken_file_a_hanging_one_and_what_a_file_prints(tmp_path: Path) -> None:
     work = tmp_path / "work"
-    exercises.start(work)
-    (work / "ex3_layer.py").write_text("def layer_backward(W, A_prev, Z, dA, activation)\n    pass\n")
-    (work / "ex4_batch.py").write_text("def layer_backward(*args):\n    while True:\n        pass\n")
-    (work / "ex2_neuron.py").write_text("def neuron_backward(*args):\n    print('trying')\n    return None\n")
-    r = run("check", "work", "layer", "batch", "neuron", "--timeout", "1", "--seed", "2", cwd=tmp_path)
+    answers = {p.name: p.read_text() for p in work.iterdir()}
+    written, kept = exercises.start(work)
+    assert written == [] and len(kept) == 5  # nothing overwritten
+    assert {p.name: p.read_text() for p in work.iterdir()} == answers
+
+
+def test_check_reports_a_broken_file_a_hanging_one_and_what_a_file_prints(ran: Ran) -> None:
+    (r,), _ = ran["broken"]
     assert r.returncode == 1
     out = r.stdout
     assert ("✗ layer: your file could not be loaded: line 1 of ex3_layer.py: def layer_backward(W, A_prev, "
@@ -459,8 +482,8 @@ def test_check_reports_a_broken_file_a_hanging_one_and_what_a_file_prints(tmp_pa
     assert "  your code printed:\n  | trying\n  | trying\n  | trying\n" in out
 
 
-def test_check_refuses_a_missing_folder_in_one_line(tmp_path: Path) -> None:
-    r = run("check", "nowhere", cwd=tmp_path)
+def test_check_refuses_a_missing_folder_in_one_line(ran: Ran) -> None:
+    (r,), _ = ran["missing"]
     assert r.returncode == 2
     assert r.stderr.strip() == ("autograd-mini: error: exercises check: there is no folder 'nowhere'; "
                                 "make it with: autograd-mini exercises start nowhere")
