@@ -50,9 +50,10 @@ def run_exercises(args: argparse.Namespace) -> None:
 
 
 def _start(folder: str) -> None:
-    if Path(folder).exists() and not Path(folder).is_dir():
-        raise ValueError(f"exercises start: {folder!r} is a file, not a folder")
-    written, kept = exercises.start(folder)
+    try:
+        written, kept = exercises.start(folder)
+    except OSError as e:  # a folder or file the system refuses: one line, as a mistake gets
+        raise ValueError(str(e)) from None
     for path in written:
         print(f"wrote {path}")
     for path in kept:
@@ -61,6 +62,9 @@ def _start(folder: str) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
+    if Path(args.folder).exists() and not Path(args.folder).is_dir():
+        raise ValueError(f"exercises check: {args.folder!r} is a file, not a folder: name the folder that "
+                         "exercises start wrote")
     if not Path(args.folder).is_dir():
         raise ValueError(f"exercises check: there is no folder {args.folder!r}; "
                          f"make it with: autograd-mini exercises start {args.folder}")

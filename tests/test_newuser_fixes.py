@@ -167,3 +167,27 @@ def test_save_into_a_missing_folder_names_the_path_and_the_folder(tmp_path: Path
     with pytest.raises(IsADirectoryError, match=r"^save: cannot write '.*': it is a folder$"):
         model.save(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # no temporary file left behind
+
+
+# ---- 4. exercises start: a folder that cannot be made is one line, exit 2 ----
+
+def test_start_below_a_file_is_one_line(tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("afile").write_text("mine")
+    status, out, err = cli(capsys, "exercises", "start", "afile/sub")
+    assert (status, out) == (2, "")
+    assert err == ("autograd-mini: error: exercises.start: 'afile' is a file, not a folder, so there can be "
+                   "no folder 'afile/sub'\n")
+    status, out, err = cli(capsys, "exercises", "check", "afile")
+    assert status == 2
+    assert err.startswith("autograd-mini: error: exercises check: 'afile' is a file, not a folder")
+    assert Path("afile").read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_start_where_the_system_makes_no_folder_is_one_line(capsys: Any) -> None:
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc, where no folder can be made")
+    status, out, err = cli(capsys, "exercises", "start", "/proc/nope")
+    assert (status, out) == (2, "")
+    assert err == ("autograd-mini: error: exercises.start: cannot make the folder '/proc/nope': no such file "
+                   "or directory\n")

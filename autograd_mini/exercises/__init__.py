@@ -82,16 +82,25 @@ def check(name: str, answer: Answer, seed: Optional[int] = None, timeout: float 
 
 def start(folder: Union[str, os.PathLike[str]]) -> Tuple[List[Path], List[Path]]:
     """Write one stub file per exercise into `folder` (made if missing): (written, kept). A file that
-    is already there is kept as it is: it may hold the learner's work."""
+    is already there is kept as it is: it may hold the learner's work. ValueError when a file stands
+    where a folder must be; OSError, naming the folder, when the system refuses to make it."""
     where = Path(folder)
-    where.mkdir(parents=True, exist_ok=True)
+    in_the_way = next((p for p in (where, *where.parents) if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        below = "" if in_the_way == where else f", so there can be no folder {str(where)!r}"
+        raise ValueError(f"exercises.start: {str(in_the_way)!r} is a file, not a folder{below}")
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a folder the system will not make (/proc/x, no permission)
+        why = (error.strerror or str(error)).lower()
+        raise type(error)(f"exercises.start: cannot make the folder {str(where)!r}: {why}") from None
     written, kept = [], []
     for e in EXERCISES:
         path = where / e.file
         if path.exists():
             kept.append(path)
             continue
-        write_atomic(path, stub(e.name, e.function, str(folder)))
+        write_atomic(path, stub(e.name, e.function, str(folder)), "exercises.start")
         written.append(path)
     return written, kept
 
