@@ -182,11 +182,11 @@ def test_a_dot_that_runs_too_long_is_stopped_and_the_source_kept(tmp_path: Path,
     y = shared_weight_chain(3)
     start = time.perf_counter()
     with pytest.raises(GraphvizTimeout) as err:
-        render(y, tmp_path / "g.svg", timeout=0.5)
+        render(y, tmp_path / "g.svg", timeout=0.2)
     assert time.perf_counter() - start < 5.0
     msg = str(err.value)
     source = tmp_path / "g.dot"
-    assert msg.startswith("render: Graphviz's dot did not finish within the time limit of 0.5 s, "
+    assert msg.startswith("render: Graphviz's dot did not finish within the time limit of 0.2 s, "
                           f"so {str(tmp_path / 'g.svg')!r} was not drawn.")
     assert f"run: dot -Tsvg {source} -o {tmp_path / 'g.svg'}" in msg
     assert source.read_text("utf-8") == dot_source(y)
@@ -204,12 +204,12 @@ def test_a_notebook_gives_up_on_a_slow_dot_and_says_so(tmp_path: Path, monkeypat
     import autograd_mini.viz as viz
 
     monkeypatch.setenv("PATH", slow_dot(tmp_path / "bin"))
-    monkeypatch.setattr(viz, "DOT_TIMEOUT", 0.5)
+    monkeypatch.setattr(viz, "DOT_TIMEOUT", 0.2)
     y = Value(2.0) * 3
     start = time.perf_counter()
     shown = jupyter_bundle(y)
     assert time.perf_counter() - start < 5.0
-    assert shown == {"text/plain": f"{y!r} — graph not drawn: dot timed out after 0.5 s "
+    assert shown == {"text/plain": f"{y!r} — graph not drawn: dot timed out after 0.2 s "
                                    "(render(value, 'graph.dot') writes its source)"}
 
 
@@ -266,11 +266,11 @@ def test_a_draw_dot_picture_in_a_notebook_has_the_same_time_limit(tmp_path: Path
     picture = viz.draw_dot(y)
     assert isinstance(picture, graphviz.Digraph)
     monkeypatch.setenv("PATH", slow_dot(tmp_path / "bin"))
-    monkeypatch.setattr(viz, "DOT_TIMEOUT", 0.5)
+    monkeypatch.setattr(viz, "DOT_TIMEOUT", 0.2)
     start = time.perf_counter()
     shown = picture._repr_mimebundle_()
     assert time.perf_counter() - start < 5.0
-    assert shown == {"text/plain": f"{picture!r} — graph not drawn: dot timed out after 0.5 s "
+    assert shown == {"text/plain": f"{picture!r} — graph not drawn: dot timed out after 0.2 s "
                                    "(render(value, 'graph.dot') writes its source)"}
 
 
