@@ -16,7 +16,7 @@ in every run. Two rules keep big pictures readable, and quick for Graphviz to la
 >>> x = Value(2.0, label='x')
 >>> src = dot_source(x * x)
 >>> src.splitlines()[0], [line.strip() for line in src.splitlines() if "->" in line]
-('digraph autograd_mini {', ['v0 -> v1op [headlabel="×2"]', 'v1op -> v1'])
+('digraph autograd_mini {', ['v0 -> v1op [xlabel="×2" fontsize="10"]', 'v1op -> v1'])
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ def _edge_lines(
             uses[p] = uses.get(p, 0) + 1
         for p, k in uses.items():
             tail = f"{name[p]}t{wires[p][depth[v]]}" if p in wires else name[p]
-            mark = f' [headlabel="×{k}"]' if k > 1 else ""
+            mark = f' [xlabel="×{k}" fontsize="10"]' if k > 1 else ""  # (a headlabel sat on the arrow)
             lines.append(f"{tail} -> {name[v]}op{mark}\n")
         lines.append(f"{name[v]}op -> {name[v]}\n")
     return lines
