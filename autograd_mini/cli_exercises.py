@@ -12,10 +12,28 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import checks, exercises
 from .exercises.course import TIMEOUT
+
+
+class IntermixedParser(argparse.ArgumentParser):
+    """A parser whose options may stand between its positional names, as in
+    ``check DIR --seed 7 batch`` (argparse stops a ``nargs='*'`` list at the first option)."""
+
+    _mixing = False
+
+    def parse_known_args(  # type: ignore[override]  # (typeshed overloads it by the namespace type)
+        self, args: Optional[Sequence[str]] = None, namespace: Optional[argparse.Namespace] = None
+    ) -> Tuple[argparse.Namespace, List[str]]:
+        if self._mixing:  # parse_known_intermixed_args calls it twice: for the options, then the rest
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
 
 
 def add_exercises_parser(sub: Any) -> None:
@@ -24,7 +42,8 @@ def add_exercises_parser(sub: Any) -> None:
         return {"help": text, "description": text[0].upper() + text[1:] + "."}
 
     e = sub.add_parser("exercises", **said("learn back-propagation by doing it: write exercises, check them"))
-    actions = e.add_subparsers(dest="action", metavar="ACTION", parser_class=type(e))
+    mixed = type("IntermixedCommandParser", (IntermixedParser, type(e)), {})  # the command's errors, mixed
+    actions = e.add_subparsers(dest="action", metavar="ACTION", parser_class=mixed)
     s = actions.add_parser("start", **said("write one stub file per exercise into DIR (never over a file)"))
     s.add_argument("folder", metavar="DIR", help="the folder for your exercise files (made if missing)")
     c = actions.add_parser("check", **said("grade the exercises in DIR, one line each; exit 0 when all pass"))

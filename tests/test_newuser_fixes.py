@@ -191,3 +191,15 @@ def test_start_where_the_system_makes_no_folder_is_one_line(capsys: Any) -> None
     assert (status, out) == (2, "")
     assert err == ("autograd-mini: error: exercises.start: cannot make the folder '/proc/nope': no such file "
                    "or directory\n")
+
+
+# ---- 5. exercises check: options and names in any order ----
+
+def test_check_takes_names_before_and_after_options(tmp_path: Path, capsys: Any) -> None:
+    """The report's own line invites `check DIR --seed 7 batch`: argparse refused a name after an option."""
+    exercises.start(tmp_path)
+    status, out, err = cli(capsys, "exercises", "check", str(tmp_path), "neuron", "--seed", "7", "batch")
+    assert (status, err) == (1, "")
+    assert out.splitlines() == ["✗ neuron: not done yet (it raises NotImplementedError) (seed 7)",
+                                "✗ batch: not done yet (it raises NotImplementedError) (seed 7)",
+                                "0 of 2 passed (seed 7: --seed 7 checks the same cases again)"]
