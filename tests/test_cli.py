@@ -1,4 +1,6 @@
-"""The `autograd-mini` command, run as a real process: outputs, exit codes, one-line errors."""
+"""The `autograd-mini` command, run as a real process: outputs, exit codes, one-line errors. The runs
+that need no environment of their own share one Python, each with its own argv, folder and output
+(one_process.py)."""
 
 from __future__ import annotations
 

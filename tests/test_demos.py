@@ -1,4 +1,6 @@
-"""The demos, run as a user runs them: in a fresh process, into a temporary folder."""
+"""The demos, run as a user runs them: in a fresh Python, into a temporary folder. The runs that need no
+environment of their own (bad options, short runs on other datasets) share one Python, each with its
+own argv, folder and output (one_process.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The digits demo, run as a user runs it (a fresh process, a temporary --out), on a small setting."""
+"""The digits demo, run as a user runs it (a fresh process, a temporary --out), on a small setting; the
+runs that stop at their options share one Python (one_process.py)."""
 
 from __future__ import annotations
 
