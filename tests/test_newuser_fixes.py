@@ -14,6 +14,8 @@ import pytest
 
 from autograd_mini import Value, defop, exercises, nn
 from autograd_mini.cli import main
+from autograd_mini.engine.board import END, START, derivative_table
+from autograd_mini.engine.board import main as board_main
 from autograd_mini.engine.op import BUILT_IN, OPS, BuiltinNameWarning, functions
 from autograd_mini.formula import Formula
 
@@ -203,3 +205,41 @@ def test_check_takes_names_before_and_after_options(tmp_path: Path, capsys: Any)
     assert out.splitlines() == ["✗ neuron: not done yet (it raises NotImplementedError) (seed 7)",
                                 "✗ batch: not done yet (it raises NotImplementedError) (seed 7)",
                                 "0 of 2 passed (seed 7: --seed 7 checks the same cases again)"]
+
+
+# ---- 7. python -m autograd_mini.engine.board: --help, one-line errors ----
+
+def board(capsys: Any, *argv: str) -> Any:
+    status: Any = 0
+    try:
+        status = board_main(list(argv))
+    except SystemExit as e:
+        status = e.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_board_help_and_mistakes(tmp_path: Path, capsys: Any) -> None:
+    status, out, err = board(capsys, "--help")
+    assert (status, err) == (0, "")
+    assert out.startswith("usage: python -m autograd_mini.engine.board [-h] [FILE")
+    nope = str(tmp_path / "nope.md")
+    for argv, message in [
+        (["--bogus"], "unrecognized arguments: --bogus (see python -m autograd_mini.engine.board --help)"),
+        ([nope], f"cannot rewrite {nope!r}: no such file or directory"),
+        ([str(tmp_path)], f"cannot rewrite {str(tmp_path)!r}: is a directory"),
+    ]:
+        assert board(capsys, *argv) == (2, "", f"python -m autograd_mini.engine.board: error: {message}\n")
+    plain = tmp_path / "plain.md"
+    plain.write_text("no table here\n")
+    status, out, err = board(capsys, str(plain))
+    assert status == 2 and err.endswith(f"error: {str(plain)!r} has no {START} ... {END} lines\n")
+
+
+def test_board_prints_the_table_or_rewrites_it_in_a_file(tmp_path: Path, capsys: Any) -> None:
+    assert board(capsys) == (0, derivative_table(), "")
+    notes = tmp_path / "notes.md"
+    notes.write_text(f"# Notes\n{START}\n| stale |\n{END}\nafter\n")
+    assert board(capsys, str(notes)) == (0, f"{notes}: rewritten\n", "")
+    assert notes.read_text() == f"# Notes\n{START}\n{derivative_table()}{END}\nafter\n"
+    assert board(capsys, str(notes)) == (0, f"{notes}: already up to date\n", "")
