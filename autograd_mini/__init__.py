@@ -8,8 +8,6 @@
 0.839949
 """
 
-from typing import Any, Dict
-
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import (
@@ -30,7 +28,8 @@ from .engine import (
 from .explanation import explain, explain_forward, explain_layer
 
 
-def _jupyter_bundle(value: Value, include: Any = None, exclude: Any = None) -> Dict[str, str]:
+# (no typing import in this module: its names would show in the package's namespace)
+def _jupyter_bundle(value: Value, include: object = None, exclude: object = None) -> dict[str, str]:
     from .viz import jupyter_bundle  # only when a notebook shows a Value: the pictures load lazily
 
     return jupyter_bundle(value, include, exclude)

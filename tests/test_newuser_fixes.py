@@ -243,3 +243,17 @@ def test_board_prints_the_table_or_rewrites_it_in_a_file(tmp_path: Path, capsys:
     assert board(capsys, str(notes)) == (0, f"{notes}: rewritten\n", "")
     assert notes.read_text() == f"# Notes\n{START}\n{derivative_table()}{END}\nafter\n"
     assert board(capsys, str(notes)) == (0, f"{notes}: already up to date\n", "")
+
+
+# ---- 8. the package's namespace: its own names and its modules, no typing names ----
+
+def test_the_package_shows_only_its_names_and_modules() -> None:
+    import types
+
+    import autograd_mini
+
+    shown = {n for n in dir(autograd_mini) if not n.startswith("_")}
+    others = {n for n in shown - set(autograd_mini.__all__)
+              if not isinstance(getattr(autograd_mini, n), types.ModuleType)}
+    assert others == set()  # it held typing's Any and Dict
+    assert set(autograd_mini.__all__) - {"__version__"} <= shown
