@@ -14,10 +14,12 @@ import pytest
 
 from autograd_mini import Value, defop, exercises, nn
 from autograd_mini.cli import main
+from autograd_mini.engine import op_text
 from autograd_mini.engine.board import END, START, derivative_table
 from autograd_mini.engine.board import main as board_main
 from autograd_mini.engine.op import BUILT_IN, OPS, BuiltinNameWarning, functions
 from autograd_mini.formula import Formula
+from autograd_mini.viz import dot_source
 
 RIGHT_DERIVATIVES = {
     "tanh(x)": "1 - tanh(x)**2", "sigmoid(x)": "sigmoid(x) * (1 - sigmoid(x))", "x**3": "3*x**2",
@@ -257,3 +259,18 @@ def test_the_package_shows_only_its_names_and_modules() -> None:
               if not isinstance(getattr(autograd_mini, n), types.ModuleType)}
     assert others == set()  # it held typing's Any and Dict
     assert set(autograd_mini.__all__) - {"__version__"} <= shown
+
+
+# ---- 9. a negative constant reads as a person writes it: '- (-1)', not '- -1' ----
+
+def test_a_negative_constant_subtracted_is_shown_in_parentheses() -> None:
+    """'- -1' reads as a typo (or C's --); the other operators read well with a minus sign, as
+    Python writes them (test_viz keeps '+ -2.5')."""
+    y = Value(2.0, label="y")
+    shown = {op_text(z): z.data for z in [
+        y - (-1), y - (-0.5), y + (-1), y * (-2), y ** (-1), (-1) - y, (-1) / y, y - 1, 3 ** y]}
+    assert shown == {"- (-1)": 3.0, "- (-0.5)": 2.5, "+ -1": 1.0, "* -2": -4.0, "** -1": 0.5,
+                     "-1 -": -3.0, "-1 /": -0.5, "- 1": 1.0, "3 **": 9.0}
+    loss = (y - (-1)) ** 2  # the mse of a target -1, as the README's layer picture draws it
+    source = dot_source(loss)
+    assert "- (-1)" in source and "- -1" not in source

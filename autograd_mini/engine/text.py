@@ -5,8 +5,8 @@ constant put in (``x * 0.999`` shows as ``'* 0.999'``), a function its name.
 
 >>> from autograd_mini import Value
 >>> x = Value(2.0)
->>> op_text(x * 0.999), op_text(x - 1), op_text(x.tanh()), op_text(2 ** x)
-('* 0.999', '- 1', 'tanh', '2 **')
+>>> op_text(x * 0.999), op_text(x - 1), op_text(x.tanh()), op_text(2 ** x), op_text(x - (-1))
+('* 0.999', '- 1', 'tanh', '2 **', '- (-1)')
 >>> call_text(x * 0.999)
 '2.0 * 0.999'
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .expr import PYTHON
+from .expr import PYTHON, Name
 
 
 def _num(x: float) -> str:
@@ -34,7 +34,11 @@ def op_text(v: Any, limit: int = 4) -> str:
         xs = ", ".join(_num(x) for x in c[:limit]) + (", …" if len(c) > limit else "")
         return f"{rule.symbol}  x=({xs})"
     if getattr(rule, "const", "") and not rule.named:  # an operator with its number: '2 **', '- 1'
-        return PYTHON.print(rule.value, {rule.args[0]: "", rule.const: _num(c)}).strip()
+        number = _num(c)
+        e = rule.value
+        if number.startswith("-") and e.op == "-" and e.right == Name(rule.const):
+            number = f"({number})"  # '- (-1)' as a person writes it, never '- -1' ('+ -1' reads well)
+        return PYTHON.print(e, {rule.args[0]: "", rule.const: number}).strip()
     return str(rule.symbol)
 
 
