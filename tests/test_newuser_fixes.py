@@ -274,3 +274,27 @@ def test_a_negative_constant_subtracted_is_shown_in_parentheses() -> None:
     loss = (y - (-1)) ** 2  # the mse of a target -1, as the README's layer picture draws it
     source = dot_source(loss)
     assert "- (-1)" in source and "- -1" not in source
+
+
+# ---- 10. demos/pictures/regenerate.py --help says what it does and does nothing ----
+
+def test_regenerate_help_does_no_work(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "demos" / "pictures" / "regenerate.py"
+    spec = importlib.util.spec_from_file_location("regenerate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    work: list = []
+    monkeypatch.setattr(module, "run", lambda *args, **kw: work.append(args))
+    monkeypatch.setattr(module.tempfile, "TemporaryDirectory", lambda: work.append("tmp"))
+    for argv, status in (["--help"], 0), (["--bogus"], 2):
+        with pytest.raises(SystemExit) as e:
+            module.main(argv)
+        assert e.value.code == status
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: python demos/pictures/regenerate.py [-h]\n\nMake every picture of the")
+    assert "digits_confusion_matrix.png" in out and "It overwrites the pictures in" in out
+    assert err.endswith("error: unrecognized arguments: --bogus\n")
+    assert work == []

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -28,7 +30,12 @@ def run(*args: str, env: dict | None = None) -> None:
     subprocess.run(args, cwd=ROOT, check=True, env=env)
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python demos/pictures/regenerate.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="\n".join(line for line in (__doc__ or "").splitlines() if "regenerate.py" not in line),
+        epilog=f"It overwrites the pictures in {HERE} (a few minutes: two demos and the browser tests).")
+    parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         run(sys.executable, "demos/moons_classifier.py", "--out", str(out / "moons"))
