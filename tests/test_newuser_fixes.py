@@ -298,3 +298,11 @@ def test_regenerate_help_does_no_work(capsys: Any, monkeypatch: pytest.MonkeyPat
     assert "digits_confusion_matrix.png" in out and "It overwrites the pictures in" in out
     assert err.endswith("error: unrecognized arguments: --bogus\n")
     assert work == []
+
+
+def test_a_right_derivative_that_defop_refuses_passes_and_makes_no_op() -> None:
+    """The command line's formulas may give an op its number (elu(x, 2)); defop's may not."""
+    twice = {**RIGHT_DERIVATIVES, "exp(x)": "exp(x) + elu(x, 2) - elu(x, 2)"}
+    report = exercises.check("derivatives", twice, seed=3)
+    assert report.passed, report.hint
+    assert "my_exp" not in report.ops and report.ops["my_tanh"](Value(0.5)).data == math.tanh(0.5)

@@ -192,12 +192,17 @@ def why(op: Op, at: Sequence[float], mine: Sequence[Computed], right: Sequence[f
 def make_ops(returned: Any, defop: Callable[..., Any]) -> Dict[str, Any]:
     """{name: a working op} for each accepted formula, made by `defop` with the learner's formula as
     its derivative, named like the operation with 'my_' in front ('my_softplus'). Checked again,
-    a formula defines its op again (a changed one replaces the one before, as `defop` does)."""
+    a formula defines its op again (a changed one replaces the one before, as `defop` does). A
+    right formula that defop's stricter language refuses (``elu(x, 2)``: in a definition an op
+    takes its arguments alone) makes no op; the check itself is passed all the same."""
     if not isinstance(returned, dict):
         return {}
     ops = {}
     for op in OPS:
         text = returned.get(op.key)
         if isinstance(text, str) and not one(op, text, op.points, [derivative(op, x) for x in op.points]):
-            ops[op.name] = defop(f"{op.name}(x)", value=op.value, grads=[text])
+            try:
+                ops[op.name] = defop(f"{op.name}(x)", value=op.value, grads=[text])
+            except ValueError:
+                continue
     return ops
