@@ -8,7 +8,7 @@ import math
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, List
 
 import pytest
 
@@ -28,11 +28,11 @@ RIGHT_DERIVATIVES = {
 }
 
 
-def cli(capsys: Any, *argv: str) -> Any:
-    """(exit status, stdout, stderr) of the command."""
+def cli(capsys: Any, *argv: str, command: Callable[[List[str]], int] = main) -> Any:
+    """(exit status, stdout, stderr) of the command (`autograd-mini` unless another is named)."""
     status: Any
     try:
-        status = main(list(argv))
+        status = command(list(argv))
     except SystemExit as e:
         status = e.code
     out, err = capsys.readouterr()
@@ -212,13 +212,7 @@ def test_check_takes_names_before_and_after_options(tmp_path: Path, capsys: Any)
 # ---- 7. python -m autograd_mini.engine.board: --help, one-line errors ----
 
 def board(capsys: Any, *argv: str) -> Any:
-    status: Any = 0
-    try:
-        status = board_main(list(argv))
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
+    return cli(capsys, *argv, command=board_main)
 
 
 def test_board_help_and_mistakes(tmp_path: Path, capsys: Any) -> None:
