@@ -11,6 +11,7 @@
 from . import datasets, losses, nn, optim
 from .check import GradcheckError, gradcheck
 from .engine import (
+    BuiltinNameWarning,
     DetachedNumberWarning,
     Value,
     defop,
@@ -43,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "BuiltinNameWarning",
     "DetachedNumberWarning",
     "defop",
     "detect_anomaly",
