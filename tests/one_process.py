@@ -64,10 +64,11 @@ with open(job["codes"], "w", encoding="utf-8") as f:
 
 
 def run_each(
-    runs: Sequence[Tuple[Sequence[str], Path]], timeout: float = 120.0
+    runs: Sequence[Tuple[Sequence[str], Path]], timeout: float = 120.0, env: Optional[Dict[str, str]] = None
 ) -> List[subprocess.CompletedProcess]:
     """`python ARGV` for each (ARGV, working folder) of `runs`, ARGV a script and its arguments or -m, a
-    module and its arguments, in that order, all in one new Python; the results in the same order."""
+    module and its arguments, in that order, all in one new Python (with the environment `env`, or
+    this one's); the results in the same order. `timeout` is in seconds a run."""
     argvs = [[str(a) for a in argv] for argv, _ in runs]
     for argv in argvs:
         if not argv or (argv[0] == "-m" and len(argv) < 2):
@@ -80,7 +81,7 @@ def run_each(
         job = {"codes": str(where / "codes.json"), "runs": each}
         (where / "job.json").write_text(json.dumps(job), encoding="utf-8")
         done = subprocess.run([sys.executable, "-c", CHILD, str(where / "job.json")], capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout * len(runs), env=env)
         if done.returncode != 0:
             raise RuntimeError(f"run_each: the Python running the runs failed:\n{done.stderr}")
         codes = json.loads((where / "codes.json").read_text(encoding="utf-8"))
@@ -97,17 +98,19 @@ def run_cases(
     prepare: Optional[Callable[[Case, Path], None]] = None,
     cwd: Optional[Path] = None,
     program: Sequence[str] = (),
+    env: Optional[Dict[str, str]] = None,
 ) -> Dict[Case, Tuple[subprocess.CompletedProcess, Path]]:
     """`run_each` of `program` (a script, or -m and a module) and every case's arguments, each with a new
     folder of its own (made by `factory`, then given what it needs by `prepare(case, folder)`) for
-    "{tmp}" in them, working in `cwd` or else in its folder: {case: (result, its folder)}."""
+    "{tmp}" in them, working in `cwd` or else in its folder, with the environment `env` or else this
+    one's: {case: (result, its folder)}."""
     folders = [factory.mktemp("run") for _ in cases]
     if prepare is not None:
         for case, folder in zip(cases, folders):
             prepare(case, folder)
     runs = [([*program, *(a.replace("{tmp}", str(folder)) for a in argv)], cwd or folder)
             for argv, folder in zip(cases.values(), folders)]
-    results = run_each(runs)
+    results = run_each(runs, env=env)
     return {case: (r, folder) for case, r, folder in zip(cases, results, folders)}
 
 

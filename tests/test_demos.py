@@ -55,13 +55,19 @@ Ran = Dict[Any, Tuple[subprocess.CompletedProcess, Path]]
 
 @pytest.fixture(scope="module")
 def moons_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
-    """The moons demo refusing each bad option, and trained briefly on the other datasets."""
-    cases: Dict[Any, List[str]] = {tuple(args): [*args, "--out", "{tmp}/out"] for args, _ in BAD_OPTIONS}
+    """The moons demo with the README's options, trained for 15 steps by the engine and by each compiled
+    backend (their C compiled into a new cache), trained briefly on the other datasets, and refusing
+    each bad option."""
+    cases: Dict[Any, List[str]] = {"default": ["--out", "{tmp}"]}
+    cases.update({("compiled", mode): ["--steps", "15", "--out", "{tmp}", "--compile", mode]
+                  for mode in ("off", *BACKENDS)})
     cases.update({tuple(args): [*args, "--steps", "5", "--samples", "60", "--out", "{tmp}"]
                   for args in OTHER_OPTIONS})
+    cases.update({tuple(args): [*args, "--out", "{tmp}/out"] for args, _ in BAD_OPTIONS})
     cases["unwritable"] = ["--out", "{tmp}/a_file/sub"]
     cases["compile"] = ["--compile", "fast"]
-    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(CLASSIFIER)])
+    cache = {**os.environ, "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))}
+    return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(CLASSIFIER)], env=cache)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +80,9 @@ def by_hand_runs(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     return run_cases(cases, tmp_path_factory, a_file, cwd=ROOT, program=[str(BY_HAND)])
 
 
-def test_default_run_learns_moons(tmp_path: Path, dot_program) -> None:
+def test_default_run_learns_moons(moons_runs: Ran, dot_program) -> None:
     """The README's first command, with only --out changed: ≥ 97 % held out, every file written."""
-    r = run(CLASSIFIER, "--out", str(tmp_path))
+    r, tmp_path = moons_runs["default"]
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     m = json.loads((tmp_path / "metrics.json").read_text())
@@ -305,10 +311,12 @@ def test_ctrl_c_while_training_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == "moons_classifier.py: interrupted"
 
 
-def trained_weights(out: Path, mode: str, cache: Path) -> List[float]:
-    """Run the moons demo for 15 steps with --compile `mode` into `out`: every weight it saves, in order."""
-    r = run(CLASSIFIER, "--steps", "15", "--out", str(out), "--compile", mode,
-            env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+BACKENDS = ["python", "c"]
+
+
+def trained_weights(ran: Tuple[subprocess.CompletedProcess, Path], mode: str) -> List[float]:
+    """Every weight the moons demo saved after its 15 steps with --compile `mode`, in order."""
+    r, out = ran
     assert r.returncode == 0, r.stderr
     assert "one training step (forward, backward, update) took" in r.stdout
     metrics = json.loads((out / "metrics.json").read_text())
@@ -318,21 +326,13 @@ def trained_weights(out: Path, mode: str, cache: Path) -> List[float]:
             for x in (row if isinstance(row, list) else [row])]
 
 
-@pytest.fixture(scope="module")
-def engine_weights(tmp_path_factory: pytest.TempPathFactory) -> List[float]:
-    """The weights of the run with --compile off (the engine), which each backend is held to."""
-    tmp = tmp_path_factory.mktemp("moons_off")
-    return trained_weights(tmp / "off", "off", tmp / "cache")
-
-
-@pytest.mark.parametrize("backend", ["python", "c"])
-def test_moons_compiled_trains_to_the_same_weights_as_the_engine(
-    tmp_path: Path, backend: str, engine_weights: List[float]
-) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_moons_compiled_trains_to_the_same_weights_as_the_engine(moons_runs: Ran, backend: str) -> None:
     if backend == "c":
         needs.c_compiler()
-    compiled = trained_weights(tmp_path / backend, backend, tmp_path / "cache")
-    assert compiled == pytest.approx(engine_weights, rel=1e-12, abs=1e-15)
+    engine = trained_weights(moons_runs["compiled", "off"], "off")
+    compiled = trained_weights(moons_runs["compiled", backend], backend)
+    assert compiled == pytest.approx(engine, rel=1e-12, abs=1e-15)
 
 
 def test_moons_compile_option_is_checked(moons_runs: Ran) -> None:
