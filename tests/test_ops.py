@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Callable, List, NamedTuple, Sequence, Tuple
 
+import needs
 import pytest
 
 from autograd_mini import Value, dot, grad, gradcheck, linear, topological_order, total
@@ -227,3 +228,27 @@ def test_the_table_covers_every_rule() -> None:
     every = [*RULES.values(), *NEURON_RULES.values()]
     missing = [f"{rule.name} ({rule.symbol})" for rule in every if rule not in seen]
     assert not missing
+
+
+@pytest.mark.parametrize("slope", [-0.3, -1.0, -2.5, 0.0, 0.2, 1.7])
+def test_leaky_relu_of_any_slope_has_the_derivative_of_its_input_side(slope: float) -> None:
+    """d leaky_relu / dx is 1 where x > 0 and the slope elsewhere, whatever the slope's sign. It was
+    written on the output's side (out > 0), which a negative slope makes positive where x < 0:
+    the gradient at x = -1.5 came out 1, not -0.3, in backward, forward mode and the programs."""
+    from autograd_mini import func
+    from autograd_mini.tape import trace
+
+    for x0 in (-1.5, -0.2, 0.7, 3.0):
+        x = Value(x0)
+        x.leaky_relu(slope).backward()
+        want = 1.0 if x0 > 0 else slope
+        assert x.grad == want
+        assert func.jvp(lambda v: v.leaky_relu(slope), (x0,), (1.0,))[1] == want
+    assert gradcheck(lambda a: a.leaky_relu(slope) * a.leaky_relu(slope), [-1.5])
+    needs.c_compiler()
+    for x0 in (-1.5, 0.7):
+        w = Value(x0, label="w")
+        for backend in ("python", "c"):
+            w.grad = 0.0
+            trace(lambda w=w: (w * 1.0).leaky_relu(slope), backend=backend)()
+            assert w.grad == (1.0 if x0 > 0 else slope)

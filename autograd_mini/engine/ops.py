@@ -68,8 +68,8 @@ _op("tanh(x)", "tanh(x)", ["1 - out * out"], activation=True)
 # sigmoid is computed in its stable form; 1 - s(x) is written s(-x), which keeps its digits
 _op("sigmoid(x)", "sigmoid(x)", ["out * sigmoid(-x)"], activation=True)
 _op("relu(x)", "where(x <= 0, 0, x)", ["where(out > 0, 1, 0 * out)"], activation=True)  # NaN stays NaN
-_op("leaky_relu(x)", "where(x > 0, x, slope * x)", ["where(out > 0, 1, slope)"], const="slope", default=0.01,
-    activation=True)
+_op("leaky_relu(x)", "where(x > 0, x, slope * x)", ["where(x > 0, 1, slope)"], const="slope", default=0.01,
+    activation=True)  # (x > 0, not out > 0: a negative slope makes out > 0 where x < 0)
 _op("softplus(x)", "where(x > 0, x + log1p(exp(-x)), log1p(exp(x)))", ["sigmoid(x)"], activation=True)
 _op("gelu(x)", "0.5 * x * (1 + erf(x / sqrt(2)))",
     ["0.5 * (1 + erf(x / sqrt(2))) + x * exp(-0.5 * x * x) / sqrt(2 * pi)"], activation=True)
