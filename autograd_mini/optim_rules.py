@@ -18,7 +18,10 @@ def sgd_plain(opt, numbers):
     \"\"\"
     lr = numbers['lr']
     for param in opt.params:
-        param.data = param.data - lr * param.grad
+        g = param.grad
+        if g is None:  # no gradient: no step, as in torch.optim
+            continue
+        param.data = param.data - lr * g
 <BLANKLINE>
 """
 
@@ -95,7 +98,7 @@ def python_source(rule: Rule) -> str:
     parameter's ``.data`` and ``.grad`` and the buffers' entries. A value a later formula reads is
     also kept in a local (``V[k] = v = ...``), so nothing is read twice from a list."""
     stored = {"p": "param.data", **{b: f"{b.upper()}[k]" for b in rule.buffers}}
-    names = {"g": "param.grad", **stored, **{s: s for s in rule.scalars}}
+    names = {"g": "g", **stored, **{s: s for s in rule.scalars}}
     loop = "for k, param in enumerate(opt.params):" if rule.buffers else "for param in opt.params:"
     lines = [f"def {rule.name}(opt, numbers):",
              '    """For each parameter p (its .data) with gradient g (its .grad), in turn:',
@@ -103,7 +106,10 @@ def python_source(rule: Rule) -> str:
              '    """',
              *[f"    {s} = numbers[{s!r}]" for s in rule.scalars],
              *[f"    {b.upper()} = opt.{attribute}" for b, attribute in rule.buffers.items()],
-             f"    {loop}"]
+             f"    {loop}",
+             "        g = param.grad",
+             "        if g is None:  # no gradient: no step, as in torch.optim",
+             "            continue"]
     for i, (target, e) in enumerate(rule.steps):
         value = PYTHON.print(e, names)
         into = [stored[target]] if target in stored else []

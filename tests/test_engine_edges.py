@@ -280,3 +280,16 @@ def test_float_and_item_give_the_data_as_in_pytorch() -> None:
     with pytest.warns(DetachedNumberWarning):  # float(v) is also what math.exp(v) calls: it warns
         assert float(y) == y.item() == 4.5 and type(float(y)) is float and type(y.item()) is float
         assert f"{float(y):.1f}" == "4.5"
+
+
+def test_a_grad_set_to_none_counts_as_zero_as_in_pytorch() -> None:
+    """PyTorch's way of zeroing (``p.grad = None``) then backward(): the pass adds to 0.0 (it was a
+    raw TypeError naming nothing); the others' gradients as they would be."""
+    w, b = Value(1.5, label="w"), Value(2.0, label="b")
+    b.grad = 0.25
+    w.grad = None
+    (w * w * b).backward()
+    assert (w.grad, b.grad) == (2 * 1.5 * 2.0, 0.25 + 1.5 * 1.5)
+    b.grad = None  # the root itself, a leaf
+    b.backward()
+    assert b.grad == 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import List
+from typing import Callable, List
 
 import needs
 import pytest
@@ -289,3 +289,22 @@ def test_a_rule_missing_a_number_is_the_optimizers_error_and_changes_nothing() -
     with pytest.raises(ValueError, match=r"Forgetful.step_rule: no number 'mu' for the rule nesterov"):
         opt.step()
     assert w.data == 1.0 and opt.velocity == [0.0] and opt.steps == 0
+
+
+MAKERS = [lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+          lambda ps: optim.Adam(ps, lr=0.1), lambda ps: optim.AdamW(ps, lr=0.1)]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_a_parameter_with_grad_none_is_skipped_as_torch_does(make: Callable[..., optim.Optimizer]) -> None:
+    """torch.optim takes no step for a parameter with no gradient (grad None) and leaves its
+    buffers alone; here it was a raw TypeError after the parameters before it had moved."""
+    a, b = Value(1.0), Value(-2.0)
+    opt = make([a, b])
+    a.grad, b.grad = 0.5, 0.5
+    opt.step()
+    after = [b.data, *[getattr(opt, name)[1] for name in opt.BUFFERS]]
+    a.grad, b.grad = 0.5, None
+    opt.step()
+    assert [b.data, *[getattr(opt, name)[1] for name in opt.BUFFERS]] == after
+    assert a.data != 1.0 and opt.steps == 2

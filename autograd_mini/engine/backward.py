@@ -183,8 +183,21 @@ class InDict:
 
 
 def backward(root: Node, seed: float) -> None:
-    """``root.backward(seed)``: see `Value.backward`."""
+    """``root.backward(seed)``: see `Value.backward`. A ``.grad`` set to None (PyTorch's "no
+    gradient yet") counts as 0.0: the pass is taken again from there (none is on the hot path)."""
     order = topological_order(root)
+    try:
+        _backward(order, root, seed)
+    except TypeError:
+        unset = [v for v in order if v.grad is None]
+        if not unset:
+            raise
+        for v in unset:
+            v.grad = 0.0
+        _backward(order, root, seed)
+
+
+def _backward(order: List[Node], root: Node, seed: float) -> None:
     store = IntoGrads(order, root, seed, checked=is_anomaly_enabled())
     try:
         propagate(order, store, "backward")
