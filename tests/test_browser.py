@@ -344,3 +344,24 @@ def test_render_and_the_command_line_write_the_same_kind_of_page(browser: Any, t
         assert end["x"] == expected["x"] and end["w"] == expected["w"]
     for p in pages:
         p.clean()
+
+
+def test_a_layers_tab_shows_that_layer_until_the_step_changes(browser: Any, tmp_path: Path) -> None:
+    """At the end of the backward pass the panel follows the first layer; the reader clicks L2's
+    tab to see its dW: it must stay (it snapped straight back on every step but the first), and
+    the next step's layer is followed again."""
+    model = nn.MLP(2, [2, 1], activation="tanh", rng=random.Random(1))
+    root = losses.mse_loss(model([[0.5, -1.0], [1.5, 0.25]]), [1.0, -1.0])
+    opened = Opened(browser, write_stepper(root, tmp_path / "two.html"))
+    total = opened.js("autogradStepper.total")
+    shown = ("() => [...document.querySelectorAll('#st-layer-tabs button')]"
+             ".map(b => b.getAttribute('aria-selected'))")
+    opened.js(f"autogradStepper.goTo({total})")
+    assert opened.js(shown) == ["true", "false"]  # the last steps write the first layer's gradients
+    opened.page.click("#st-layer-tabs button:nth-child(2)")
+    assert opened.js(shown) == ["false", "true"]
+    assert opened.js("document.querySelector('#st-layer').textContent").count("dW") >= 1
+    opened.js(f"autogradStepper.goTo({total - 1})")
+    assert opened.js(shown) == ["true", "false"]  # another step: its layer again
+    assert not opened.errors
+    opened.clean()

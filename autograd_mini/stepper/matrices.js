@@ -1,6 +1,7 @@
 /* Part of the stepper page's script (page.py joins the parts in one function): the matrix panel. */
 // ---- the matrix panel ----
 var layers = D.layers || [], shownLayer = -1, cellsOf = [], layerOfNode = {};
+var chosenAt = -1;  // the step at which the reader chose a layer's tab: it stays shown until the step changes
 function buildLayers() {
   if (!layers.length) return;
   $("st-matrices").hidden = false;
@@ -9,7 +10,7 @@ function buildLayers() {
   layers.forEach(function (L, k) {
     var b = el("button", "", L.name + (L.n ? " (" + L.n + "×" + L.m + (L.N > 1 ? ", batch of " + L.N : "") + ")" : ""));
     b.type = "button"; b.setAttribute("role", "tab");
-    b.onclick = function () { showLayer(k); drawMatrices(index); };
+    b.onclick = function () { chosenAt = index; showLayer(k); drawMatrices(index); };
     tabs.appendChild(b);
     (L.forward || []).concat(L.backward || []).forEach(function (M) {
       M.cells.forEach(function (row) { row.forEach(function (c) { if (c && c[0] !== "c") layerOfNode[c[1]] = k; }); });
@@ -60,7 +61,7 @@ function drawMatrices(i) {
   if (!layers.length) return;
   var w = written(i), want = -1;
   Object.keys(w).forEach(function (n) { if (want < 0 && layerOfNode[n] !== undefined) want = layerOfNode[n]; });
-  if (want >= 0 && want !== shownLayer) showLayer(want);
+  if (want >= 0 && want !== shownLayer && i !== chosenAt) showLayer(want);
   var backward = phase(i) === "backward";
   cellsOf.forEach(function (x) {
     var c = x[0], td = x[1], kind = c[0], n = c[1], text, fresh = false, bg = "";
