@@ -68,7 +68,9 @@ def neuron_backward(w, a_prev, z, da, activation):
 
 LAYOUT = """    W           n×m: a list of n rows (one per neuron) of m weights
     A_prev      m×N: m rows (one per input), one column per observation
-    Z, dA       n×N: Z = W·A_prev + B, and dA = ∂C/∂A where A = g(Z)
+    Z, dA       n×N: Z = W·A_prev + B, and dA where A = g(Z): column k is ∂L_k/∂A[:, k], the
+                gradient of observation k's own loss L_k (the 1/N of the mean cost is taken in
+                dW and dB, not here)
     activation  "tanh", "sigmoid" or "relu": the function g"""
 
 LAYER = '''"""Exercise 3 of 5: back-propagation through one layer, for one observation (N = 1).
@@ -134,7 +136,8 @@ from ex4_batch import layer_backward  # your exercise 4 does each layer's step
 
 
 def mlp_backward(Ws, Bs, X, activations, dA):
-    """The gradients of every layer of a network, given dA = ∂C/∂A_L for its output.
+    """The gradients of every layer of a network, given dA for its output: column k is ∂L_k/∂A_L[:, k],
+    observation k's own loss (the 1/N of the mean cost is taken in each layer's dW and dB).
 
     Ws           [W_1, ..., W_L], W_l is n_l×n_(l-1) (lists of rows)
     Bs           [B_1, ..., B_L], B_l a list of n_l numbers
