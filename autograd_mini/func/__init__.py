@@ -3,6 +3,8 @@ hvp, grad.
 
 Functions take positional scalar arguments (numbers or Values) and return a Value, or a list or
 tuple of Values; the transforms return Python floats, shaped as torch.func shapes its tensors.
+An argument that `argnums` leaves out still reaches f as a Value (a constant) when it is a float
+or a Value, as torch.func passes a tensor on; an int, a bool or anything else reaches f as it is.
 Forward mode pushes a tangent through each operation with the local derivatives the operation
 already defines for the backward pass, so every op, built in or user-defined, works both ways.
 Transforms compose: ``jacfwd(jacfwd(f))``, ``jacrev(jacfwd(f))``, ``hessian(f)`` (forward over

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from numbers import Integral, Real
 from typing import Any, Callable, Iterator, List, Sequence, Tuple, Union
 
 from .. import checks
@@ -91,9 +92,10 @@ def inputs(
     """(the arguments to call f with, the input nodes to differentiate with respect to).
 
     The argument at each position becomes a fresh node: ``x + 0`` of a Value when nested (joined
-    to the outer graph), a new leaf otherwise. The other arguments are passed on as they are.
+    to the outer graph), a new leaf otherwise. The other arguments are constants (see `constant`).
     """
-    call = list(args)
+    chosen = set(positions)
+    call = [a if i in chosen else constant(a, graph) for i, a in enumerate(args)]
     nodes = []
     for i in positions:
         a = args[i]
@@ -104,6 +106,19 @@ def inputs(
         call[i] = x
         nodes.append(x)
     return call, nodes
+
+
+def constant(a: Any, graph: bool) -> Any:
+    """An argument not differentiated, as f receives it: as torch.func passes a tensor on, a float
+    becomes a Value that gets no derivative (so that f may call ``q.exp()`` on it), and so does a
+    Value at the top (a new leaf: the caller's graph is left out); nested, a Value is passed on
+    itself, so that the outer transform differentiates through it. An int (an exponent, a count),
+    a bool and anything else are passed on as they are."""
+    if type(a) is Value:
+        return a if graph else Value(a.data, a.label)
+    if isinstance(a, Real) and not isinstance(a, Integral):
+        return Value(float(a))
+    return a
 
 
 def evaluate(f: Callable[..., Any], args: Sequence[Any], where: str) -> Tuple[Any, List[Value]]:
