@@ -1,8 +1,10 @@
-"""Checked against finite differences, hand-derived values and PyTorch (float64):
+"""Two fixes, each checked against finite differences, hand-derived values and PyTorch (float64):
 
 - `autograd_mini.func`: an argument left out of `argnums` reaches f as a constant Value (a float,
   or a Value), as torch.func passes a tensor on, so f may call its methods (``q.exp()``); every
   transform, nested or not, gives the derivatives torch.func gives.
+- `grad()` and `backward()` refuse an output computed under `no_grad()` (a ValueError saying so),
+  where they returned 0 or did nothing; PyTorch raises there too.
 
 The torch comparisons skip where torch is not installed (and fail under CI=true, see needs.py).
 """
@@ -16,7 +18,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import needs
 import pytest
 
-from autograd_mini import Value, func
+from autograd_mini import Value, func, grad, no_grad
 
 P, Q, R = 0.7, -0.4, 1.3
 
@@ -203,3 +205,73 @@ def test_a_left_out_argument_gets_no_derivative_but_moves_the_others() -> None:
     with func.count_passes() as passes:
         assert func.jacfwd(lambda p, q: p * q.exp(), argnums=0)(2.0, 0.5) == math.exp(0.5)
     assert (passes.forward, passes.reverse) == (1, 0)
+
+
+# ---- an output computed under no_grad() ----
+
+
+def test_grad_of_an_output_computed_under_no_grad_is_refused() -> None:
+    x = Value(3.0, label="x")
+    with no_grad():
+        message = (r"^grad: the output Value\(data=9, grad=0\) was computed under no_grad\(\), so no graph "
+                   r"was recorded to differentiate; compute it outside the no_grad\(\) block")
+        with pytest.raises(ValueError, match=message):
+            grad(x * x, x)
+        z = x * 3
+        with pytest.raises(ValueError, match=r"^grad: the output .* under no_grad\(\)"):
+            grad(z, [x], create_graph=True)
+    with pytest.raises(ValueError, match=r"^grad: the output .* under no_grad\(\)"):
+        grad(z, x)  # outside the block too: z has no graph
+
+
+def test_backward_of_an_output_computed_under_no_grad_is_refused_and_changes_nothing() -> None:
+    x = Value(3.0)
+    x.grad = 0.5
+    with no_grad():
+        z = x * 3
+        with pytest.raises(ValueError, match=r"^backward: the output Value\(data=9, grad=0\) was computed"):
+            z.backward()
+    with pytest.raises(ValueError, match=r"^backward: .* under no_grad\(\)"):
+        z.backward()
+    assert (x.grad, z.grad) == (0.5, 0.0)
+
+
+def test_an_output_recorded_before_no_grad_is_differentiated_inside_it() -> None:
+    x = Value(3.0)
+    y = x * x  # recorded
+    with no_grad():
+        assert grad(y, x) == 6.0
+        y.backward()
+    assert x.grad == 6.0
+
+
+def test_leaves_and_unused_inputs_keep_their_derivatives() -> None:
+    x, u = Value(3.0), Value(1.0)
+    with no_grad():
+        z = x * 3
+        assert grad(z, z) == 1.0 and grad(z, [z, x]) == [1.0, 0.0]  # one of the inputs: d(z)/d(z) = 1
+        assert grad(x, x) == 1.0 and grad(x, u) == 0.0  # a leaf the user made, as ever
+    assert grad(x * x, [x, u]) == [6.0, 0.0]  # an input the output does not depend on gets 0
+    assert grad(z * x, x) == 9.0  # z made under no_grad counts as a constant further on
+    d = (x * x).detach()  # detach() gives the user a leaf of their own: it may be differentiated
+    d.backward()
+    assert d.grad == 1.0
+    dx, du = grad(x**3, [x, u], create_graph=True)
+    assert grad(du, x) == 0.0  # the 0 of an unused input, made a Value, is no no_grad result
+    w = Value(2.0)
+    w.backward()
+    assert w.grad == 1.0
+
+
+def test_torch_refuses_the_same_outputs() -> None:
+    torch = needs.module("torch", "pip install 'autograd_mini[torch]'")
+    x = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    with torch.no_grad():
+        y = x * x
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            torch.autograd.grad(y, x)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward()
+    y = x * x
+    with torch.no_grad():  # recorded before: differentiated inside, as here
+        assert torch.autograd.grad(y, x)[0].item() == 6.0

@@ -6,7 +6,7 @@ from typing import Any, List, Sequence, Union
 
 from .. import checks
 from .backward import chain_rule
-from .mode import enable_grad, is_grad_enabled
+from .mode import check_recorded, enable_grad, is_grad_enabled
 from .value import Value
 
 
@@ -15,7 +15,9 @@ def grad(output: Value, inputs: Union[Value, Sequence[Value]], create_graph: boo
 
     With ``create_graph=False`` the results are floats. With ``create_graph=True`` they are
     `Value`s, built by running the same derivative rules on the graph's nodes, so they can be
-    differentiated again. An input the output does not depend on gets 0. The pass is the one
+    differentiated again. An input the output does not depend on gets 0. An output computed under
+    `no_grad()` (a leaf with no graph) is refused with a ValueError, unless it is one of the inputs
+    (d(x)/d(x) = 1), rather than giving a 0 that only looks like an answer. The pass is the one
     `backward()` makes (see `backward.propagate`), into a dict instead of ``.grad``.
 
     >>> x = Value(2.0)
@@ -33,6 +35,8 @@ def grad(output: Value, inputs: Union[Value, Sequence[Value]], create_graph: boo
         if type(x) is not Value:
             raise TypeError(f"grad: inputs must be Values, got {checks.shown(x)}")
     checks.flag(create_graph, "grad: create_graph")
+    if output.rule is None and not any(x is output for x in xs):
+        check_recorded(output, "grad")
     if create_graph and not is_grad_enabled():  # asked for a graph: record it even under no_grad
         with enable_grad():
             return grad(output, inputs, create_graph)

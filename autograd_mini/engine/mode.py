@@ -94,6 +94,17 @@ def no_grad() -> _Mode:
     return _Mode(grad=False)
 
 
+def check_recorded(output: Any, where: str) -> None:
+    """Refuse to differentiate `output` if an operation made it inside `no_grad()`: no graph was
+    recorded, so every derivative would silently be 0 (PyTorch raises too: "element 0 of tensors
+    does not require grad and does not have a grad_fn"). A leaf made by ``Value(...)`` or
+    ``detach()`` is differentiated as ever; only the results of operations carry the mark."""
+    if getattr(output, "made_in_no_grad", False):  # unset (False) on every other node
+        raise ValueError(f"{where}: the output {output!r} was computed under no_grad(), so no graph "
+                         "was recorded to differentiate; compute it outside the no_grad() block (or "
+                         "inside an enable_grad() block)")
+
+
 def enable_grad() -> _Mode:
     """Record a graph within this block, even inside `no_grad()`."""
     return _Mode(grad=True)

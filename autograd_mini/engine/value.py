@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Optional, Tuple
 
 from .. import checks
 from .backward import backward as _run_backward
-from .mode import PAUSED, WATCHER, is_anomaly_enabled, is_grad_enabled
+from .mode import PAUSED, WATCHER, check_recorded, is_anomaly_enabled, is_grad_enabled
 from .rules import SUM, Rule
 from .text import describe_call
 
@@ -46,7 +46,7 @@ class Value:
     (-2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "rule", "const", "__weakref__")
+    __slots__ = ("data", "grad", "label", "parents", "rule", "const", "made_in_no_grad", "__weakref__")
 
     data: float
     grad: float
@@ -54,6 +54,7 @@ class Value:
     parents: Tuple[Value, ...]
     rule: Optional[Rule]
     const: Any
+    made_in_no_grad: bool  # set (True) only on the results of operations inside no_grad(): see record
     # what Jupyter shows: set by the package to `viz.jupyter_bundle` (the engine does not import viz)
     _repr_mimebundle_: ClassVar[Callable[..., Dict[str, str]]]
 
@@ -184,6 +185,8 @@ class Value:
         the nodes in between hold the gradient of the latest pass only. If a step fails (say
         sqrt's derivative at 0, which is infinite), every `.grad` is left as it was.
         """
+        if self.rule is None:
+            check_recorded(self, "backward")
         _run_backward(self, checks.real(gradient, "backward: gradient"))
 
 
@@ -204,6 +207,7 @@ def record(data: float, parents: Tuple[Value, ...], rule: Rule, const: Any = Non
         v.parents = ()
         v.rule = None
         v.const = None
+        v.made_in_no_grad = True  # the only place it is set: `check_recorded` refuses to differentiate v
     else:
         v.parents = parents
         v.rule = rule
