@@ -45,7 +45,7 @@ def test_a_softmax_batch_runs_as_rows_to_the_bit(backend: str) -> None:
     fn, args, params = digits_like(7)
     step = T.train_alongside(fn, args, params, backend)
     (r,) = rows_of(step)
-    assert r.N == 7 and len(r.groups[0]) == 14  # max, 4 × (z - m, exp), sum, log, + m, the pick, - pick
+    assert r.N == 7 and len(r.groups[0]) == 14  # max, 4 × (z - m, exp), sum, log, the pick, - m, log - that
     step.check(*args)  # every value and gradient the program keeps, not only the parameters'
     if backend == "c":
         assert "for (int i = 0; i < 7; i++) {" in step.source  # forward: sample after sample
