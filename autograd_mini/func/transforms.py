@@ -105,9 +105,10 @@ def jacrev(f: Callable[..., Any], argnums: Any = None) -> Callable[..., Any]:
     """The Jacobian by reverse mode: one call of f, then one reverse pass per output.
 
     ``jacrev(f)(*xs)`` differentiates with respect to every argument: a list of n floats for an f
-    that returns one Value, one such list per output for an f that returns several. ``argnums``
-    (an int or a tuple of ints) selects arguments as in ``torch.func.jacrev``: an int gives the
-    derivative itself, a tuple a tuple of them.
+    that returns one Value, one such list per output for an f that returns several (torch.func's
+    default is ``argnums=0``: pass it for torch's result). ``argnums`` (an int or a tuple of ints)
+    selects arguments as in ``torch.func.jacrev``: an int gives the derivative itself, a tuple a
+    tuple of them. The arguments left out reach f as constants (see `args.constant`).
 
     >>> jacrev(lambda x, y: [x * y, x + y])(2.0, 3.0)
     [[3.0, 2.0], [1.0, 1.0]]
