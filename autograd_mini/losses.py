@@ -136,8 +136,9 @@ def hinge_loss(scores: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Seq
 def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Sequence[Scalar]]) -> Value:
     """Binary cross-entropy of sigmoid(z) against labels 0/1, from the logits z, averaged.
 
-    Written as relu(z) - z·y + log(1 + exp(-|z|)), which equals -y·log σ(z) - (1-y)·log(1-σ(z))
-    but only ever exponentiates a number <= 0, so it is finite for any logit.
+    Written as softplus(-z) for y = 1 and softplus(z) for y = 0, which equals -y·log σ(z) -
+    (1-y)·log(1-σ(z)); softplus takes log1p of an exp of a number <= 0, so the loss is finite for
+    any logit, and its derivative is σ, so the gradient σ(z) - y keeps its digits where it is tiny.
 
     >>> round(bce_with_logits([Value(0.0)], [1]).data, 6)   # log 2
     0.693147
@@ -149,12 +150,13 @@ def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar
 
 
 def _bce_term(z: Value, y: Any) -> Value:
-    # relu(z) = (z + |z|)/2, with no branch on the sign of z, so a trace holds for every z. At z = 0
-    # the kinks' derivatives (abs' = 0) give d/dz = 1/2 - y + 0 = σ(0) - y, as they should; where
-    # relu' and abs' would both be 0, the derivative would miss the 1/2. For y in {0, 1} the value
-    # is exact: (z + |z|)/2 - z·y is z, 0 or -z without rounding.
-    a = abs(z)
-    return ((z + a) * 0.5 - z * y) + ((-a).exp() + 1.0).log()
+    # -log σ(z) = softplus(-z) and -log(1 - σ(z)) = softplus(z), one node whose derivative σ(∓z)
+    # keeps every digit of a tiny gradient. (relu(z) - z·y + log(1 + exp(-|z|)) is 0 for a right
+    # logit of 37 or more, and sums its gradient from terms of size 1/2 that round a tiny one away.)
+    # softplus branches on the sign inside the node, so a trace holds for every z.
+    if type(y) is Value:  # a traced label: the formula for any y, as the label's number may change
+        return y * (-z).softplus() + (1.0 - y) * z.softplus()  # exact for y in {0, 1}: 0·x + x = x
+    return (z * (1.0 - 2.0 * y)).softplus()  # ±z exactly: the sign is a constant inside the node
 
 
 def _class_index(c: object, k: int, where: str) -> int:
