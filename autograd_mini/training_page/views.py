@@ -108,7 +108,7 @@ class Confusion:
         for row, t in zip(logits, self.labels):
             top = max(row)
             matrix[t][row.index(top)] += 1
-            losses.append(top + math.log(math.fsum(math.exp(v - top) for v in row)) - row[t])
+            losses.append(math.log(math.fsum(math.exp(v - top) for v in row)) - (row[t] - top))  # as the loss
         right = sum(matrix[c][c] for c in range(k))
         return {"matrix": matrix, "test_loss": math.fsum(losses) / len(losses),
                 "test_accuracy": right / len(self.labels)}
