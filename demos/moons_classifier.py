@@ -202,11 +202,12 @@ def plot(model: nn.MLP, data: Dict[str, Any], history: List[float], out: Path,
 def plot_loss(plt: Any, history: List[float], out: Path, title: str) -> List[str]:
     """Write loss_curve.png (the loss at each step, on a log scale); returns the name written."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, len(history) + 1), history)
+    top = 1e100  # a diverging run's losses near the float's limit break a log axis's ticks
+    ax.plot(range(1, len(history) + 1), [min(h, top) for h in history])
     ax.set_xlabel("training step (one full batch each)")
     ax.set_ylabel("loss on the training set (log scale)")
     ax.set_yscale("log")
-    ax.set_title(title)
+    ax.set_title(title + ("\n(losses above 1e100 drawn at 1e100)" if max(history, default=0.0) > top else ""))
     fig.tight_layout()
     fig.savefig(out / "loss_curve.png", dpi=110)
     plt.close(fig)

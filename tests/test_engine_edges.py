@@ -220,7 +220,9 @@ def test_relu_of_nan_is_nan_as_in_pytorch() -> None:
         (lambda: Value(1e308) ** 2, r"\*\*: 1e\+308 \*\* 2\.0 is too large"),
         (lambda: Value(710.0).exp(), r"exp: exp\(710\.0\) is too large"),
         (lambda: total([Value(1e308), Value(1e308)]), r"sum: sum of 2 inputs is too large"),
-        (lambda: linear([[Value(1e308)]], [10.0], [Value(0.0)])[0], r"w·x\+b of 2 inputs is too large"),
+        (lambda: linear([[Value(1e308)]], [10.0], [Value(0.0)])[0], r"w·x\+b of 1 input is too large"),
+        (lambda: linear([[Value(1e308)] * 3], [Value(10.0)] * 3, [Value(0.0)])[0],
+         r"w·x\+b of 3 inputs is too large"),  # (its parents: 3 weights, 3 inputs and the bias)
     ],
 )
 def test_overflow_from_finite_numbers_raises_naming_the_op(f: Callable[[], Value], message: str) -> None:

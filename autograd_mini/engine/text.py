@@ -48,8 +48,11 @@ def call_text(v: Any) -> str:
 
 
 def describe_call(rule: Any, inputs: Sequence[float], c: Any) -> str:
-    if rule.name in ("sum", "neuron"):
+    if rule.name == "sum":
         return f"{rule.symbol} of {len(inputs)} inputs"
+    if rule.name == "neuron":  # its parents: the m weights, the m inputs (unless they are numbers), the bias
+        m = len(inputs) - 1 if c else (len(inputs) - 1) // 2
+        return f"{rule.symbol} of {m} input{'s' if m != 1 else ''}"
     if getattr(rule, "named", True):
         return f"{rule.symbol}({', '.join(repr(x) for x in inputs)})"
     values = {n: repr(x) for n, x in zip(rule.args, inputs)}
