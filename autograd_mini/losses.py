@@ -137,8 +137,9 @@ def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar
     """Binary cross-entropy of sigmoid(z) against labels 0/1, from the logits z, averaged.
 
     Written as softplus(-z) for y = 1 and softplus(z) for y = 0, which equals -y·log σ(z) -
-    (1-y)·log(1-σ(z)); softplus takes log1p of an exp of a number <= 0, so the loss is finite for
-    any logit, and its derivative is σ, so the gradient σ(z) - y keeps its digits where it is tiny.
+    (1-y)·log(1-σ(z)); softplus is computed in its stable form (the exp of a number <= 0), so the
+    loss is finite for any logit, and its derivative is σ, so the gradient σ(z) - y keeps its
+    digits where it is tiny.
 
     >>> round(bce_with_logits([Value(0.0)], [1]).data, 6)   # log 2
     0.693147
