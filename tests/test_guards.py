@@ -129,3 +129,20 @@ def test_int_and_round_read_the_data() -> None:
         assert int(x) == 2
     with pytest.warns(DetachedNumberWarning):
         assert round(x) == 3 and round(x, 0) == 3.0
+
+
+def test_a_call_the_interpreter_answers_under_no_grad_still_adds_the_gradients() -> None:
+    """Under no_grad() the program still computes the gradients (a traced step is one training
+    step); where a check fails and the interpreter answers, it must too, not raise that its
+    output was made under no_grad()."""
+    from autograd_mini import no_grad
+
+    w = Value(0.5, label="w")
+
+    def fn(x: float) -> Value:
+        return w * x if x > 0 else w * x * 2.0
+
+    step = trace(fn, 1.0)
+    with no_grad():
+        w.grad = 0.0
+        assert step(-1.0) == -1.0 and w.grad == -2.0 and step.fallbacks == 1

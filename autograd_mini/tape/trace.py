@@ -157,7 +157,8 @@ class Step:
         (with backward=False, fn(*args) under no_grad, as numbers)."""
         if not self.backward:
             return outputs.interpret(self.fn, args, _title(self.fn))
-        out = self.fn(*args)
+        with enable_grad():  # (as the program, which computes the gradients under no_grad() too)
+            out = self.fn(*args)
         if type(out) is not Value:
             raise TypeError(f"trace: fn must return a Value, got {checks.shown(out)}")
         out.backward()
