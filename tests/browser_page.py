@@ -1,6 +1,6 @@
 """The pages in a real headless Chromium (Debian's `chromium`, driven by Playwright): opening a
 stepper page and measuring what a reader sees (text sizes, boxes in view, table cells cut short),
-and what the page tests share once a session (a plugin: ``pytest_plugins = ["browser_page"]``):
+and what the page tests share once a session (a plugin that conftest.py names in pytest_plugins):
 the browser, and the moons demo's default run.
 
 Without a browser or Playwright the tests that use `browser` skip, except under CI (CI=true), where

@@ -7,6 +7,8 @@ from typing import Iterator
 import needs
 import pytest
 
+pytest_plugins = ["browser_page"]  # the page tests' session browser and moons demo run
+
 
 @pytest.fixture
 def dot_program() -> None:

@@ -28,7 +28,6 @@ from autograd_mini.names import node_names
 from autograd_mini.stepper import write_stepper
 
 PICTURES = Path(__file__).resolve().parent.parent / "demos" / "pictures"
-pytest_plugins = ["browser_page"]  # the session's browser
 pytestmark = needs_dot
 
 

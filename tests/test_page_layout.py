@@ -27,7 +27,6 @@ import pytest
 from browser_page import CURRENT_IN_VIEW, DEMOS, Demo, Opened, run_demo
 from needs import needs_dot
 
-pytest_plugins = ["browser_page"]  # the session's browser and moons demo run
 pytestmark = needs_dot
 SIZES = [(1024, 768), (1400, 900)]
 PAGES = ["formula", "moons", "layer"]

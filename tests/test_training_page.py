@@ -33,7 +33,6 @@ from browser_page import Demo, run_demo
 from autograd_mini import datasets, losses, nn, no_grad, optim
 from autograd_mini.training_page import Boundary, Confusion, TrainingRecorder, training_html
 
-pytest_plugins = ["browser_page"]  # the session's browser and moons demo run
 ROOT = Path(__file__).resolve().parent.parent
 PICTURES = ROOT / "demos" / "pictures"
 PROBE = [[-1.0, 0.5], [0.0, 0.0], [0.5, -0.25], [1.5, 1.0], [2.0, -0.5]]
