@@ -281,10 +281,9 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
     root = losses.hinge_loss(scores_in, t) if loss == "hinge" else losses.bce_with_logits(scores_in, t)
     root.label = "loss"
     i = len(model.layers)
-    which = "it still gets wrong or too near the boundary" if inside == count else \
-        f"nearest the boundary ({inside} inside the margin, where the hinge loss is not 0)"
-    title = (f"The output layer L{i} of the trained MLP ({last.nout} neuron × {last.nin} inputs) on {count} "
-             f"training points {which}: their {loss} loss = {root.data:.6g}")
+    which = "in the margin" if inside == count else f"near the boundary ({inside} in the margin)"
+    title = (f"Output layer L{i} ({last.nout} neuron × {last.nin} inputs), {count} training points {which}: "
+             f"{loss} loss {root.data:.6g}")
     try:
         write_stepper(root, out / "backprop_stepper.html", title=title)
     except (RuntimeError, OSError) as e:  # no Graphviz, dot too slow or failing, an unwritable folder

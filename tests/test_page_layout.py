@@ -124,7 +124,7 @@ def test_the_moons_page_shows_its_layer_whole_in_the_layers_shapes(
     n, m = len(weight), len(weight[0])
     opened = Opened(browser, pages["moons"], 1400, 900)
     title = opened.js("document.getElementById('st-title').textContent")
-    assert f"({n} neuron × {m} inputs) on 3 training points" in title
+    assert f"({n} neuron × {m} inputs), 3 training points" in title
     assert opened.js("[...document.querySelectorAll('#st-layer-tabs button')].map(b => b.textContent)") == [
         f"L{len(keys)} ({n}×{m}, batch of 3)"]
     opened.page.keyboard.press("End")
