@@ -15,7 +15,7 @@ from typing import Any, List
 import needs
 import pytest
 
-from autograd_mini import Value, defop, explain, grad, gradcheck
+from autograd_mini import BuiltinNameWarning, Value, defop, explain, grad, gradcheck
 from autograd_mini.engine import OPS
 from autograd_mini.tape import trace
 
@@ -176,7 +176,8 @@ def test_the_issue_example_defines_its_own_softplus_beside_ours() -> None:
     """A learner's softplus takes the name for formulas; x.softplus() and layers keep the built-in."""
     builtin = OPS["softplus"]
     try:
-        softplus = defop("softplus(x)", value="log(1 + exp(x))", grads=["sigmoid(x)"])
+        with pytest.warns(BuiltinNameWarning, match="softplus is a built-in operation's name"):
+            softplus = defop("softplus(x)", value="log(1 + exp(x))", grads=["sigmoid(x)"])
         x = Value(0.3)
         y = softplus(x)
         assert y.op == "softplus" and y.rule is softplus and x.softplus().rule is builtin

@@ -35,6 +35,9 @@ def g3(p: Any, q: Any, r: Any) -> Any:
     return f3(p, q, r)[0]
 
 
+# (torch.func warns from inside torch that torch.jit.script is deprecated: its words, not ours)
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 # Each case calls transforms from `T` (autograd_mini.func, or torch.func) on numbers made by `n`
 # (floats, or float64 tensors); the argument(s) its argnums leaves out are used by Value methods.
 Case = Callable[[Any, Callable[[float], Any]], Any]
