@@ -227,9 +227,12 @@ class LayerGradients:
         bias = [_fmt(x) for x in self.dB]
         width = max([len(c) for row in cells for c in row] + [len(b) for b in bias] + [1])
         title = f"{self.name}: " if self.name else ""
-        out = [f"{title}dW ({n}×{m})    dB ({n}×1)"]
-        for row, b in zip(cells, bias):
-            out.append("[ " + "  ".join(c.rjust(width) for c in row) + " ]    [ " + b.rjust(width) + " ]")
+        rows = ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
+        left = max(len(r) for r in rows) if rows else 0
+        out = [f"{title}{f'dW ({n}×{m})'.ljust(left)}    dB ({n}×1)"]  # each heading above its matrix
+        out += [" " * len(title) + f"{r}    [ {b.rjust(width)} ]" for r, b in zip(rows, bias)]
+        if not any(x != 0.0 for x in [*(x for row in self.dW for x in row), *self.dB]):
+            out.append("(every gradient is 0: backward() not run yet, or the loss does not use this layer)")
         return "\n".join(out)
 
 
@@ -245,9 +248,9 @@ def explain_layer(layer: Any, name: str = "", grads: Optional[Explanation] = Non
     >>> layer = nn.Linear(3, 2, rng=random.Random(0))
     >>> total(layer([1.0, -2.0, 0.5])).backward()   # each z_j's gradient is 1, so dW rows = Aᵀ
     >>> print(explain_layer(layer, 'L1'))
-    L1: dW (2×3)    dB (2×1)
-    [   1   -2  0.5 ]    [   1 ]
-    [   1   -2  0.5 ]    [   1 ]
+    L1: dW (2×3)             dB (2×1)
+        [   1   -2  0.5 ]    [   1 ]
+        [   1   -2  0.5 ]    [   1 ]
     """
     weight = getattr(layer, "weight", None)
     bias = getattr(layer, "bias", None)

@@ -210,8 +210,12 @@ def test_layer_gradients_are_dz_times_a_transposed() -> None:
             for j in range(3):
                 assert g.dW[i][j] == pytest.approx(dZ[i] * A[j])
     text = str(from_grads)
-    assert text.splitlines()[0] == "L1: dW (2×3)    dB (2×1)"
-    assert len(text.splitlines()) == 3 and f"{dZ[1] * A[2]:.6g}" in text
+    lines = text.splitlines()
+    assert lines[0].split() == ["L1:", "dW", "(2×3)", "dB", "(2×1)"] and len(lines) == 3
+    assert f"{dZ[1] * A[2]:.6g}" in text
+    # each heading stands above its matrix
+    assert lines[0].index("dW") == lines[1].index("[") and lines[0].index("dB") == lines[1].rindex("[")
+    assert "every gradient is 0" in str(explain_layer(FakeLinear([[0.5]], [0.0])))
 
 
 def test_layer_with_a_batch_adds_up_over_samples() -> None:
