@@ -295,3 +295,10 @@ def test_a_grad_set_to_none_counts_as_zero_as_in_pytorch() -> None:
     b.grad = None  # the root itself, a leaf
     b.backward()
     assert b.grad == 1.0
+
+
+def test_a_value_formats_its_data_as_a_pytorch_scalar_does() -> None:
+    v = Value(1.23456, label="v")
+    assert f"{v:.3f}" == "1.235" and f"{v:>8.2e}" == "1.23e+00" and f"{v}" == repr(v) == str(v)
+    with pytest.raises(ValueError):  # a spec no float takes, as float says
+        format(v, "d")

@@ -72,6 +72,11 @@ class Value:
         name = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{name})"
 
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data, as PyTorch formats a 0-dim tensor; ``f"{v}"`` is repr.
+        (Only shown, never computed with: no warning, and a trace records nothing.)"""
+        return format(self.data, spec) if spec else repr(self)
+
     # Reading the number: float(v), int(v), round(v) and math.exp(v) (which calls float) give a
     # plain number, cut off from the graph. While grad mode is on that is worth a warning (a
     # DetachedNumberWarning, once per line); .item() and .data read it without one. Inside a
