@@ -98,6 +98,18 @@ CURRENT_IN_VIEW = f"""() => {{ const g = document.querySelector('#st-graph g.st-
     return g !== null && ({_IN_VIEW})(g.getBoundingClientRect(), ({_PANEL})()); }}"""
 """Whether the box of the step's node lies inside the graph panel's visible area (a JS function)."""
 
+STEP_IN_VIEW = f"""() => {{ const b = ({_PANEL})(), pad = 24, rs = [...document.querySelectorAll(
+    '#st-graph .st-current, #st-graph .st-op-active, #st-graph .st-input')]
+    .map(e => e.getBoundingClientRect());
+    if (!rs.length) return true;
+    const width = Math.max(...rs.map(r => r.right)) - Math.min(...rs.map(r => r.left));
+    const height = Math.max(...rs.map(r => r.bottom)) - Math.min(...rs.map(r => r.top));
+    const fits = width <= b.right - b.left - 2 * pad && height <= b.bottom - b.top - 2 * pad;
+    return !fits || rs.every(r => ({_IN_VIEW})(r, b)); }}"""
+"""Whether the step's node, its operation and the nodes it reads or sends to are all in the graph
+panel's visible area, where they fit in it together (a JS function; where they do not, only the
+node is promised: `CURRENT_IN_VIEW`)."""
+
 
 class Opened:
     """A page opened from disk, with what it logged and requested."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-from browser_page import CURRENT_IN_VIEW, DEMOS, Demo, Opened, run_demo
+from browser_page import CURRENT_IN_VIEW, DEMOS, STEP_IN_VIEW, Demo, Opened, run_demo
 from needs import needs_dot
 
 pytestmark = needs_dot
@@ -83,10 +83,11 @@ def test_every_steps_node_is_in_view_and_no_cell_is_cut(page: Tuple[str, Any, Op
     assert opened.cut_cells() == []
     # step by step to the end (in one round trip: test_browser.py presses the keys), the step's
     # node in view after each
-    seen = opened.js(f"""() => {{ const inView = {CURRENT_IN_VIEW}, seen = [];
-        while (autogradStepper.index < autogradStepper.total) seen.push([autogradStepper.next(), inView()]);
+    seen = opened.js(f"""() => {{ const inView = {CURRENT_IN_VIEW}, stepInView = {STEP_IN_VIEW}, seen = [];
+        while (autogradStepper.index < autogradStepper.total)
+            seen.push([autogradStepper.next(), inView(), stepInView()]);
         return seen; }}""")
-    assert seen == [[i, True] for i in range(1, total + 1)]
+    assert seen == [[i, True, True] for i in range(1, total + 1)]  # and its inputs too, where they fit
     assert min(opened.text_pixels()) >= 12.0
     shown = list(opened.boxes_in_view().values())
     if opened.js("autogradStepper.whole()"):

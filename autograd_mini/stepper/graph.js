@@ -115,10 +115,18 @@ $("st-zoom-read").onclick = function () { userZoom = true; whole = false; zoom(M
 $("st-zoom-fit").onclick = function () { userZoom = !fits(); whole = true; zoom(Math.min(1.6, fitScale())); };
 window.addEventListener("resize", autoZoom);
 
-function scrollTo(n) {  // the step's node in view, moving the picture only when it is not
+function scrollTo(n) {  // the step's node in view, with its inputs where they fit, moving the picture only when needed
   var e = n === null || n === undefined ? null : els[n];
   if (!e || whole) return;
-  var r = e.g.getBoundingClientRect(), b = box.getBoundingClientRect(), pad = 24;
+  var b = box.getBoundingClientRect(), pad = 24, r = e.g.getBoundingClientRect();
+  var all = [r];  // the node, its operation and the nodes the step reads or sends to
+  if (e.op) all.push(e.op.getBoundingClientRect());
+  parentsOf(index).forEach(function (p) { if (els[p] && n !== p) all.push(els[p].g.getBoundingClientRect()); });
+  var u = { left: Math.min.apply(null, all.map(function (x) { return x.left; })),
+            right: Math.max.apply(null, all.map(function (x) { return x.right; })),
+            top: Math.min.apply(null, all.map(function (x) { return x.top; })),
+            bottom: Math.max.apply(null, all.map(function (x) { return x.bottom; })) };
+  if (u.right - u.left <= b.width - 2 * pad && u.bottom - u.top <= b.height - 2 * pad) r = u;  // (else the node alone)
   if (r.left < b.left + pad || r.right > b.right - pad) box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
   if (r.top < b.top + pad || r.bottom > b.bottom - pad) box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
 }
