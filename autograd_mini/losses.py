@@ -108,7 +108,13 @@ def mse_loss(preds: Union[Value, Sequence[Scalar]], targets: Union[Scalar, Seque
             _number(hooks.raw(t), "mse_loss", "targets")
         hooks.guard(traced, _all_finite, "mse_loss")
     diffs = [p - t for p, t in zip(ps, ts)]
-    return total([d * d for d in diffs]) * (1.0 / len(ps))
+    return _mean([d * d for d in diffs])
+
+
+def _mean(terms: List[Value]) -> Value:
+    """The mean of the samples' losses; one sample's loss is its own term (no sum of one and no
+    · 1 in its graph: the same number, a picture the size of what it computes)."""
+    return terms[0] if len(terms) == 1 else total(terms) * (1.0 / len(terms))
 
 
 def _all_finite(ts: List[Any]) -> bool:
@@ -128,9 +134,7 @@ def hinge_loss(scores: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Seq
     ys = _labels(labels, len(ss), (-1.0, 1.0), "hinge_loss")
     # (s·(-y) + 1).relu(): three cheap nodes per sample (the constants live inside the nodes); a
     # label that is a Value (a traced argument) enters as a node, -y, and is multiplied in
-    return total([(s * (-y if type(y) is Value else -y) + 1.0).relu() for s, y in zip(ss, ys)]) * (
-        1.0 / len(ss)
-    )
+    return _mean([(s * (-y if type(y) is Value else -y) + 1.0).relu() for s, y in zip(ss, ys)])
 
 
 def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar, Sequence[Scalar]]) -> Value:
@@ -147,7 +151,7 @@ def bce_with_logits(logits: Union[Value, Sequence[Scalar]], labels: Union[Scalar
     zs = _values(logits, "bce_with_logits", "logits")
     ys = _labels(labels, len(zs), (0.0, 1.0), "bce_with_logits")
     terms = [_bce_term(z, y) for z, y in zip(zs, ys)]
-    return total(terms) * (1.0 / len(zs))
+    return _mean(terms)
 
 
 def _bce_term(z: Value, y: Any) -> Value:
@@ -245,7 +249,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Value:
             by_k.setdefault(len(zs), []).append(t)
     for k, labels in by_k.items():  # one check of all the labels at each call, not one per label
         hooks.guard(labels, lambda cs, k=k: _all_indices(cs, k, where), where)  # type: ignore[misc]
-    return total(losses) * (1.0 / len(losses))
+    return _mean(losses)
 
 
 def l2_regularization(params: Sequence[Value], alpha: float) -> Value:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import List
+from typing import Any, List
 
 import pytest
 
-from autograd_mini import Value, gradcheck, losses, nn
+from autograd_mini import Value, grad, gradcheck, losses, nn, topological_order
 
 
 def vals(*xs: float) -> List[Value]:
@@ -239,3 +239,16 @@ def test_class_index_as_a_value_picks_the_same_logit() -> None:
         assert index.grad == 0.0
     with pytest.raises(ValueError, match="got 3"):
         losses.softmax_cross_entropy(vals(1.0, 2.0, 0.5), Value(3.0))
+
+
+@pytest.mark.parametrize("loss, target", [(losses.mse_loss, 0.25), (losses.hinge_loss, -1),
+                                          (losses.bce_with_logits, 1)])
+def test_one_samples_loss_is_its_own_term_without_a_sum_of_one(loss: Any, target: Any) -> None:
+    """A lecture's lone neuron: its loss graph was a sum of one input and a * 1 after the term."""
+    w = Value(0.7, label="w")
+    out = loss([w * 2.0], [target])
+    ops = [v.op for v in topological_order(out)]
+    assert "sum" not in ops and out.data == loss([w * 2.0, w * 2.0], [target, target]).data
+    (g1,) = grad(out, [w])
+    (g2,) = grad(loss([w * 2.0, w * 2.0], [target, target]), [w])
+    assert g1 == g2  # the mean of two alike samples: the same number and gradient
