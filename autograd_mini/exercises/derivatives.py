@@ -193,8 +193,9 @@ def make_ops(returned: Any, defop: Callable[..., Any]) -> Dict[str, Any]:
     """{name: a working op} for each accepted formula, made by `defop` with the learner's formula as
     its derivative, named like the operation with 'my_' in front ('my_softplus'). Checked again,
     a formula defines its op again (a changed one replaces the one before, as `defop` does). A
-    right formula that defop's stricter language refuses (``elu(x, 2)``: in a definition an op
-    takes its arguments alone) makes no op; the check itself is passed all the same."""
+    right formula that defop's stricter language refuses (an op given its own number, as the
+    command line allows: in a definition an op takes its arguments alone) makes no op; the check
+    itself is passed all the same."""
     if not isinstance(returned, dict):
         return {}
     ops = {}
