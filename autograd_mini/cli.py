@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, NoReturn, Optional, Sequence
 
 from . import __version__
-from .cli_exercises import add_exercises_parser, run_exercises
+from .cli_exercises import add_exercises_parser, run_exercises, said
 from .engine import Value
 from .formula import FUNCTIONS, ExprError, Formula, parse_settings, short
 from .viz import FORMATS, MAX_NODES, RANKDIRS, SOURCE_SUFFIXES, STEPPER_SUFFIX, GraphTooLarge, render
@@ -73,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, said: str) -> argparse.ArgumentParser:  # (its --help says what it does too)
-        described = said[0].upper() + said[1:] + "."
-        p: argparse.ArgumentParser = sub.add_parser(name, help=said, description=described, epilog=EPILOG)
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        words = said(text)
+        p: argparse.ArgumentParser = sub.add_parser(
+            name, help=words["help"], description=words["description"], epilog=EPILOG)
         _add_formula_arguments(p)
         return p
 

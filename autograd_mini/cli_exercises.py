@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import checks, exercises
 from .exercises.course import TIMEOUT
@@ -36,11 +36,13 @@ class IntermixedParser(argparse.ArgumentParser):
             self._mixing = False
 
 
+def said(text: str) -> Dict[str, str]:
+    """A subcommand's help and description: its --help says what it does, as the list of commands does."""
+    return {"help": text, "description": text[0].upper() + text[1:] + "."}
+
+
 def add_exercises_parser(sub: Any) -> None:
     """The `exercises` subcommand, added to the command's subparsers `sub`."""
-    def said(text: str) -> dict:  # (a command's --help says what it does, as the list of commands does)
-        return {"help": text, "description": text[0].upper() + text[1:] + "."}
-
     e = sub.add_parser("exercises", **said("learn back-propagation by doing it: write exercises, check them"))
     mixed = type("IntermixedCommandParser", (IntermixedParser, type(e)), {})  # the command's errors, mixed
     actions = e.add_subparsers(dest="action", metavar="ACTION", parser_class=mixed)
