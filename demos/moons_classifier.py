@@ -295,32 +295,33 @@ def layer_page(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int], lo
 def train(
     model: nn.MLP, opt: Any, X: List[List[float]], y: List[int], args: argparse.Namespace,
     recorder: Any = None, outputs: Optional[Outputs] = None,
-) -> Tuple[List[float], Optional[str]]:
-    """Full-batch training: (the loss at each step, None), or, when the loss overflows, (the
-    losses of the steps before, what went wrong)."""
+) -> Tuple[List[float], Optional[str], float]:
+    """Full-batch training: (the loss at each step, None, the seconds in the training steps
+    alone: zero_grad, the step's loss and gradients, opt.step()), or, when the loss overflows,
+    (the losses of the steps before, what went wrong, those seconds)."""
     history: List[float] = []
     t0 = time.perf_counter()
     step_loss = make_step(model, X, targets(y, args.loss), args)
-    args.step_seconds = 0.0  # the time in zero_grad, step_loss() and opt.step(): the training step alone
+    seconds = 0.0
     for step in range(1, args.steps + 1):
         try:
             start = time.perf_counter()
             opt.zero_grad()
             loss = step_loss()
-            args.step_seconds += time.perf_counter() - start
+            seconds += time.perf_counter() - start
             if recorder is not None:  # the training page's frames, and the diagnostics' warnings
                 recorder.observe(loss, X)
             if not math.isfinite(loss):
-                return history, f"at step {step}: the loss is {loss}"
+                return history, f"at step {step}: the loss is {loss}", seconds
             start = time.perf_counter()
             opt.step()
-            args.step_seconds += time.perf_counter() - start
+            seconds += time.perf_counter() - start
             history.append(loss)
             if sys.stdout.isatty() or step == args.steps or step % max(1, args.steps // 10) == 0 or step == 1:
                 progress(step, args.steps, loss, accuracy(model, X, y, outputs), t0)
         except (ArithmeticError, ValueError) as e:  # the engine refuses to overflow: it raises
-            return history, f"at step {step}: {e}"
-    return history, None
+            return history, f"at step {step}: {e}", seconds
+    return history, None, seconds
 
 
 def diverged(failure: str, history: List[float], lr: float, out: Path) -> int:
@@ -363,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      lambda: batch_loss(model, X_test, t_test, args.loss).data)
     outputs = Outputs(model, args.compile)  # the evaluation passes: a forward-only program with --compile
     t0 = time.perf_counter()
-    history, failure = train(model, opt, X_train, y_train, args, recorder, outputs)
+    history, failure, step_seconds = train(model, opt, X_train, y_train, args, recorder, outputs)
     if failure is not None:
         training_record.write(recorder, out, announce=True)
         return diverged(failure, history, lr, out)
@@ -378,15 +379,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "y_test": y_test,
         "test_accuracy": accuracy(model, X_test, y_test, outputs),
     }
-    options = {k: v for k, v in vars(args).items() if k != "step_seconds"}  # (a time, not an option)
     metrics = {
         "train_accuracy": accuracy(model, X_train, y_train, outputs),
         "test_accuracy": data["test_accuracy"],
         "final_loss": final_loss,
         "steps": args.steps,
         "seconds": round(seconds, 3),
-        "step_ms": round(1000 * args.step_seconds / args.steps, 3),
-        "options": {**options, "hidden": hidden, "lr": lr},
+        "step_ms": round(1000 * step_seconds / args.steps, 3),
+        "options": {**vars(args), "hidden": hidden, "lr": lr},
     }
     print(
         f"train accuracy {metrics['train_accuracy']:.1%}, test accuracy {metrics['test_accuracy']:.1%}, "
